@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Ingest benchmark: faisceau against bare parsing of the same data, measured in the same run.
+
+    python bench/ingest.py            # enron_mbox + multi-page PDFs of the corpora (minutes)
+    python bench/ingest.py --tiny     # a smoke run on a slice (seconds; CI runs it)
+
+E-mail: `faisceau ingest` of the Enron mbox folder (analysis off: extract + language only)
+with N workers, in e-mails/s end to end, beside bare `email.policy.default` parsing and bare
+compat32 parsing of the same messages with N processes. PDF: pages/s of `faisceau ingest` on
+the multi-page PDFs of the corpora, beside bare pypdfium2 text extraction with N processes.
+Peak summed RSS of the ingest process tree is sampled every 0.2 s. Targets (issue 2):
+≥ 1,500 e-mails/s on 2 cores; ≥ 80 % of the bare pypdfium2 page rate; RSS ≤ 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import json
+import mailbox
+import multiprocessing as mp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = Path(os.environ.get("FAISCEAU_CORPORA", ROOT.parent / "shared" / "corpora"))
+
+
+def _mbox_messages(path: str) -> list[bytes]:
+    box = mailbox.mbox(path, create=False)
+    return [box.get_bytes(k) for k in box.keys()]
+
+
+def _parse_default(chunk: list[bytes]) -> int:
+    n = 0
+    for raw in chunk:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        for h in ("from", "to", "cc", "subject", "date", "message-id"):
+            msg.get(h)
+        body = msg.get_body(("plain", "html"))
+        if body is not None:
+            try:
+                body.get_content()
+            except (LookupError, ValueError):
+                pass
+        n += 1
+    return n
+
+
+def _parse_compat32(chunk: list[bytes]) -> int:
+    n = 0
+    for raw in chunk:
+        msg = email.message_from_bytes(raw)
+        for h in ("from", "to", "cc", "subject", "date", "message-id"):
+            msg.get(h)
+        for part in msg.walk():
+            if part.get_content_type() == "text/plain":
+                part.get_payload(decode=True)
+                break
+        n += 1
+    return n
+
+
+def _pdf_pages(path: str) -> int:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except Exception:  # broken files are skipped by the bare baseline too
+        return 0
+    n = 0
+    for i in range(len(pdf)):
+        page = pdf[i]
+        page.get_textpage().get_text_range()
+        n += 1
+    return n
+
+
+def bare_rate(func, items: list, workers: int, chunks: int) -> tuple[int, float]:
+    """Items processed and seconds, with `workers` processes (pool start-up included)."""
+    size = max(1, len(items) // chunks)
+    parts = [items[i:i + size] for i in range(0, len(items), size)]
+    t0 = time.perf_counter()
+    with mp.get_context("spawn").Pool(workers) as pool:
+        n = sum(pool.map(func, parts, chunksize=1))
+    return n, time.perf_counter() - t0
+
+
+def run_ingest(inputs: list[Path], workers: int) -> tuple[dict, float, int]:
+    """Run `faisceau ingest` in a fresh project; return its report, wall seconds, peak tree RSS."""
+    project = Path(tempfile.mkdtemp(prefix="bench-project-"))
+    shutil.rmtree(project)
+    cmd = [sys.executable, "-m", "faisceau", "ingest", *map(str, inputs), "--project", str(project),
+           "--workers", str(workers), "--json"]
+    peak = 0
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            try:
+                p = psutil.Process(proc.pid)
+                procs = [p, *p.children(recursive=True)]
+                peak = max(peak, sum(q.memory_info().rss for q in procs if q.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, _ = proc.communicate()
+    seconds = time.perf_counter() - t0
+    stop.set()
+    t.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"ingest failed with exit {proc.returncode}")
+    report = json.loads(out.strip().splitlines()[-1])
+    report["project"] = str(project)
+    return report, seconds, peak
+
+
+def count_kind(project: str, kind: str) -> tuple[int, int]:
+    """(documents of that kind that are ok, pages of ok PDFs) in a project."""
+    import sqlite3
+
+    db = sqlite3.connect(Path(project) / "store.sqlite")
+    n = db.execute("SELECT count(*) FROM documents WHERE kind = ? AND status = 'ok'", (kind,)).fetchone()[0]
+    pages = 0
+    for (p,) in db.execute("SELECT c.pages FROM contents c WHERE c.kind = 'pdf'"):
+        pages += len(json.loads(p or "[]"))
+    return n, pages
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tiny", action="store_true", help="a smoke run on a slice of the data")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--keep", action="store_true", help="keep the benchmark projects")
+    args = ap.parse_args()
+    mbox_dir = CORPORA / "enron_mbox" / "mbox"
+    if not mbox_dir.is_dir():
+        raise SystemExit(f"corpus missing: {mbox_dir}")
+    mboxes = sorted(mbox_dir.rglob("*.mbox")) or sorted(p for p in mbox_dir.rglob("*") if p.is_file())
+    pdfs = sorted(p for d in ("docs-py-pdf-sample-files", "docs-tika-test-documents", "docs-ocrmypdf-resources")
+                  for p in (CORPORA / d).rglob("*.pdf"))
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    if args.tiny:
+        mboxes = sorted(mboxes, key=lambda p: p.stat().st_size)[:3]
+        pdfs = pdfs[:5]
+    multi = [p for p in pdfs if _pdf_pages(str(p)) > 1]
+    pdf_in = work / "pdfs"
+    pdf_in.mkdir()
+    for i, p in enumerate(multi):
+        shutil.copy(p, pdf_in / f"{i:03d}-{p.name}")
+    w = args.workers
+
+    messages = [m for path in mboxes for m in _mbox_messages(str(path))]
+    print(f"e-mail: {len(mboxes)} mbox files, {len(messages):,} messages, {w} workers/processes")
+    n_def, s_def = bare_rate(_parse_default, messages, w, w * 8)
+    n_c32, s_c32 = bare_rate(_parse_compat32, messages, w, w * 8)
+    report, s_ing, rss = run_ingest(mboxes, w)
+    n_mail, _ = count_kind(report["project"], "email")
+    r_def, r_c32, r_ing = n_def / s_def, n_c32 / s_c32, n_mail / s_ing
+    print(f"  bare email.policy.default : {r_def:9,.0f} e-mails/s ({n_def:,} in {s_def:.1f} s)")
+    print(f"  bare compat32             : {r_c32:9,.0f} e-mails/s ({n_c32:,} in {s_c32:.1f} s)")
+    print(f"  faisceau ingest           : {r_ing:9,.0f} e-mails/s ({n_mail:,} e-mails ok in {s_ing:.1f} s, "
+          f"peak RSS {rss / 2**20:,.0f} MB)")
+    print(f"  ratio faisceau/default {r_ing / r_def:.2f}, faisceau/compat32 {r_ing / r_c32:.2f}; "
+          f"target 1,500/s: {'met' if r_ing >= 1500 else 'NOT met'}; RSS ≤ 2 GB: {'met' if rss <= 2 << 30 else 'NOT met'}")
+
+    n_pages, s_bare = bare_rate(_pdf_pages, [str(p) for p in sorted(pdf_in.iterdir())], w, w * 4)
+    report_pdf, s_pdf, rss_pdf = run_ingest([pdf_in], w)
+    _, pages = count_kind(report_pdf["project"], "pdf")
+    r_bare, r_pdf = n_pages / s_bare, pages / s_pdf
+    print(f"pdf: {len(multi)} multi-page PDFs, {w} workers/processes")
+    print(f"  bare pypdfium2 text       : {r_bare:9,.0f} pages/s ({n_pages:,} pages in {s_bare:.1f} s)")
+    print(f"  faisceau ingest           : {r_pdf:9,.0f} pages/s ({pages:,} pages in {s_pdf:.1f} s, "
+          f"peak RSS {rss_pdf / 2**20:,.0f} MB)")
+    print(f"  ratio faisceau/pypdfium2 {r_pdf / r_bare:.2f} (target ≥ 0.80: {'met' if r_pdf >= 0.8 * r_bare else 'NOT met'})")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(report["project"], ignore_errors=True)
+        shutil.rmtree(report_pdf["project"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""`python -m faisceau` is `faisceau`."""
+
+from __future__ import annotations
+
+from .cli import main
+
+main()

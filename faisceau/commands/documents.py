@@ -1,0 +1,210 @@
+"""Reading a project: `status`, `failures`, `documents`, `show`, `verify`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from ..cli import emit, handle_errors, json_option, project_option
+from ..exc import UsageError
+from ..ingest.blobs import sha256_file
+from ..ingest.project import Project
+from ..ingest.store import Store
+
+LIST_FIELDS = ("id", "path", "status", "reason", "kind", "mime", "sha256", "size", "parent_id", "depth")
+
+
+def open_store(project: Path) -> Store:
+    return Store(Project.open(project).store_path)
+
+
+def _listing(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row.get(k) for k in LIST_FIELDS}
+
+
+def _write(rows: Iterator[dict[str, Any]], as_json: bool, as_csv: bool, text_fields: tuple[str, ...]) -> None:
+    if as_csv:
+        w = csv.DictWriter(sys.stdout, fieldnames=list(LIST_FIELDS), extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+        return
+    for r in rows:
+        if as_json:
+            emit(r)
+        else:
+            click.echo("  ".join(str(r.get(f) or "") for f in text_fields))
+
+
+@click.command()
+@project_option
+@json_option
+@handle_errors
+def status(project: Path, as_json: bool) -> None:
+    """Counts by status, kind, reason and stage; the last run."""
+    store = open_store(project)
+    s = store.summary()
+    last = store.db.execute("SELECT id, started, finished, command, report FROM runs ORDER BY started DESC LIMIT 1").fetchone()
+    s["last_run"] = dict(last) if last else None
+    if s["last_run"] and s["last_run"]["report"]:
+        import json
+
+        rep = json.loads(s["last_run"].pop("report"))
+        s["last_run"].update({k: rep.get(k) for k in ("seconds", "rate", "processed", "peak_rss_mb")})
+    if as_json:
+        emit(s)
+        return
+    d = s["documents"]
+    click.echo(f"{s['total']:,} documents: ok {d['ok']:,}, failed {d['failed']:,}, skipped {d['skipped']:,}, "
+               f"pending {d['pending']:,} ({s['distinct_contents']:,} distinct contents, {s['bytes']:,} bytes)")
+    for title, key in (("by kind", "by_kind"), ("by reason", "by_reason")):
+        if s[key]:
+            click.echo(f"{title}:")
+            for k, v in s[key].items():
+                click.echo(f"  {v:>8,}  {k}")
+    if s["by_stage"]:
+        click.echo("by stage:")
+        for stage, counts in s["by_stage"].items():
+            click.echo(f"  {stage}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
+    if s["last_run"]:
+        lr = s["last_run"]
+        state = f"finished {lr['finished']}" if lr["finished"] else "not finished (interrupted or running)"
+        click.echo(f"last run {lr['id']}: started {lr['started']}, {state}")
+
+
+@click.command()
+@project_option
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.option("--stage", default=None, help="Only failures of this stage.")
+@handle_errors
+def failures(project: Path, as_json: bool, as_csv: bool, stage: str | None) -> None:
+    """Every failed or skipped item with its reason."""
+    store = open_store(project)
+    if stage:
+        rows = (dict(r) | {"status": r["sstatus"], "reason": r["sreason"], "stage": stage} for r in store.db.execute(
+            "SELECT d.*, s.status AS sstatus, s.reason AS sreason FROM documents d JOIN stages s ON s.document_id = d.id"
+            " WHERE s.stage = ? AND s.status IN ('failed', 'skipped') ORDER BY d.rowid", (stage,)))
+    else:
+        rows = (dict(r) for r in store.db.execute(
+            "SELECT * FROM documents WHERE status IN ('failed', 'skipped') ORDER BY rowid"))
+    _write((_listing(r) for r in rows), as_json, as_csv, ("status", "reason", "path", "id"))
+
+
+@click.command()
+@project_option
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.option("--status", "status_", type=click.Choice(["ok", "failed", "skipped", "pending"]), default=None)
+@click.option("--kind", default=None, help="Only documents of this kind (email, pdf, archive…).")
+@handle_errors
+def documents(project: Path, as_json: bool, as_csv: bool, status_: str | None, kind: str | None) -> None:
+    """Every document (every location), with status, kind and SHA-256."""
+    store = open_store(project)
+    _write((_listing(r) for r in store.documents(status_, kind)), as_json, as_csv,
+           ("id", "status", "kind", "path"))
+
+
+@click.command()
+@click.argument("doc_id")
+@project_option
+@json_option
+@click.option("--no-text", is_flag=True, help="Leave the text out.")
+@handle_errors
+def show(doc_id: str, project: Path, as_json: bool, no_text: bool) -> None:
+    """A document's metadata, provenance, children, locations and text."""
+    store = open_store(project)
+    row = store.document(doc_id)
+    if row is None:
+        raise UsageError(f"no document {doc_id}")
+    content = store.content(row["sha256"]) if row["sha256"] else None
+    out: dict[str, Any] = _listing(row)
+    out.update(name=row["name"], source=row["source"], item_metadata=__import__("json").loads(row["item_meta"] or "{}"),
+               name_raw=row["name_raw"].hex() if row["name_raw"] else None)
+    chain, cur = [], row
+    while cur and cur["parent_id"]:
+        cur = store.document(cur["parent_id"])
+        if cur:
+            chain.append({"id": cur["id"], "path": cur["path"], "kind": cur["kind"]})
+    out["ancestors"] = list(reversed(chain))
+    out["children"] = [{"id": c["id"], "name": c["name"], "status": c["status"], "reason": c["reason"],
+                        "kind": c["kind"], "sha256": c["sha256"]} for c in store.children(doc_id)]
+    out["locations"] = [loc for loc in store.locations(row["sha256"]) if loc["id"] != doc_id] if row["sha256"] else []
+    out["stages"] = {k: {f: v[f] for f in ("version", "status", "reason")} for k, v in store.stages_of(doc_id).items()}
+    if content:
+        for k in ("extractor", "extractor_version", "metadata", "flags", "warnings", "language", "languages",
+                  "pages", "segments"):
+            out[k] = content.get(k)
+        out["text"] = None if no_text else content.get("text")
+    else:
+        out.update(metadata={}, text=None)
+    if as_json:
+        emit(out)
+        return
+    click.echo(f"{out['path']}\n  id {doc_id} · {out['status']}{': ' + out['reason'] if out['reason'] else ''}"
+               f" · {out['kind']} · {out['mime']} · {out['size']} bytes\n  sha256 {out['sha256']}")
+    for a in out["ancestors"]:
+        click.echo(f"  in {a['id']}  {a['path']}")
+    for k, v in (out.get("metadata") or {}).items():
+        if k != "body_html":
+            click.echo(f"  {k}: {str(v)[:200]}")
+    for flag in out.get("flags") or []:
+        click.echo(f"  flag: {flag}")
+    if out.get("language"):
+        click.echo(f"  language: {out['language']}")
+    for c in out["children"]:
+        click.echo(f"  child {c['id']}  {c['status']:<7} {c['name']}" + (f"  ({c['reason']})" if c["reason"] else ""))
+    for loc in out["locations"]:
+        click.echo(f"  same bytes at {loc['id']}  {loc['path']}")
+    if out.get("text") and not no_text:
+        click.echo("\n" + out["text"])
+
+
+@click.command()
+@project_option
+@json_option
+@handle_errors
+def verify(project: Path, as_json: bool) -> None:
+    """Re-hash every stored original (blobs and source files) against its SHA-256."""
+    proj = Project.open(project)
+    store = Store(proj.store_path)
+    counts = {"ok": 0, "mismatch": 0, "missing": 0}
+    problems = []
+    rows = store.db.execute(
+        "SELECT sha256, min(source) AS source, max(parent_id IS NULL) AS has_root, max(parent_id IS NOT NULL) AS has_child"
+        " FROM documents WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY sha256").fetchall()
+    for r in rows:
+        places = []
+        if r["has_child"]:
+            places.append(proj.blobs.path(r["sha256"]))
+        if r["has_root"]:
+            places += [Path(loc["source"]) for loc in store.locations(r["sha256"]) if loc["source"]]
+        for place in places:
+            if not place.is_file():
+                counts["missing"] += 1
+                problems.append({"sha256": r["sha256"], "file": str(place), "problem": "missing"})
+                continue
+            got, _ = sha256_file(place)
+            if got == r["sha256"]:
+                counts["ok"] += 1
+            else:
+                counts["mismatch"] += 1
+                problems.append({"sha256": r["sha256"], "file": str(place), "problem": f"mismatch: now {got}"})
+    if as_json:
+        emit({"checked": sum(counts.values()), **counts})
+        for p in problems:
+            emit(p)
+    else:
+        click.echo(f"{sum(counts.values()):,} originals checked: ok {counts['ok']:,}, "
+                   f"mismatch {counts['mismatch']:,}, missing {counts['missing']:,}")
+        for p in problems:
+            click.echo(f"  {p['problem']}: {p['file']} (expected {p['sha256']})")
+    if problems:
+        sys.exit(1)
+
+
+COMMANDS = [status, failures, documents, show, verify]

@@ -1,0 +1,58 @@
+"""The language stage: language of each document, and of its parts when mixed (py3langid).
+
+A full-model check first decides whether the text is in some other language; otherwise the
+model restricted to French and English decides between them (measured best on short texts).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+FOCUS = ("fr", "en")
+MIN_CHARS = 12          # below this, no decision
+OTHER_CONFIDENCE = 0.9  # the full model must be this sure to say "neither fr nor en"
+CHUNK = 2000            # characters per part when looking for mixed languages
+
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+
+
+@lru_cache(maxsize=None)
+def _identifiers() -> tuple[Any, Any]:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    full = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    focus = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    focus.set_languages(list(FOCUS))
+    return full, focus
+
+
+def classify(text: str) -> tuple[str | None, float]:
+    """The language of a text (ISO 639-1) and a confidence, or (None, 0) when there is too little."""
+    if sum(len(w) for w in _WORDS.findall(text[:4000])) < MIN_CHARS:
+        return None, 0.0
+    full, focus = _identifiers()
+    lang, prob = full.classify(text)
+    if lang not in FOCUS and prob >= OTHER_CONFIDENCE:
+        return str(lang), float(prob)
+    lang, prob = focus.classify(text)
+    return str(lang), float(prob)
+
+
+def detect(text: str, sample: int = 20_000) -> tuple[str | None, list[dict[str, Any]]]:
+    """The main language of a document, and its languages with their share when mixed."""
+    text = text[:sample]
+    main, _ = classify(text)
+    if main is None or len(text) < 2 * CHUNK:
+        return main, ([{"language": main, "share": 1.0}] if main else [])
+    counts: dict[str, int] = {}
+    for i in range(0, len(text), CHUNK):
+        part = text[i:i + CHUNK]
+        lang, _ = classify(part)
+        if lang:
+            counts[lang] = counts.get(lang, 0) + len(part)
+    total = sum(counts.values()) or 1
+    shares = sorted(({"language": k, "share": round(v / total, 3)} for k, v in counts.items()),
+                    key=lambda d: -d["share"])
+    return main, [s for s in shares if s["share"] >= 0.05]

@@ -1,0 +1,115 @@
+"""The extract stage: identify an item, run the best extractor, spool its children."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ..exc import ExtractionError, LimitExceeded, Skipped, UnsupportedFormat
+from ..ingest.blobs import sha256_stream
+from ..model import Child, Extracted
+from .base import Context, choose
+from .identify import probe as make_probe
+
+def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, spool: Path) -> dict[str, Any]:
+    """Extract one item; returns a JSON-able result with status, reason, content and children.
+
+    Never raises for data errors: they become `failed`/`skipped` with a reason, and what
+    was extracted before the error (text, pages, children) is kept.
+    """
+    started = time.monotonic()
+    doc = Extracted()
+    children: list[dict[str, Any]] = []
+    status, reason = "ok", None
+    try:
+        pr = make_probe(file, name, mime_hint)
+        doc.mime = pr.mime
+        if pr.size == 0:
+            doc.kind = "other"
+            doc.flag("empty")
+        else:
+            cls = choose(pr)
+            if cls is None:
+                raise UnsupportedFormat(pr.mime)
+            doc.kind, doc.extractor, doc.extractor_version = cls.KIND, cls.NAME, cls.version()
+            scratch = Path(tempfile.mkdtemp(prefix="x-", dir=ctx.scratch))
+            try:
+                sub = dataclasses.replace(ctx, scratch=scratch)
+                for child in cls().extract(file, doc, sub):
+                    children.append(_spool(child, spool, ctx))
+                    if len(children) > ctx.settings.max_members:
+                        raise LimitExceeded(f"member limit {ctx.settings.max_members} exceeded")
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+    except (ExtractionError, Skipped) as e:
+        status, reason = e.status, e.reason
+    except MemoryError:
+        status, reason = "failed", "memory limit exceeded"
+    except RecursionError:
+        status, reason = "failed", "structure too deeply nested"
+    text = doc.text
+    limit = int(ctx.settings.max_text)
+    if len(text) > limit:  # code points, close enough to bytes for a cap
+        text = text[:limit]
+        doc.flag(f"truncated at {limit // (1 << 20)} MB")
+    return {
+        "status": status,
+        "reason": reason,
+        "seconds": round(time.monotonic() - started, 4),
+        "content": {
+            "mime": doc.mime, "kind": doc.kind, "extractor": doc.extractor,
+            "extractor_version": doc.extractor_version, "metadata": doc.metadata, "flags": doc.flags,
+            "warnings": doc.warnings, "segments": [dataclasses.asdict(s) for s in doc.segments],
+            "pages": [dataclasses.asdict(p) for p in doc.pages], "text": text,
+        },
+        "children": children,
+    }
+
+
+def _spool(child: Child, spool: Path, ctx: Context) -> dict[str, Any]:
+    """Hash a child's content into the spool folder (named by SHA-256); describe it."""
+    out: dict[str, Any] = {
+        "name": _clean_name(child.name), "name_raw": child.name_raw, "mime_hint": child.mime_hint,
+        "metadata": child.metadata, "status": child.status, "reason": child.reason,
+    }
+    if child.status is not None and child.data is None and child.path is None:
+        return out
+    fd, tmp_name = tempfile.mkstemp(dir=spool, prefix=".in-")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if child.data is not None:
+                sha, size = sha256_stream(_BytesReader(child.data), f)
+            else:
+                assert child.path is not None
+                with open(child.path, "rb") as src:
+                    sha, size = sha256_stream(src, f)
+        os.replace(tmp, spool / sha)
+    finally:
+        tmp.unlink(missing_ok=True)
+        if child.path is not None:
+            Path(child.path).unlink(missing_ok=True)
+    out["sha256"], out["size"] = sha, size
+    return out
+
+
+class _BytesReader:
+    def __init__(self, data: bytes) -> None:
+        self._data, self._pos = memoryview(data), 0
+
+    def read(self, n: int) -> bytes:
+        chunk = bytes(self._data[self._pos:self._pos + n])
+        self._pos += len(chunk)
+        return chunk
+
+
+def _clean_name(name: str) -> str:
+    """A provenance segment: no NUL, no container separator confusion, not empty."""
+    name = name.replace("\x00", "").replace("!/", "!_/").strip() or "unnamed"
+    return name
+

@@ -1,0 +1,1 @@
+"""Walk sources, hash, store originals, track per-(document, stage) status, resume."""

@@ -1,0 +1,341 @@
+"""The orchestrator: walk, schedule item stages on the pool, write results, resume.
+
+Everything is keyed by stable ids and written in transactions, so a run killed at any point
+and started again ends with the same store as an uninterrupted one: work that was in flight
+is simply still `pending`. Identical bytes are extracted once; every other location of them
+gets the same status and the same subtree of children, copied from the stored content.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..pipeline.pool import Pool
+from ..pipeline.stages import Stage, item_stages
+from ..pipeline.worker import ItemTask
+from ..settings import Settings
+from .faults import armed, fault
+from .ids import child_path, document_id
+from .project import Project
+from .runlog import RunLog
+from .store import Store, dumps
+from .walk import walk
+
+BATCH_SECONDS = 0.5   # results are committed together at most this often
+FETCH = 500
+
+
+@dataclass
+class Progress:
+    """Counters of one run, for the progress line and the closing report."""
+
+    started: float = field(default_factory=time.monotonic)
+    walked: int = 0
+    done: int = 0
+    extracted: int = 0
+    duplicates: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    pending: int = 0
+    peak_rss: int = 0
+
+    def count(self, status: str) -> None:
+        self.done += 1
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+class Ingest:
+    """One ingest run over a project."""
+
+    def __init__(self, project: Project, settings: Settings, *, workers: int | None = None,
+                 passwords: list[str] | None = None, on_progress: Callable[[Progress], None] | None = None,
+                 command: str = "ingest") -> None:
+        self.project = project
+        self.settings = settings
+        self.workers = workers or settings.workers or os.cpu_count() or 1
+        self.passwords = passwords or []
+        self.on_progress = on_progress
+        self.command = command
+        self.run_id = uuid.uuid4().hex[:12]
+        self.stages: list[Stage] = item_stages()
+        self.progress = Progress()
+        self._root_sha: dict[str, str] = {}
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def run(self, inputs: list[Path], retry_failed: bool = False) -> dict[str, Any]:
+        self.project.lock()
+        try:
+            self.project.clean_tmp()
+            self.store = Store(self.project.store_path)
+            self.log = RunLog(self.project.logs, self.run_id)
+            from ..doctor import tool_versions
+
+            self.store.start_run(self.run_id, self.command, self.settings.as_dict(), tool_versions())
+            self.log.event("run-start", command=self.command, inputs=[str(p) for p in inputs],
+                           settings=self.settings.as_dict())
+            if retry_failed:
+                self._reset_failed(bool(inputs))
+            self._walk(inputs)
+            self._reset_stale()
+            self._extract()
+            report = self.report()
+            self.store.finish_run(self.run_id, report)
+            self.log.event("run-end", **report)
+            self.log.close()
+            self.store.close()
+            return report
+        finally:
+            self.project.unlock()
+
+    def _walk(self, inputs: list[Path]) -> None:
+        limit = int(self.settings.max_file_size)
+        last = time.monotonic()
+        self.store.db.execute("BEGIN IMMEDIATE")
+        try:
+            for f in walk(inputs):
+                status, reason = f.status, f.reason
+                if status == "pending" and f.size is not None and f.size > limit:
+                    status, reason = "skipped", f"file size {f.size} over limit {limit}"
+                doc_id = document_id(f.sha256 or "", f.path)
+                inserted = self.store.add_document({
+                    "id": doc_id, "parent_id": None, "root_id": doc_id, "path": f.path,
+                    "name": f.path.rsplit("/", 1)[-1], "source": str(f.source.absolute()), "sha256": f.sha256,
+                    "size": f.size, "depth": 0, "status": status, "reason": reason,
+                    "kind": None if status == "pending" else "link" if "symlink" in (reason or "") else "other",
+                })
+                if inserted and status != "pending":
+                    self._record_without_content(doc_id, status, reason)
+                self.progress.walked += 1
+                fault("walk")
+                if time.monotonic() - last > BATCH_SECONDS or armed("walk-commit"):
+                    fault("walk-commit")
+                    self.store.db.execute("COMMIT")
+                    self.store.db.execute("BEGIN IMMEDIATE")
+                    last = time.monotonic()
+                    self._tick()
+            self.store.db.execute("COMMIT")
+        except BaseException:
+            self.store.db.execute("ROLLBACK")
+            raise
+
+    def _record_without_content(self, doc_id: str, status: str, reason: str | None) -> None:
+        """Stage rows for an item recorded without content (link, FIFO, refused member)."""
+        for s in self.stages:
+            st, why = (status, reason) if s.name == "extract" else ("skipped", "no content")
+            self.store.set_stage(doc_id, s.name, s.version, st, why, self.run_id)
+        self.progress.count(status)
+
+    def _reset_failed(self, rewalk: bool) -> None:
+        """Make failures (and items skipped for a missing tool) pending again."""
+        db = self.store.db
+        with self.store.transaction():
+            rows = db.execute(
+                "SELECT id, sha256, parent_id FROM documents WHERE status = 'failed'"
+                " OR (status = 'skipped' AND (reason LIKE '% not installed' OR reason LIKE 'nesting depth%'))").fetchall()
+            shas = {r["sha256"] for r in rows if r["sha256"]}
+            for sha in shas:
+                self.store.delete_content(sha)
+                db.execute("UPDATE documents SET status = 'pending', reason = NULL WHERE sha256 = ?", (sha,))
+            if rewalk:  # failures of the walk itself (unreadable files) are found again by the walk
+                db.execute("DELETE FROM documents WHERE status = 'failed' AND sha256 IS NULL AND parent_id IS NULL")
+            self.store.log_action("retry-failed", {"documents": len(rows), "contents": len(shas), "run": self.run_id})
+
+    def _reset_stale(self) -> None:
+        """Documents whose extract stage ran with another version are extracted again."""
+        ext = self.stages[0]
+        db = self.store.db
+        with self.store.transaction():
+            rows = db.execute(
+                "SELECT DISTINCT d.sha256 FROM documents d JOIN stages s ON s.document_id = d.id"
+                " WHERE s.stage = ? AND s.version != ? AND d.sha256 IS NOT NULL", (ext.name, ext.version)).fetchall()
+            for (sha,) in rows:
+                self.store.delete_content(sha)
+                db.execute("UPDATE documents SET status = 'pending', reason = NULL WHERE sha256 = ?", (sha,))
+
+    # -- scheduling ----------------------------------------------------------------------------
+
+    def _extract(self) -> None:
+        tmp = self.project.tmp
+        spool = tmp / "spool"
+        spool.mkdir(parents=True, exist_ok=True)
+        pool = Pool(self.workers, self.settings.as_dict(), spool, tmp / "scratch", self.passwords)
+        self.spool = spool
+        inflight: set[str] = set()           # contents being extracted
+        dispatched: set[str] = set()          # documents handed to the pool or waiting
+        waiting: dict[str, list[dict[str, Any]]] = {}
+        cursor = 0
+        buffer: list[tuple[ItemTask, dict[str, Any]]] = []
+        last_commit = time.monotonic()
+        try:
+            while True:
+                fetched = 0
+                if pool.capacity > 0:
+                    rows = self.store.pending(cursor, FETCH)
+                    fetched = len(rows)
+                    resolved: list[dict[str, Any]] = []
+                    for row in rows:
+                        cursor = row["seq"]
+                        if row["id"] in dispatched:
+                            continue
+                        sha = row["sha256"]
+                        if sha in inflight:
+                            waiting.setdefault(sha, []).append(row)
+                            dispatched.add(row["id"])
+                        elif self.store.has_content(sha) or row["depth"] > self.settings.max_depth:
+                            resolved.append(row)
+                        else:
+                            pool.submit(self._task(row))
+                            fault("dispatch")
+                            inflight.add(sha)
+                            dispatched.add(row["id"])
+                        if pool.capacity == 0:
+                            break
+                    if resolved:
+                        with self.store.transaction():
+                            for row in resolved:
+                                self._resolve(row)
+                buffer += pool.poll(0.05 if fetched else 0.3)
+                if buffer and (time.monotonic() - last_commit > BATCH_SECONDS or pool.busy == 0):
+                    with self.store.transaction():
+                        for task, result in buffer:
+                            self._write(task, result, waiting.pop(task.sha256, []))
+                            inflight.discard(task.sha256)
+                        fault("before-commit")
+                        if armed("mid-commit"):
+                            _kill_during_commit()
+                    fault("after-commit")
+                    buffer.clear()
+                    last_commit = time.monotonic()
+                    self._tick(pool)
+                if not fetched and pool.busy == 0 and not buffer:
+                    if self.store.count_pending() == 0:
+                        break
+                    cursor = 0  # children inserted behind the cursor, or duplicates to resolve
+                    dispatched -= {d["id"] for ds in waiting.values() for d in ds}
+                    waiting.clear()
+        finally:
+            pool.close()
+
+    def _task(self, row: dict[str, Any]) -> ItemTask:
+        file = row["source"] if row["parent_id"] is None else str(self.project.blobs.path(row["sha256"]))
+        return ItemTask(doc_id=row["id"], sha256=row["sha256"], file=file, name=row["path"],
+                        mime_hint=row["mime_hint"], depth=row["depth"], stages=[s.name for s in self.stages],
+                        extra={"size": row["size"] or 0})
+
+    # -- writing results -------------------------------------------------------------------------
+
+    def _write(self, task: ItemTask, result: dict[str, Any], others: list[dict[str, Any]]) -> None:
+        """Store one content's result and apply it to every location waiting for it."""
+        state = result.get("state") or {}
+        stages = {name: {"version": self._version(name), **st} for name, st in result["stages"].items()}
+        ext = stages.get("extract", {"status": "failed", "reason": "not extracted"})
+        content = dict(state.get("content") or {})
+        children = state.get("children") or []
+        for c in children:
+            if c.get("sha256"):
+                self.project.blobs.adopt(self.spool / c["sha256"], c["sha256"])
+                fault("adopt")
+        content.update(language=state.get("language"), languages=state.get("languages") or [], stages=stages)
+        if result.get("traceback"):
+            self.log.event("internal-error", document=task.doc_id, traceback=result["traceback"])
+        self.store.put_content(task.sha256, task.extra.get("size"), ext["status"], ext["reason"], content)
+        self.store.put_content_children(task.sha256, children)
+        self.progress.extracted += 1
+        row = self.store.document(task.doc_id)
+        if row is not None:
+            self._apply(row, ext["status"], ext["reason"], content, stages, children)
+        for other in others:
+            self._resolve(other)
+
+    def _resolve(self, row: dict[str, Any]) -> None:
+        """A pending document whose content is known already (or which is nested too deep)."""
+        if row["depth"] > self.settings.max_depth:
+            reason = f"nesting depth {row['depth']} over limit {self.settings.max_depth}"
+            self.store.set_document(row["id"], status="skipped", reason=reason)
+            self._record_without_content(row["id"], "skipped", reason)
+            self.log.event("skipped", document=row["id"], path=row["path"], reason=reason)
+            return
+        content = self.store.content(row["sha256"], with_text=False)
+        assert content is not None
+        fault("resolve")
+        self.progress.duplicates += 1
+        self._apply(row, content["status"], content["reason"], content, content.get("stages") or {},
+                    self.store.content_children(row["sha256"]))
+
+    def _apply(self, row: dict[str, Any], status: str, reason: str | None, content: dict[str, Any],
+               stages: dict[str, dict[str, Any]], children: list[dict[str, Any]]) -> None:
+        doc_id = row["id"]
+        self.store.set_document(doc_id, status=status, reason=reason, kind=content.get("kind"), mime=content.get("mime"))
+        for name, st in stages.items():
+            self.store.set_stage(doc_id, name, st["version"], st["status"], st["reason"], self.run_id, st.get("seconds"))
+        root_sha = self._root(row["root_id"])
+        for c in children:
+            path = child_path(row["path"], c["name"])
+            cid = document_id(root_sha, path)
+            cstatus = c.get("status") or "pending"
+            inserted = self.store.add_document({
+                "id": cid, "parent_id": doc_id, "root_id": row["root_id"], "path": path, "name": c["name"],
+                "name_raw": c.get("name_raw"), "sha256": c.get("sha256"), "size": c.get("size"),
+                "depth": row["depth"] + 1, "mime_hint": c.get("mime_hint"),
+                "item_meta": dumps(c.get("metadata") or {}), "status": cstatus, "reason": c.get("reason"),
+            })
+            fault("child")
+            if inserted and cstatus != "pending":
+                self._record_without_content(cid, cstatus, c.get("reason"))
+                self.log.event(cstatus, document=cid, path=path, reason=c.get("reason"))
+        self.progress.count(status)
+        if status != "ok":
+            self.log.event(status, document=doc_id, path=row["path"], reason=reason)
+
+    def _root(self, root_id: str) -> str:
+        if root_id not in self._root_sha:
+            r = self.store.db.execute("SELECT sha256 FROM documents WHERE id = ?", (root_id,)).fetchone()
+            self._root_sha[root_id] = (r[0] if r else None) or ""
+        return self._root_sha[root_id]
+
+    def _version(self, stage: str) -> str:
+        return next(s.version for s in self.stages if s.name == stage)
+
+    # -- reporting -------------------------------------------------------------------------------
+
+    def _tick(self, pool: Pool | None = None) -> None:
+        if pool is not None:
+            self.progress.peak_rss = max(self.progress.peak_rss, pool.rss() + _self_rss())
+        self.progress.pending = self.store.count_pending()
+        if self.on_progress:
+            self.on_progress(self.progress)
+        self.log.maybe_progress(self.progress)
+
+    def report(self) -> dict[str, Any]:
+        """The closing report: counts by status, kind, reason, stage; time and rate."""
+        summary = self.store.summary()
+        p = self.progress
+        return {
+            "run": self.run_id, "seconds": round(p.elapsed, 2), "processed": p.done,
+            "extracted": p.extracted, "duplicates": p.duplicates,
+            "rate": round(p.done / p.elapsed, 1) if p.elapsed else None,
+            "peak_rss_mb": round(p.peak_rss / (1 << 20), 1), "workers": self.workers, **summary,
+        }
+
+
+def _kill_during_commit() -> None:
+    """Fault injection: SIGKILL this process a moment after COMMIT starts (it may or may not land)."""
+    import signal
+    import threading
+
+    threading.Timer(0.0005, os.kill, (os.getpid(), signal.SIGKILL)).start()
+
+
+def _self_rss() -> int:
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)

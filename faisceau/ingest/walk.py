@@ -1,0 +1,106 @@
+"""Walk the inputs: files and folders, never following links, never hanging on FIFOs."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .blobs import sha256_file
+
+
+@dataclass
+class Found:
+    """One entry found on disk: a regular file to ingest, or something recorded with a reason."""
+
+    path: str          # provenance path, anchored at the input's own name
+    source: Path       # where it is on disk
+    status: str        # pending | skipped | failed
+    reason: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+
+
+def walk(inputs: list[Path]) -> Iterator[Found]:
+    """Every entry under the inputs, in a stable order, hashed when it is a regular file."""
+    for top in inputs:
+        top = top.expanduser()
+        anchor = top.absolute().name or str(top.absolute())
+        try:
+            st = top.stat()  # an input named on the command line is followed if it is a link
+        except OSError as e:
+            yield Found(anchor, top, "failed", _os_reason(e))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk_dir(top, anchor)
+        else:
+            yield _entry(top, anchor, st)
+
+
+def _walk_dir(root: Path, anchor: str) -> Iterator[Found]:
+    stack = [(root, anchor)]
+    while stack:
+        folder, prov = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            yield Found(prov + "/", folder, "failed", _os_reason(e))
+            continue
+        subdirs = []
+        for e in entries:
+            name = e.name
+            child_prov = f"{prov}/{name}"
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError as err:
+                yield Found(child_prov, Path(e.path), "failed", _os_reason(err))
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                yield Found(child_prov, Path(e.path), "skipped", _link_reason(Path(e.path)))
+            elif stat.S_ISDIR(st.st_mode):
+                subdirs.append((Path(e.path), child_prov))
+            else:
+                yield _entry(Path(e.path), child_prov, st)
+        stack.extend(reversed(subdirs))
+
+
+def _entry(path: Path, prov: str, st: os.stat_result) -> Found:
+    mode = st.st_mode
+    if stat.S_ISFIFO(mode):
+        return Found(prov, path, "skipped", "fifo (named pipe), not read")
+    if stat.S_ISSOCK(mode):
+        return Found(prov, path, "skipped", "socket, not read")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return Found(prov, path, "skipped", "device file, not read")
+    if not stat.S_ISREG(mode):
+        return Found(prov, path, "skipped", "not a regular file")
+    try:
+        # O_NONBLOCK: a file swapped for a FIFO after the stat still never blocks the walk
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        os.close(fd)
+        sha, size = sha256_file(path)
+    except OSError as e:
+        return Found(prov, path, "failed", _os_reason(e))
+    return Found(prov, path, "pending", None, sha, size)
+
+
+def _link_reason(path: Path) -> str:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return f"symlink loop -> {target}, not followed"
+    except OSError:
+        return f"broken symlink -> {target}"
+    return f"symlink -> {target}, not followed"
+
+
+def _os_reason(e: OSError) -> str:
+    if isinstance(e, PermissionError):
+        return "unreadable: permission denied"
+    return f"unreadable: {e.strerror or type(e).__name__}".lower()

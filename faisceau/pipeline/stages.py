@@ -1,0 +1,72 @@
+"""Stages are declared: name, version, requires, assigns, scope — and checked when built.
+
+Item stages are pure per document (input in, result out; the orchestrator writes). Corpus
+stages are incremental reducers over the store. Order: extract → OCR → language → analyse →
+corpus stages → index. A new stage version marks that stage's outputs stale: only it re-runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ..exc import FaisceauError
+
+Scope = Literal["item", "corpus"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One declared stage; `target` is "module:function" so it can be imported in any worker."""
+
+    name: str
+    version: str
+    requires: tuple[str, ...]
+    assigns: tuple[str, ...]
+    scope: Scope
+    target: str
+    help: str = ""
+
+
+# The built-in stages, in pipeline order. Later issues add OCR, analysis, corpus stages and
+# indexing here (or through plugins) with the same declaration.
+STAGES: list[Stage] = [
+    Stage("extract", "1", (), ("mime", "kind", "text", "pages", "metadata", "children"), "item",
+          "faisceau.pipeline.worker:run_extract", "identify the item and extract text, metadata and children"),
+    Stage("language", "1", ("text",), ("language", "languages"), "item",
+          "faisceau.pipeline.worker:run_language", "language of the document and of its parts"),
+]
+
+
+def register(stage: Stage) -> None:
+    """Add a stage (e.g. from a plugin) after the stages it requires."""
+    if any(s.name == stage.name for s in STAGES):
+        raise FaisceauError(f"stage {stage.name!r} declared twice")
+    STAGES.append(stage)
+    check(STAGES)
+
+
+def check(stages: list[Stage]) -> None:
+    """Every stage's requirements are assigned by an earlier stage; item stages precede corpus ones."""
+    assigned: set[str] = set()
+    seen_corpus = False
+    for s in stages:
+        missing = set(s.requires) - assigned
+        if missing:
+            raise FaisceauError(f"stage {s.name!r} requires {', '.join(sorted(missing))}, assigned by no earlier stage")
+        if s.scope == "corpus":
+            seen_corpus = True
+        elif seen_corpus and s.name != "index":
+            raise FaisceauError(f"item stage {s.name!r} declared after a corpus stage")
+        assigned.update(s.assigns)
+
+
+def item_stages() -> list[Stage]:
+    return [s for s in STAGES if s.scope == "item"]
+
+
+def corpus_stages() -> list[Stage]:
+    return [s for s in STAGES if s.scope == "corpus"]
+
+
+check(STAGES)

@@ -1,0 +1,80 @@
+"""What a worker process does with one item: run the requested item stages in order.
+
+Input in, result out: the worker never opens the store or the index, so the same function
+runs in the local pool now and on a Dask worker later.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..extract.base import Context
+from .stages import STAGES
+
+
+@dataclass
+class ItemTask:
+    """One item to process; `text` is given when extract is not among the stages."""
+
+    doc_id: str
+    sha256: str
+    file: str
+    name: str
+    mime_hint: str | None
+    depth: int
+    stages: list[str]
+    text: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def run_extract(task: ItemTask, state: dict[str, Any], ctx: Context, spool: Path) -> tuple[str, str | None]:
+    from ..extract.run import extract_item
+
+    result = extract_item(Path(task.file), task.name, task.mime_hint, ctx, spool)
+    state["content"] = result["content"]
+    state["children"] = result["children"]
+    state["text"] = result["content"]["text"]
+    return result["status"], result["reason"]
+
+
+def run_language(task: ItemTask, state: dict[str, Any], ctx: Context, spool: Path) -> tuple[str, str | None]:
+    from ..extract.language import detect
+
+    if "text" in state:
+        text = state["text"]
+    elif task.extra.get("text_file"):
+        text = Path(task.extra["text_file"]).read_text("utf-8", "surrogatepass")
+    else:
+        text = task.text
+    if not text or not text.strip():
+        state["language"], state["languages"] = None, []
+        return "skipped", "no text"
+    lang, langs = detect(text, int(ctx.settings.language_sample))
+    state["language"], state["languages"] = lang, langs
+    return "ok", None
+
+
+_TARGETS: dict[str, Callable[..., tuple[str, str | None]]] = {}
+
+
+def _target(name: str) -> Callable[..., tuple[str, str | None]]:
+    if name not in _TARGETS:
+        stage = next(s for s in STAGES if s.name == name)
+        module, func = stage.target.split(":")
+        _TARGETS[name] = getattr(importlib.import_module(module), func)
+    return _TARGETS[name]
+
+
+def process(task: ItemTask, ctx: Context, spool: Path) -> dict[str, Any]:
+    """Run the task's stages in order; one stage's data error never hides another's result."""
+    state: dict[str, Any] = {}
+    stages: dict[str, dict[str, Any]] = {}
+    for name in task.stages:
+        t0 = time.monotonic()
+        status, reason = _target(name)(task, state, ctx, spool)
+        stages[name] = {"status": status, "reason": reason, "seconds": round(time.monotonic() - t0, 4)}
+    return {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}

@@ -1,0 +1,35 @@
+"""Every command and every setting is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from faisceau import settings
+from faisceau.cli import main
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_every_command_has_a_page_naming_each_of_its_options() -> None:
+    for name, cmd in main.commands.items():
+        page = DOCS / "commands" / f"{name}.md"
+        assert page.is_file(), f"docs/commands/{name}.md missing"
+        text = page.read_text("utf-8")
+        assert f"faisceau {name}" in text
+        for param in cmd.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--") and opt not in ("--help",):
+                    assert opt in text, f"{opt} of `faisceau {name}` is not in docs/commands/{name}.md"
+
+
+def test_every_setting_is_documented() -> None:
+    text = (DOCS / "settings.md").read_text("utf-8")
+    for s in settings.SETTINGS:
+        assert f"`{s.name}`" in text, f"setting {s.name} missing from docs/settings.md"
+
+
+def test_readme_quick_start_has_exactly_two_commands() -> None:
+    readme = (DOCS.parent / "README.md").read_text("utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```", 2)[1]
+    commands = [line for line in block.splitlines()[1:] if line.strip() and not line.strip().startswith("#")]
+    assert commands == ["./setup.sh demo", "./setup.sh test"]
