@@ -7,9 +7,13 @@ import hashlib
 SEP = "!/"  # between container levels in a provenance path: leak.zip!/box.pst!/Inbox/42
 
 
-def document_id(root_sha256: str, path: str) -> str:
-    """The id of the item at provenance `path` under a root whose content hash is given."""
-    h = hashlib.sha256(f"{root_sha256}\x00{path}".encode("utf-8", "surrogateescape"))
+def document_id(seed: str, path: str) -> str:
+    """A stable id from a seed and a provenance path.
+
+    Top-level items: seed = their SHA-256, path = input name + relative path. Children: seed =
+    their root's id (itself derived from the root's SHA-256), path = their provenance path.
+    """
+    h = hashlib.sha256(f"{seed}\x00{path}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:24]
 
 

@@ -67,7 +67,6 @@ class Ingest:
         self.run_id = uuid.uuid4().hex[:12]
         self.stages: list[Stage] = item_stages()
         self.progress = Progress()
-        self._root_sha: dict[str, str] = {}
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -105,7 +104,7 @@ class Ingest:
                 status, reason = f.status, f.reason
                 if status == "pending" and f.size is not None and f.size > limit:
                     status, reason = "skipped", f"file size {f.size} over limit {limit}"
-                doc_id = document_id(f.sha256 or "", f.path)
+                doc_id = document_id(f.sha256 or "", f.key)
                 inserted = self.store.add_document({
                     "id": doc_id, "parent_id": None, "root_id": doc_id, "path": f.path,
                     "name": f.path.rsplit("/", 1)[-1], "source": str(f.source.absolute()), "sha256": f.sha256,
@@ -277,10 +276,9 @@ class Ingest:
         self.store.set_document(doc_id, status=status, reason=reason, kind=content.get("kind"), mime=content.get("mime"))
         for name, st in stages.items():
             self.store.set_stage(doc_id, name, st["version"], st["status"], st["reason"], self.run_id, st.get("seconds"))
-        root_sha = self._root(row["root_id"])
         for c in children:
             path = child_path(row["path"], c["name"])
-            cid = document_id(root_sha, path)
+            cid = document_id(row["root_id"], path)
             cstatus = c.get("status") or "pending"
             inserted = self.store.add_document({
                 "id": cid, "parent_id": doc_id, "root_id": row["root_id"], "path": path, "name": c["name"],
@@ -295,12 +293,6 @@ class Ingest:
         self.progress.count(status)
         if status != "ok":
             self.log.event(status, document=doc_id, path=row["path"], reason=reason)
-
-    def _root(self, root_id: str) -> str:
-        if root_id not in self._root_sha:
-            r = self.store.db.execute("SELECT sha256 FROM documents WHERE id = ?", (root_id,)).fetchone()
-            self._root_sha[root_id] = (r[0] if r else None) or ""
-        return self._root_sha[root_id]
 
     def _version(self, stage: str) -> str:
         return next(s.version for s in self.stages if s.name == stage)

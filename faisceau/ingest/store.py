@@ -223,6 +223,8 @@ class Store:
         for r in self.db.execute("SELECT * FROM contents ORDER BY sha256"):
             d = dict(r)
             d["text"] = hashlib.sha256((d["text"] or "").encode("utf-8", "surrogatepass")).hexdigest()
+            d["stages"] = {k: {f: v for f, v in st.items() if f != "seconds"}
+                           for k, st in json.loads(d["stages"] or "{}").items()}
             yield "content " + dumps(d)
         for r in self.db.execute("SELECT * FROM content_children ORDER BY parent_sha256, ord"):
             d = dict(r)

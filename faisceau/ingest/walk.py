@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -15,32 +16,40 @@ from .blobs import sha256_file
 class Found:
     """One entry found on disk: a regular file to ingest, or something recorded with a reason."""
 
-    path: str          # provenance path, anchored at the input's own name
+    path: str          # provenance path: relative to the input folder, or the input file's name
     source: Path       # where it is on disk
     status: str        # pending | skipped | failed
     reason: str | None = None
     sha256: str | None = None
     size: int | None = None
+    anchor: str = ""   # the input folder's name: part of the id, so two inputs never collide
+
+    @property
+    def key(self) -> str:
+        """What the id derives from (with the content hash): the path under its input's name."""
+        return f"{self.anchor}/{self.path}" if self.anchor else self.path
 
 
 def walk(inputs: list[Path]) -> Iterator[Found]:
     """Every entry under the inputs, in a stable order, hashed when it is a regular file."""
     for top in inputs:
         top = top.expanduser()
-        anchor = top.absolute().name or str(top.absolute())
+        name = top.absolute().name or str(top.absolute())
         try:
             st = top.stat()  # an input named on the command line is followed if it is a link
         except OSError as e:
-            yield Found(anchor, top, "failed", _os_reason(e))
+            yield Found(name, top, "failed", _os_reason(e))
             continue
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk_dir(top, anchor)
+            for found in _walk_dir(top):
+                found.anchor = name
+                yield found
         else:
-            yield _entry(top, anchor, st)
+            yield _entry(top, name, st)
 
 
-def _walk_dir(root: Path, anchor: str) -> Iterator[Found]:
-    stack = [(root, anchor)]
+def _walk_dir(root: Path) -> Iterator[Found]:
+    stack = [(root, "")]
     while stack:
         folder, prov = stack.pop()
         try:
@@ -51,7 +60,7 @@ def _walk_dir(root: Path, anchor: str) -> Iterator[Found]:
         subdirs = []
         for e in entries:
             name = e.name
-            child_prov = f"{prov}/{name}"
+            child_prov = f"{prov}/{name}" if prov else name
             try:
                 st = e.stat(follow_symlinks=False)
             except OSError as err:
@@ -95,7 +104,9 @@ def _link_reason(path: Path) -> str:
         path.resolve(strict=True)
     except RuntimeError:
         return f"symlink loop -> {target}, not followed"
-    except OSError:
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return f"symlink loop -> {target}, not followed"
         return f"broken symlink -> {target}"
     return f"symlink -> {target}, not followed"
 

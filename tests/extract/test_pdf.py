@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 import time
+import zlib
 from pathlib import Path
 
 import pikepdf
@@ -296,6 +297,57 @@ def test_attachments(tmp_path: Path, ctx: Context) -> None:
     assert evil.metadata["original_name"] == "../../etc/passwd"
     for c in children:  # written to scratch, not held in memory
         assert c.path is not None and c.path.is_relative_to(ctx.scratch)
+    assert len(doc.pages) == 1
+
+
+def test_attachment_bomb_refused_and_other_filters_decoded(tmp_path: Path, ctx: Context) -> None:
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 10, PAGE_TEXT.format(n=1))
+    pdf.output(str(tmp_path / "carrier.pdf"))
+    with pikepdf.open(tmp_path / "carrier.pdf") as pk:
+        pk.attachments["bomb"] = pikepdf.AttachedFileSpec(pk, b"\0" * (32 << 20), filename="bomb.bin")
+        hexed = pikepdf.AttachedFileSpec(pk, b"x", filename="hex.txt")
+        pk.attachments["hex"] = hexed
+        stream = pk.Root.Names.EmbeddedFiles.Names[-1].EF.F
+        stream.write(b"48656c6c6f2c2068657821>", filter=pikepdf.Name.ASCIIHexDecode)
+        pk.save(tmp_path / "bomb.pdf")
+    assert (tmp_path / "bomb.pdf").stat().st_size < 200_000
+    tight = dataclasses.replace(ctx, settings=settings_mod.load(
+        environ={}, overrides={"ratio_min_size": 1 << 20}))
+    doc, children = run_extractor(PdfExtractor, tmp_path / "bomb.pdf", tight)
+    by_name = {c.name: c for c in children}
+    bomb = by_name["attachments/bomb.bin"]
+    assert bomb.status == "skipped" and bomb.path is None
+    assert bomb.reason == "zip bomb: expansion ratio over limit 1:200"
+    assert child_bytes(by_name["attachments/hex.txt"]) == b"Hello, hex!"
+    loose = dataclasses.replace(ctx, settings=settings_mod.load(environ={}, overrides={"max_ratio": 10_000}))
+    doc, children = run_extractor(PdfExtractor, tmp_path / "bomb.pdf", loose)
+    zeros = {c.name: c for c in children}["attachments/bomb.bin"]
+    assert zeros.status is None and zeros.path is not None and zeros.path.stat().st_size == 32 << 20
+
+
+def test_damaged_attachment_streams(tmp_path: Path, ctx: Context) -> None:
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 10, PAGE_TEXT.format(n=1))
+    pdf.output(str(tmp_path / "carrier.pdf"))
+    packed = zlib.compress(b"hello world " * 5000)
+    with pikepdf.open(tmp_path / "carrier.pdf") as pk:
+        for key in ("cut", "junk"):
+            pk.attachments[key] = pikepdf.AttachedFileSpec(pk, b"x", filename=f"{key}.txt")
+        specs = dict(pikepdf.NameTree(pk.Root.Names.EmbeddedFiles).items())
+        specs["cut"].EF.F.write(packed[: len(packed) // 2], filter=pikepdf.Name.FlateDecode)
+        specs["junk"].EF.F.write(b"not zlib at all", filter=pikepdf.Name.FlateDecode)
+        pk.save(tmp_path / "damaged.pdf")
+    doc, children = run_extractor(PdfExtractor, tmp_path / "damaged.pdf", ctx)
+    by_name = {c.name: c for c in children}
+    cut, junk = by_name["attachments/cut.txt"], by_name["attachments/junk.txt"]
+    assert cut.metadata["truncated"] is True
+    assert 0 < len(child_bytes(cut)) < 60_000 and child_bytes(cut).startswith(b"hello world hello")
+    assert junk.status == "failed" and junk.reason == "attachment cannot be decoded"
     assert len(doc.pages) == 1
 
 

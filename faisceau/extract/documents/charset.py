@@ -121,6 +121,9 @@ def decode_report(data: bytes, declared: str | None = None, *, partial: bool = F
     text = _try(data, "utf-8", partial)
     if text is not None:
         return Decoded(text, "utf-8")
+    text = _try(data, "utf-8", True)
+    if text is not None and not text.isascii():  # UTF-8 with its last character cut off
+        return Decoded(text + "\ufffd", "utf-8", True)
     detected = _detect(data[:SAMPLE])
     text = _try(data, detected, partial)
     if text is not None:

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ...exc import LimitExceeded
 from ...model import Child, Extracted
 from ..base import Context, Extractor, register
 from .charset import decode_report
@@ -50,6 +51,13 @@ _CSS_URL = re.compile(r"""url\(\s*['"]?\s*((?:https?:)?//)""", re.I)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:\-]+)""",
     re.I)
+# lexbor parses nested "special" blocks in time quadratic in their depth (each one scans the
+# stack of open elements): 40,000 unclosed <div> take seconds, 200,000 minutes. Pages never
+# nest that deep; a hostile one is refused up front from a cheap count of its tags.
+MAX_DEPTH = 10_000
+_NESTING = re.compile(
+    r"<(/?)(?:div|section|article|aside|nav|header|footer|main|blockquote|ul|ol|dl|table|form|"
+    r"fieldset|figure|details|center|address|menu|dir|hgroup|dialog|summary)[\s>/]", re.I)
 _PX = re.compile(r"^\s*(\d+)\s*(?:px)?\s*$", re.I)
 
 
@@ -115,7 +123,11 @@ def visible_text(markup: str) -> str:
 
 
 def parse_html(markup: str) -> ParsedHtml:
-    """Parse an HTML string: visible text with line breaks for blocks, title and metadata."""
+    """Parse an HTML string: visible text with line breaks for blocks, title and metadata.
+
+    Raises LimitExceeded for markup nested too deep to parse in reasonable time.
+    """
+    _check_depth(markup)
     tree = LexborHTMLParser(markup)
     root = tree.root
     if root is None:
@@ -130,6 +142,18 @@ def parse_html(markup: str) -> ParsedHtml:
         meta["title"] = title
     meta.update(_resources(tree))
     return ParsedHtml(_render(root), title or None, meta)
+
+
+def _check_depth(markup: str) -> None:
+    """Refuse block elements nested deeper than MAX_DEPTH (counted from tags, closes included)."""
+    if markup.count("<") < MAX_DEPTH:
+        return
+    depth = deepest = 0
+    for m in _NESTING.finditer(markup):
+        depth = max(0, depth - 1) if m.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        raise LimitExceeded(f"html nesting too deep: {deepest} levels over limit {MAX_DEPTH}")
 
 
 def _head_metadata(tree: LexborHTMLParser) -> dict[str, Any]:

@@ -73,6 +73,11 @@ class LegacyOfficeExtractor(Extractor):
         doc.metadata.update(original)
         doc.metadata["converted_with"] = soffice_version(ctx)
         doc.kind = kind
+        if ext == "xls":
+            # xls notes carry no date: LibreOffice stamps them with the day of the conversion
+            for seg in doc.segments:
+                if seg.part == "cell-comment":
+                    seg.attrs.pop("date", None)
         if mime:
             doc.mime = mime
 

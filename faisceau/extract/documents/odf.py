@@ -61,7 +61,7 @@ class OdfExtractor(Extractor):
         score = super().match(probe)
         if probe.head.startswith(b"PK\x03\x04") and probe.head[30:38] == b"mimetype" \
                 and ODF.encode() in probe.head[38:120]:
-            score += cls.SCORE
+            score += cls.SCORE + cls.SCORE // 2
         return score
 
     def extract(self, path: Path, doc: Extracted, ctx: Context) -> Iterator[Child]:
@@ -73,10 +73,20 @@ def extract_odf(path: Path, doc: Extracted, ctx: Context) -> Iterator[Child]:
     """Fill `doc` from the zipped or flat ODF file at `path`; yield pictures and objects."""
     with open(path, "rb") as f:
         head = f.read(4)
-    if head != b"PK\x03\x04":
-        yield from ()
-        _flat(path, doc, ctx)
-        return
+    if not head:
+        raise ExtractionError("empty file")
+    try:
+        if head != b"PK\x03\x04":
+            _flat(path, doc, ctx)
+            return
+        yield from _zipped(path, doc, ctx)
+    except RecursionError:
+        # the walker recurses with the XML; a hostile nesting depth must not crash the worker
+        raise ExtractionError("XML nesting too deep") from None
+
+
+def _zipped(path: Path, doc: Extracted, ctx: Context) -> Iterator[Child]:
+    """A zipped ODF package."""
     with ZipParts(path, ctx) as parts:
         mime = parts.read("mimetype").decode("ascii", "replace").strip() if parts.has("mimetype") else ""
         manifest = parts.parse("META-INF/manifest.xml") if parts.has("META-INF/manifest.xml") else None
@@ -170,13 +180,16 @@ def _hidden_styles(root: Element | None) -> set[tuple[str, str]]:
 # ODF collapses XML whitespace inside paragraphs (runs of spaces are text:s, tabs text:tab);
 # what the markup itself produces is held in private-use characters until the collapse is done
 SP, TAB, NL = "\ue000", "\ue001", "\ue002"
+BLOCKS = {"section", "list", "list-item", "list-header", "note-body", "index-body", "tracked-changes",
+          "changed-region", "deletion", "insertion", "table-of-content", "alphabetical-index", "illustration-index",
+          "user-index", "bibliography", "object-index", "table-index", "index-title"}
 INLINE_SKIP = {"notes", "page-thumbnail", "annotation-end", "note-citation",
                "hidden-paragraph", "change", "bookmark", "bookmark-start", "bookmark-end"}
 
 
 def _tidy(out: list[str]) -> str:
     """Join walked pieces: collapse XML whitespace, restore markup spaces, tabs and newlines."""
-    text = re.sub(r"\s+", " ", "".join(out))
+    text = re.sub(r"[ \t\r\n]+", " ", "".join(out))
     text = text.replace(SP, " ").replace(TAB, "\t")
     lines = [line.strip(" ") for line in text.split(NL)]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -215,6 +228,8 @@ class _Text:
 
     def walk(self, el: Element, out: list[str]) -> None:
         """Append the visible text of el's children, and of the text between them, to `out`."""
+        # text between children counts only inside paragraphs; elsewhere it is XML indentation
+        mixed = el.tag.startswith(TEXT_NS) and local(el.tag) not in BLOCKS
         for c in el:
             tag = local(c.tag)
             if self.is_hidden(c, tag):
@@ -223,7 +238,7 @@ class _Text:
                 self.extra.append(("hidden-text", _tidy(hidden), {}))
             else:
                 self._one(c, out, tag)
-            if c.tail:
+            if c.tail and mixed:
                 out.append(c.tail)
 
     def _one(self, c: Element, out: list[str], tag: str) -> None:

@@ -18,15 +18,16 @@ from ...exc import EncryptedDocument, ExtractionError, UnsupportedFormat
 from ...model import Child, Extracted
 from ..base import Context, Extractor, Probe, register
 from .legacy_office import decrypt_ole
-from .xmlsafe import ZipParts, child, iso_date, local, ns, numbered, on, rels, rid, tab_line
+from .xmlsafe import (ZipParts, child, column_number, iso_date, local, ns, numbered, on, on_attr, rels, rid,
+                      tab_line)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 KINDS = {"wordprocessingml": "document", "spreadsheetml": "spreadsheet", "presentationml": "presentation"}
 DEFAULT_MAIN = {"word/document.xml": "document", "xl/workbook.xml": "spreadsheet",
                 "ppt/presentation.xml": "presentation"}
-MIMES = {"document": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-         "spreadsheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         "presentation": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+OXML = "application/vnd.openxmlformats-officedocument."
+MIMES = {"document": OXML + "wordprocessingml.document", "spreadsheet": OXML + "spreadsheetml.sheet",
+         "presentation": OXML + "presentationml.presentation"}
 EMBED_DIRS = re.compile(r"^(?:word|xl|ppt)/(embeddings|media)/(?:.*/)?([^/]+)$")
 
 
@@ -38,21 +39,14 @@ class OoxmlExtractor(Extractor):
     VERSION = "1"
     KIND = "document"
     SCORE = 20
-    MIME_TYPES = frozenset({
-        MIMES["document"], MIMES["spreadsheet"], MIMES["presentation"],
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.template",
-        "application/vnd.openxmlformats-officedocument.presentationml.template",
-        "application/vnd.openxmlformats-officedocument.presentationml.slideshow",
-        "application/vnd.ms-word.document.macroenabled.12", "application/vnd.ms-word.document.macroEnabled.12",
-        "application/vnd.ms-word.template.macroEnabled.12", "application/vnd.ms-excel.sheet.macroEnabled.12",
-        "application/vnd.ms-excel.template.macroEnabled.12",
-        "application/vnd.ms-powerpoint.presentation.macroEnabled.12",
-        "application/vnd.ms-powerpoint.slideshow.macroEnabled.12",
-        "application/vnd.ms-powerpoint.template.macroEnabled.12",
+    MIME_TYPES = frozenset({*MIMES.values(), *(OXML + s for s in (
+        "wordprocessingml.template", "spreadsheetml.template", "presentationml.template", "presentationml.slideshow")),
+        *(f"application/vnd.ms-{s}.macroEnabled.12" for s in (
+            "word.document", "word.template", "excel.sheet", "excel.template", "powerpoint.presentation",
+            "powerpoint.slideshow", "powerpoint.template")),
+        "application/vnd.ms-word.document.macroenabled.12",
         # libmagic's name for an OLE file holding an encrypted OOXML package
-        "application/encrypted",
-    })
+        "application/encrypted"})
     EXTENSIONS = frozenset({"docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "xltm",
                             "pptx", "pptm", "ppsx", "ppsm", "potx", "potm"})
 
@@ -65,7 +59,7 @@ class OoxmlExtractor(Extractor):
             n = int.from_bytes(probe.head[26:28], "little")
             first = probe.head[30:30 + n]
             if first in (b"[Content_Types].xml", b"_rels/.rels") or first.startswith((b"word/", b"xl/", b"ppt/")):
-                score += cls.SCORE
+                score += cls.SCORE + cls.SCORE // 2
         return score
 
     def extract(self, path: Path, doc: Extracted, ctx: Context) -> Iterator[Child]:
@@ -85,17 +79,18 @@ class OoxmlExtractor(Extractor):
 
 def extract_ooxml(path: Path, doc: Extracted, ctx: Context) -> Iterator[Child]:
     """Fill `doc` from the OOXML package at `path` and yield its embedded files and media."""
+    if path.stat().st_size == 0:
+        raise ExtractionError("empty file")
     with ZipParts(path, ctx) as parts:
         main, kind = _main_part(parts)
         doc.kind = kind
         doc.mime = _content_type(parts, main) or MIMES[kind]
-        core_properties(parts, doc)
-        if kind == "document":
-            word(parts, main, doc)
-        elif kind == "spreadsheet":
-            workbook(parts, main, doc, ctx)
-        else:
-            presentation(parts, main, doc)
+        try:
+            core_properties(parts, doc)
+            {"document": word, "presentation": presentation}.get(kind, workbook)(parts, main, doc, ctx)
+        except RecursionError:
+            # the walkers recurse with the XML; a hostile nesting depth must not crash the worker
+            raise ExtractionError("XML nesting too deep") from None
         yield from embedded(parts, ctx)
 
 
@@ -185,7 +180,6 @@ def embedded(parts: ZipParts, ctx: Context) -> Iterator[Child]:
         yield Child(name=f"{m.group(1)}/{m.group(2)}", path=dest)
 
 
-
 # -- Word ------------------------------------------------------------------------------------
 
 # Elements whose text is never shown: field codes, and the VML copy of DrawingML content
@@ -262,7 +256,7 @@ def _word_styles(parts: ZipParts, folder: str) -> set[str]:
     return hidden
 
 
-def word(parts: ZipParts, main: str, doc: Extracted) -> None:
+def word(parts: ZipParts, main: str, doc: Extracted, ctx: Context) -> None:
     """Body, headers, footers, notes, comments, tracked changes and hidden text of a docx."""
     folder = posixpath.dirname(main)
     walker = _WordText(_word_styles(parts, folder))
@@ -344,16 +338,6 @@ def _serial_date(value: str, date1904: bool) -> str:
     return dt.date().isoformat() if dt.time() == datetime.min.time() else dt.isoformat(sep=" ")
 
 
-def _col(ref: str | None) -> int | None:
-    m = re.match(r"([A-Z]+)", ref or "")
-    if not m:
-        return None
-    n = 0
-    for ch in m.group(1):
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 class _Sheet:
     """Streams one worksheet into visible lines and hidden (rows, columns) lines."""
 
@@ -383,7 +367,7 @@ class _Sheet:
         used = 0
         for el in parts.stream(name, frozenset({"row", "col"})):
             if local(el.tag) == "col":
-                if _on_attr(el.get("hidden")):
+                if on_attr(el.get("hidden")):
                     lo, hi = int(el.get("min", "1")), min(int(el.get("max", "1")), 16384)
                     hidden_cols.update(range(lo, hi + 1))
                 continue
@@ -391,11 +375,11 @@ class _Sheet:
             for c in el:
                 if local(c.tag) != "c":
                     continue
-                pos = _col(c.get("r")) or pos + 1
+                pos = column_number(c.get("r")) or pos + 1
                 val = self.value(c).strip()
                 if val:
                     (unseen if pos in hidden_cols else shown).append((pos, val))
-            if _on_attr(el.get("hidden")):
+            if on_attr(el.get("hidden")):
                 unseen, shown = shown + unseen, []
             for cells, sink in ((shown, lines), (unseen, hidden)):
                 if cells:
@@ -406,10 +390,6 @@ class _Sheet:
         return lines, hidden, False
 
 
-def _on_attr(value: str | None) -> bool:
-    return value is not None and value.lower() in ("1", "true")
-
-
 def workbook(parts: ZipParts, main: str, doc: Extracted, ctx: Context) -> None:
     """Visible and hidden sheets (rows streamed), hidden rows/columns and cell comments."""
     root = parts.parse(main)
@@ -418,7 +398,7 @@ def workbook(parts: ZipParts, main: str, doc: Extracted, ctx: Context) -> None:
     by_id = {rid: target for rid, _, target in wrels}
     by_type = {rtype: target for _, rtype, target in wrels}
     pr = next((el for el in root if local(el.tag) == "workbookPr"), None)
-    date1904 = pr is not None and _on_attr(pr.get("date1904"))
+    date1904 = pr is not None and on_attr(pr.get("date1904"))
     strings: list[str] = []
     sst = by_type.get("sharedStrings")
     if sst and parts.has(sst):
@@ -483,7 +463,7 @@ def _dml_lines(el: Element, skip_ph: set[str] | None = None) -> Iterator[str]:
             yield from _dml_lines(c, skip_ph)
 
 
-def presentation(parts: ZipParts, main: str, doc: Extracted) -> None:
+def presentation(parts: ZipParts, main: str, doc: Extracted, ctx: Context) -> None:
     """Slides (hidden ones marked), speaker notes and slide comments of a pptx."""
     root = parts.parse(main)
     assert root is not None

@@ -1,23 +1,26 @@
 """PDF documents through pdfium: text per page, metadata, attachments, broken files repaired.
 
-The file is opened once with pypdfium2 and read page by page; everything else (catalog
-language, encryption, annotation attachments) comes from the same pdfium handle, so a
-large PDF costs little more than pdfium's own text extraction. Files pdfium cannot open
+The file is opened once with pypdfium2 and read page by page; the catalog language, the
+encryption and which pages carry file annotations come from the same pdfium handle, so a
+large PDF costs little more than pdfium's own text extraction. pikepdf opens the file only
+when it has attached files, to decode them with bounded memory. Files pdfium cannot open
 go through `pdf_repair` first.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
+import os
 import re
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import PackageNotFoundError, version as dist_version
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Iterator
 
+import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -40,6 +43,7 @@ MAX_OBJECTS_WALKED = 10_000
 # pdfium marks a hyphen it removed at a line end with the noncharacter U+FFFE; a soft
 # hyphen says the same in valid Unicode, and the index folds it away.
 PDFIUM_HYPHEN, SOFT_HYPHEN = "\ufffe", "\u00ad"
+_EF_KEYS = ("/UF", "/F", "/Unix", "/Mac", "/DOS")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -83,47 +87,71 @@ def _pypdfium_version() -> str:
 
 @dataclass
 class _Attachments:
-    """Embedded files written to scratch, named uniquely, identical copies kept once."""
+    """Embedded files, decoded to scratch with bounded memory and a bomb guard, named uniquely.
+
+    pikepdf reads them rather than pdfium, whose attachment API inflates a whole stream in
+    memory (up to 1 GiB, at about twice that in peak memory) before we can refuse it.
+    """
 
     ctx: Context
     children: list[Child] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
-    _seen: set[tuple[str, str]] = field(default_factory=set)
+    _seen: set[tuple[int, int]] = field(default_factory=set)
     _folder: Path | None = None
 
-    def add(self, att: pdfium.PdfAttachment, **meta: Any) -> None:
-        """Save one attachment (or record why it cannot be saved)."""
-        try:
-            original = att.get_name()
-        except pdfium.PdfiumError:
-            original = ""
+    def collect(self, path: Path, password: str, annotated_pages: list[int]) -> None:
+        """Files of the EmbeddedFiles name tree, then of FileAttachment annotations."""
+        with pikepdf.open(path, password=password) as pk:
+            names = pk.Root.get("/Names")
+            tree = names.get("/EmbeddedFiles") if isinstance(names, pikepdf.Dictionary) else None
+            if isinstance(tree, pikepdf.Dictionary):
+                for _, spec in pikepdf.NameTree(tree).items():
+                    self.add(spec)
+            for index in annotated_pages:
+                for annot in pk.pages[index].obj.get("/Annots", pikepdf.Array()):
+                    if isinstance(annot, pikepdf.Dictionary) and annot.get("/Subtype") == "/FileAttachment":
+                        self.add(annot.get("/FS"), page=index + 1)
+
+    def add(self, spec: Any, **meta: Any) -> None:
+        """Save one file specification's embedded file, or record why it cannot be saved."""
+        if not isinstance(spec, pikepdf.Dictionary):
+            return  # a bare file name: a reference to a file outside the PDF
+        original = str(spec.get("/UF") or spec.get("/F") or "")
         name = _safe_name(original, len(self.children) + 1)
         if original and original != name:
             meta["original_name"] = original
-        size = ctypes.c_ulong()
-        if not pdfium_c.FPDFAttachment_GetFile(att, None, 0, ctypes.byref(size)):
-            self._push(name, None, status="skipped", reason="attachment not embedded", meta=meta)
-            return
-        limit = self.ctx.settings.max_file_size
-        if size.value > limit:
-            self._push(name, None, status="skipped", meta=meta,
-                       reason=f"attachment of {size.value} bytes over max_file_size {limit}")
-            return
-        buf = (ctypes.c_char * max(size.value, 1))()
-        out = ctypes.c_ulong()
-        if size.value and not pdfium_c.FPDFAttachment_GetFile(att, buf, size.value, ctypes.byref(out)):
-            self._push(name, None, status="failed", reason="attachment cannot be decoded", meta=meta)
-            return
-        data = memoryview(buf)[: min(out.value, size.value)].cast("B")
-        key = (name, hashlib.sha256(data).hexdigest())
-        if key in self._seen:  # the same file reached from the name tree and an annotation
-            return
-        self._seen.add(key)
+        if isinstance(spec.get("/Desc"), pikepdf.String):
+            meta["description"] = str(spec.Desc)
+        ef = spec.get("/EF")
+        # /UF and /F first; the old per-platform variants (/Unix, /Mac, /DOS) can hold other
+        # content, so every distinct stream is kept.
+        found = [(k, ef[k]) for k in _EF_KEYS if k in ef] if isinstance(ef, pikepdf.Dictionary) else []
+        streams = [(k, st) for k, st in found if isinstance(st, pikepdf.Stream)]
+        if not streams:
+            self._push(name, None, meta, "skipped", "attachment not embedded")
+        for key, stream in streams:
+            if stream.objgen in self._seen:  # the same file reached twice (name tree and annotation)
+                continue
+            self._seen.add(stream.objgen)
+            variant = {"variant": key[1:]} if key in ("/Unix", "/Mac", "/DOS") else {}
+            self._save(name, stream, {**meta, **variant})
+
+    def _save(self, name: str, stream: pikepdf.Stream, meta: dict[str, Any]) -> None:
         if self._folder is None:  # most PDFs have no attachment: no folder for them
             self._folder = self.ctx.tempdir()
         path = self._folder / f"{len(self.children) + 1}.bin"
-        path.write_bytes(data)
-        self._push(name, path, meta=meta)
+        try:
+            if not _decode_to(stream, path, self.ctx):
+                meta["truncated"] = True  # what could be inflated is kept
+        except LimitExceeded as e:
+            path.unlink(missing_ok=True)
+            self._push(name, None, meta, "skipped", e.reason)
+            return
+        except (pikepdf.PdfError, zlib.error, ValueError, NotImplementedError):
+            path.unlink(missing_ok=True)
+            self._push(name, None, meta, "failed", "attachment cannot be decoded")
+            return
+        self._push(name, path, meta)
 
     def _push(self, name: str, path: Path | None, meta: dict[str, Any],
               status: str | None = None, reason: str | None = None) -> None:
@@ -145,6 +173,58 @@ def _safe_name(name: str, index: int) -> str:
     """The last path component of an attachment name, without control characters."""
     base = _UNSAFE_NAME.sub("", name.replace("\\", "/")).rsplit("/", 1)[-1].strip()
     return base if base not in ("", ".", "..") else f"attachment-{index}"
+
+
+def _decode_to(stream: pikepdf.Stream, path: Path, ctx: Context) -> bool:
+    """Write a stream's decoded data to path; False when it ends early (a cut Flate stream).
+
+    Raise LimitExceeded for a bomb or an oversize file.
+
+    Plain Flate (nearly every embedded file) is inflated chunk by chunk; other filters are
+    decoded by qpdf in memory, after a counting pass when Flate comes first.
+    """
+    raw = stream.read_raw_bytes()
+    filters = stream.get("/Filter")
+    chain = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else (
+        [str(filters)] if filters is not None else [])
+    limit, ratio = ctx.settings.max_file_size, ctx.settings.max_ratio
+
+    def guard(size: int) -> None:
+        if size > limit:
+            raise LimitExceeded(f"attachment over max_file_size {limit}")
+        # checked while inflating, so the final ratio is unknown: only that it is over
+        if size >= ctx.settings.ratio_min_size and size > ratio * max(len(raw), 1):
+            raise LimitExceeded(f"zip bomb: expansion ratio over limit 1:{ratio}")
+
+    plain = chain == ["/FlateDecode"] and stream.get("/DecodeParms") is None
+    if chain[:1] == ["/FlateDecode"]:
+        try:
+            complete = _inflate(raw, path if plain else None, guard)
+            if plain:
+                return complete
+        except zlib.error:  # damaged data: qpdf salvages what it can, below
+            path.unlink(missing_ok=True)
+    data = stream.read_bytes()
+    guard(len(data))
+    path.write_bytes(data)
+    return True
+
+
+def _inflate(raw: bytes, dest: Path | None, guard: Callable[[int], None]) -> bool:
+    """Inflate raw into dest (or just count the bytes), 1 MB at a time, guarding the size;
+    whether the Flate stream was complete."""
+    inflater, size, todo = zlib.decompressobj(), 0, raw
+    with dest.open("wb") if dest else open(os.devnull, "wb") as out:
+        while todo and not inflater.eof:
+            chunk = inflater.decompress(todo, 1 << 20)
+            todo = inflater.unconsumed_tail
+            size += len(chunk)
+            guard(size)
+            out.write(chunk)
+        chunk = inflater.flush()
+        guard(size + len(chunk))
+        out.write(chunk)
+    return inflater.eof
 
 
 @register
@@ -172,32 +252,42 @@ class PdfExtractor(Extractor):
             raise ExtractionError("empty file")
         if layout.header_offset < 0:
             raise ExtractionError("not a PDF: no %PDF header")
-        pdf = _open(path, layout, doc, ctx)
-        attachments = _Attachments(ctx)
+        pdf, opened, password = _open(path, layout, doc, ctx)
         try:
             _metadata(pdf, layout, doc)
-            for i in range(pdf.count_attachments()):
-                attachments.add(pdf.get_attachment(i))
-            _pages(pdf, layout, doc, ctx, attachments)
+            annotated = _pages(pdf, layout, doc, ctx)
+            embedded = pdf.count_attachments() > 0
         finally:
             pdf.close()
+        if not (embedded or annotated):
+            return
+        attachments = _Attachments(ctx)
+        try:
+            attachments.collect(opened, password, annotated)
+        except (pikepdf.PdfError, pikepdf.PasswordError, ValueError, TypeError, AttributeError) as e:
+            # the pages are read; say why (some of) the attached files are not
+            doc.warnings.append(f"attachments not read: {str(e).splitlines()[0][:200] if str(e) else type(e).__name__}")
         yield from attachments.children
 
 
-def _open(path: Path, layout: pdf_repair.Layout, doc: Extracted, ctx: Context) -> pdfium.PdfDocument:
-    """Open with pdfium (trying known passwords), else a repaired copy with pages."""
-    pdf, error = _try_open(path, doc, ctx)
+def _open(path: Path, layout: pdf_repair.Layout, doc: Extracted,
+          ctx: Context) -> tuple[pdfium.PdfDocument, Path, str]:
+    """Open with pdfium (trying known passwords), else a repaired copy with pages.
+
+    Returns the document, the file it was opened from and the password that opened it.
+    """
+    pdf, error, password = _try_open(path, doc, ctx)
     if pdf is not None and len(pdf) > 0:
-        return pdf
+        return pdf, path, password
     if pdf is not None:
         pdf.close()
         error = "no pages"
     for repaired, tool in pdf_repair.repairs(path, layout, ctx):
-        pdf, _ = _try_open(repaired, doc, ctx)
+        pdf, _, password = _try_open(repaired, doc, ctx)
         if pdf is not None and len(pdf) > 0:
             doc.metadata["repaired_with"] = tool
             doc.warnings.append(f"repaired with {tool} ({error})")
-            return pdf
+            return pdf, repaired, password
         if pdf is not None:
             pdf.close()
     if layout.looks_truncated:
@@ -205,23 +295,24 @@ def _open(path: Path, layout: pdf_repair.Layout, doc: Extracted, ctx: Context) -
     raise ExtractionError(f"damaged PDF: {error}")
 
 
-def _try_open(path: Path, doc: Extracted, ctx: Context) -> tuple[pdfium.PdfDocument | None, str]:
-    """The opened document, or None and pdfium's reason; raise when a password is missing."""
+def _try_open(path: Path, doc: Extracted,
+              ctx: Context) -> tuple[pdfium.PdfDocument | None, str, str]:
+    """(document, "", password) or (None, pdfium's reason, ""); raise when a password is missing."""
     try:
-        return pdfium.PdfDocument(path), ""
+        return pdfium.PdfDocument(path), "", ""
     except pdfium.PdfiumError as e:
         code = getattr(e, "err_code", None)
         if code == pdfium_c.FPDF_ERR_SECURITY:
             raise EncryptedDocument("encrypted: unsupported security handler") from None
         if code != pdfium_c.FPDF_ERR_PASSWORD:
-            return None, "data format error" if code == pdfium_c.FPDF_ERR_FORMAT else str(e)
+            return None, "data format error" if code == pdfium_c.FPDF_ERR_FORMAT else str(e), ""
     for password in ctx.passwords:
         try:
             pdf = pdfium.PdfDocument(path, password=password)
         except pdfium.PdfiumError:
             continue
         doc.metadata["password_used"] = True  # never the password itself
-        return pdf, ""
+        return pdf, "", password
     raise EncryptedDocument()
 
 
@@ -261,10 +352,14 @@ def _catalog_language(pdf: pdfium.PdfDocument) -> str | None:
     return bytes(buf).decode("utf-16-le", "replace").rstrip("\x00").strip() or None
 
 
-def _pages(pdf: pdfium.PdfDocument, layout: pdf_repair.Layout, doc: Extracted, ctx: Context,
-           attachments: _Attachments) -> None:
-    """Add every page's text; a page that fails is recorded and the others still read."""
+def _pages(pdf: pdfium.PdfDocument, layout: pdf_repair.Layout, doc: Extracted,
+           ctx: Context) -> list[int]:
+    """Add every page's text; a page that fails is recorded and the others still read.
+
+    Returns the indexes of pages with FileAttachment annotations.
+    """
     count = len(pdf)
+    annotated: list[int] = []
     min_text, budget = ctx.settings.ocr_min_text, ctx.settings.max_text
     used = good = 0
     for i in range(count):
@@ -284,8 +379,8 @@ def _pages(pdf: pdfium.PdfDocument, layout: pdf_repair.Layout, doc: Extracted, c
             width, height = page.get_size()
             attrs: dict[str, Any] = {"width": round(width, 2), "height": round(height, 2)}
             needs_ocr = _needs_ocr(page, text, min_text, attrs)
-            if pdfium_c.FPDFPage_GetAnnotCount(page) > 0:
-                _annotation_files(pdf, page, number, attachments)
+            if pdfium_c.FPDFPage_GetAnnotCount(page) > 0 and _has_file_annotation(page):
+                annotated.append(i)
         except pdfium.PdfiumError as e:
             doc.add_page("", number=number, error=f"page cannot be read: {e}")
             doc.warnings.append(f"page {number}: cannot be read")
@@ -307,6 +402,7 @@ def _pages(pdf: pdfium.PdfDocument, layout: pdf_repair.Layout, doc: Extracted, c
         if layout.looks_truncated:
             raise Truncated()
         raise ExtractionError(f"damaged PDF: none of its {count} pages can be read")
+    return annotated
 
 
 def _needs_ocr(page: pdfium.PdfPage, text: str, min_text: int, attrs: dict[str, Any]) -> bool:
@@ -333,17 +429,13 @@ def _needs_ocr(page: pdfium.PdfPage, text: str, min_text: int, attrs: dict[str, 
     return True
 
 
-def _annotation_files(pdf: pdfium.PdfDocument, page: pdfium.PdfPage, number: int,
-                      attachments: _Attachments) -> None:
-    """Files attached through FileAttachment annotations on this page."""
+def _has_file_annotation(page: pdfium.PdfPage) -> bool:
+    """Whether the page carries a FileAttachment annotation (pdfium reads them cheaply)."""
     for j in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
         annot = pdfium_c.FPDFPage_GetAnnot(page, j)
-        if not annot:
-            continue
-        try:
-            if pdfium_c.FPDFAnnot_GetSubtype(annot) == pdfium_c.FPDF_ANNOT_FILEATTACHMENT:
-                raw = pdfium_c.FPDFAnnot_GetFileAttachment(annot)
-                if raw:
-                    attachments.add(pdfium.PdfAttachment(raw, pdf), page=number)
-        finally:
+        if annot:
+            subtype = pdfium_c.FPDFAnnot_GetSubtype(annot)
             pdfium_c.FPDFPage_CloseAnnot(annot)
+            if subtype == pdfium_c.FPDF_ANNOT_FILEATTACHMENT:
+                return True
+    return False

@@ -109,9 +109,13 @@ class PlainTextExtractor(Extractor):
 def _xml_text(raw: bytes, doc: Extracted) -> str | None:
     """The text nodes of a well-formed XML file, one per line; None when it is not well-formed.
 
-    The parser neither loads a DTD nor expands entities nor touches the network, so entity
-    bombs and external entities stay inert references.
+    A document declaring entities is not parsed at all (its raw text is kept, flagged):
+    entity bombs and external entities are refused outright. Otherwise the parser neither
+    loads a DTD nor resolves anything nor touches the network.
     """
+    if b"<!ENTITY" in raw:
+        doc.flag("xml entities not expanded")
+        return None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=True, remove_pis=True)
     try:
@@ -123,16 +127,8 @@ def _xml_text(raw: bytes, doc: Extracted) -> str | None:
         return None
     doc.metadata["xml_root"] = etree.QName(root).localname
     doc.metadata["encoding"] = (root.getroottree().docinfo.encoding or "utf-8").lower()
-    dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.entities()):
-        doc.flag("xml entities not expanded")
-    lines = (t.strip() for t in root.itertext() if not _is_entity_ref(t))
+    lines = (t.strip() for t in root.itertext())
     return "\n".join(t for t in lines if t)
-
-
-def _is_entity_ref(text: str) -> bool:
-    """lxml yields an unexpanded entity reference as its own '&name;' text."""
-    return text.startswith("&") and text.endswith(";") and " " not in text
 
 
 def _json_unescaped(text: str) -> str:

@@ -203,15 +203,18 @@ def on(el: Element | None) -> bool:
 
 
 def child(el: Element, name: str) -> Element | None:
+    """The first child with that local name."""
     return next((c for c in el if local(c.tag) == name), None)
 
 
 def numbered(names: list[str], pattern: str) -> list[str]:
+    """Names matching a pattern, ordered by the number its first group captures."""
     found = [(int(m.group(1) or 0), n) for n in names if (m := re.fullmatch(pattern, n))]
     return [n for _, n in sorted(found)]
 
 
 def ns(el: Element) -> str:
+    """The namespace URI of an element's tag."""
     return el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
 
 
@@ -238,3 +241,19 @@ def tab_line(cells: list[tuple[int, str]]) -> str:
         out.append(val.replace("\t", " ").replace("\n", " "))
         prev = col
     return "".join(out)
+
+
+def column_number(ref: str | None) -> int | None:
+    """The 1-based column number of an A1-style cell reference."""
+    m = re.match(r"([A-Z]+)", ref or "")
+    if not m:
+        return None
+    n = 0
+    for ch in m.group(1):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def on_attr(value: str | None) -> bool:
+    """Whether an OOXML boolean attribute is true."""
+    return value is not None and value.lower() in ("1", "true")

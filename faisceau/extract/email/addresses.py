@@ -106,6 +106,9 @@ def parse_one(piece: str) -> dict[str, Any] | None:
     """Parse one address as written (`Name <a@b>`, `a@b (Name)`, X.500…)."""
     raw = decode_words(piece).strip()
     name, addr = parseaddr(piece)
+    if "=?" in addr and "@" not in addr and "@" in raw:
+        # a whole `Name <address>` inside one encoded word: decode first, then parse
+        name, addr = parseaddr(raw)
     if not addr and not name:
         bracket = re.search(r"<([^<>]*)>", piece)
         addr = bracket.group(1) if bracket else piece

@@ -23,6 +23,7 @@ _KEY_HEADERS = {b"from", b"date", b"subject", b"message-id", b"received", b"retu
                 b"in-reply-to", b"references", b"x-mailer", b"content-type", b"newsgroups", b"path"}
 _HEADER_LINE = re.compile(rb"^([!-9;-~]+)[ \t]*:")
 _TNEF_NAMES = {"winmail.dat", "win.dat"}
+_ENCRYPTED_TYPES = {"application/pgp-encrypted", "application/pkcs7-mime", "application/x-pkcs7-mime"}
 
 
 def sniff_headers(head: bytes) -> int:
@@ -49,6 +50,20 @@ def emlx_body(raw: bytes) -> bytes:
     if first.strip().isdigit():
         return rest[: int(first.strip())]
     return raw
+
+
+def utf16_to_utf8(raw: bytes) -> bytes:
+    """A message saved as UTF-16 (a BOM, or NUL every other byte) re-encoded as UTF-8."""
+    head = raw[:400]
+    le = head[1::2].count(0) > len(head) // 3
+    be = head[0::2].count(0) > len(head) // 3
+    if not (raw[:2] in (b"\xff\xfe", b"\xfe\xff") or le or be):
+        return raw
+    codec = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-16-le" if le else "utf-16-be"
+    try:
+        return raw.decode(codec).encode("utf-8")
+    except UnicodeDecodeError:
+        return raw
 
 
 @register
@@ -78,9 +93,10 @@ class EmlExtractor(Extractor):
             raw = emlx_body(raw)
         if not raw.strip():
             raise ExtractionError("empty message")
-        parsed = parse_fast(raw)
-        if not parsed.meta.get("headers") and not parsed.texts:
-            raise ExtractionError("not an e-mail message: no headers")
+        parsed = parse_fast(utf16_to_utf8(raw))
+        if not parsed.meta.get("headers"):
+            # a headerless message (seen in mboxes): keep its text, say what is odd
+            parsed.warnings.append("no headers")
         fill(doc, parsed)
         doc.mime = "message/news" if any(h[0].lower() == "newsgroups" for h in parsed.meta["headers"]) \
             else "message/rfc822"
@@ -111,6 +127,9 @@ def fill(doc: Extracted, parsed: ParsedMail) -> None:
     doc.add_text(text, part="body")
     doc.metadata["attachment_count"] = len(parsed.attachments)
     doc.warnings.extend(parsed.warnings)
+    if any(a.content_type in _ENCRYPTED_TYPES for a in parsed.attachments):
+        doc.flag("encrypted")  # PGP/MIME or S/MIME: the content is in an encrypted part
+        doc.metadata["encrypted"] = True
 
 
 def _inner_subject(data: bytes) -> str:
@@ -138,7 +157,7 @@ def children(parsed: ParsedMail, ctx: Context) -> Iterator[Child]:
         hint: str | None = att.content_type
         if att.is_message:
             n_msg += 1
-            stem = safe_name(_inner_subject(att.data))[:120] or f"message-{n_msg}"
+            stem = safe_name(re.sub(r"[/\\]", "_", _inner_subject(att.data)))[:120] or f"message-{n_msg}"
             name, hint = names.take(f"{stem}.eml"), "message/rfc822"
         else:
             base = safe_name(att.filename)

@@ -26,8 +26,9 @@ SPILL_BYTES = 4 << 20
 class _Message:
     """The bytes of one message being read: in memory, then in a scratch file when large."""
 
-    def __init__(self, scratch: Path, separator: bytes) -> None:
+    def __init__(self, scratch: Path, separator: bytes, spill_bytes: int) -> None:
         self.scratch = scratch
+        self.spill_bytes = spill_bytes
         self.separator = separator
         self.parts: list[bytes] = []
         self.size = 0
@@ -40,7 +41,7 @@ class _Message:
             self.file.write(chunk)
             return
         self.parts.append(chunk)
-        if self.size > SPILL_BYTES:
+        if self.size > self.spill_bytes:
             fd, name = tempfile.mkstemp(dir=self.scratch, prefix="mbox-")
             self.path = Path(name)
             self.file = os.fdopen(fd, "wb")
@@ -61,7 +62,7 @@ class _Message:
 
 
 def iter_messages(path: Path, scratch: Path, doc: Extracted | None = None,
-                  max_messages: int = 0) -> Iterator[Child]:
+                  max_messages: int = 0, spill_bytes: int = SPILL_BYTES) -> Iterator[Child]:
     """Yield the messages of an mbox file as children `1`, `2`, … while reading it."""
     count = 0
     skipped = 0
@@ -81,7 +82,7 @@ def iter_messages(path: Path, scratch: Path, doc: Extracted | None = None,
                     yield cur.child(str(count), last_was_empty)
                     if max_messages and count >= max_messages:
                         raise LimitExceeded(f"more than {max_messages} messages in mbox")
-                cur = _Message(scratch, chunk)
+                cur = _Message(scratch, chunk, spill_bytes)
                 last_was_empty = False
             else:
                 if cur is None:

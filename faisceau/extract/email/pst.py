@@ -30,6 +30,7 @@ PR_MESSAGE_CLASS, PR_SUBJECT, PR_SENDER_NAME, PR_SENDER_EMAIL = 0x001A, 0x0037, 
 PR_SENDER_SMTP, PR_INTERNET_MESSAGE_ID, PR_IN_REPLY_TO_ID = 0x5D01, 0x1035, 0x1042
 PR_RECIPIENT_TYPE, PR_DISPLAY_NAME, PR_EMAIL_ADDRESS, PR_SMTP_ADDRESS = 0x0C15, 0x3001, 0x3003, 0x39FE
 PR_ATTACH_LONG_FILENAME, PR_ATTACH_FILENAME, PR_ATTACH_MIME_TAG = 0x3707, 0x3704, 0x370E
+PR_ATTACH_METHOD = 0x3705
 PR_CLIENT_SUBMIT_TIME, PR_MESSAGE_DELIVERY_TIME = 0x0039, 0x0E06
 MAX_DEPTH = 64
 _UNSAFE = re.compile(r"[!/\\\x00-\x1f]+")
@@ -76,7 +77,7 @@ def _text(data: bytes | None) -> str:
 
 def _recipients(message: Any, item: OutlookItem) -> None:
     try:
-        table = message.recipients
+        table = _attr(message, "recipients")
         count = table.number_of_record_sets if table is not None else 0
         for i in range(count):
             props = {e.entry_type: e for e in table.get_record_set(i).entries}
@@ -89,46 +90,56 @@ def _recipients(message: Any, item: OutlookItem) -> None:
         pass  # recipient table unreadable: transport headers or display names still tell
 
 
+def _attr(obj: Any, name: str) -> Any:
+    """An attribute of a libpff item, None when the item type lacks it or it is unreadable."""
+    try:
+        return getattr(obj, name, None)
+    except (OSError, IOError, UnicodeError, ValueError):
+        return None
+
+
 def read_item(message: Any, warnings: list[str], depth: int = 0) -> OutlookItem:
-    """Everything needed to rebuild one PST item as a message."""
+    """Everything needed to rebuild one PST item (mail, contact, appointment…) as a message."""
     props = _props(message)
     item = OutlookItem(message_class=_str(props, PR_MESSAGE_CLASS))
-    try:
-        item.transport_headers = message.transport_headers or ""
-        item.subject = message.subject or _str(props, PR_SUBJECT)
-    except (OSError, IOError, UnicodeError):
-        item.subject = _str(props, PR_SUBJECT)
+    item.transport_headers = _attr(message, "transport_headers") or ""
+    item.subject = _attr(message, "subject") or _str(props, PR_SUBJECT)
     item.sender = (_str(props, PR_SENDER_NAME),
                    _str(props, PR_SENDER_SMTP) or _str(props, PR_SENDER_EMAIL))
     item.message_id = _str(props, PR_INTERNET_MESSAGE_ID)
     item.in_reply_to = _str(props, PR_IN_REPLY_TO_ID)
-    for getter in ("get_client_submit_time", "get_delivery_time", "get_creation_time"):
-        try:
-            when = getattr(message, getter)()
-        except (OSError, IOError, ValueError, AttributeError):
-            when = None
+    for name in ("client_submit_time", "delivery_time", "creation_time"):
+        when = _attr(message, name)
         if when is not None:
             item.date = when.replace(tzinfo=timezone.utc)  # libpff gives naive UTC
             break
     _recipients(message, item)
-    for attr, setter in (("plain_text_body", "text"), ("html_body", "html")):
-        try:
-            setattr(item, setter, _text(getattr(message, attr)))
-        except (OSError, IOError):
-            warnings.append(f"{item.subject[:40]!r}: {attr.replace('_', ' ')} unreadable")
+    item.text = _text(_attr(message, "plain_text_body"))
+    item.html = _text(_attr(message, "html_body"))
     if not item.text and not item.html:
-        try:
-            rtf = message.rtf_body
-        except (OSError, IOError):
-            rtf = None
+        rtf = _attr(message, "rtf_body")
         if rtf:
             item.text = rtf_to_text(rtf)
+    if not item.text and not item.html:
+        item.text = _item_text(props)
     _attachments(message, item, warnings, depth)
     return item
 
 
+def _item_text(props: dict[int, Any]) -> str:
+    """The string properties of an item without a body (a contact, a distribution list)."""
+    lines = []
+    for tag, entry in sorted(props.items()):
+        if getattr(entry, "value_type", None) in (0x1F, 0x1E) and tag < 0x8000 and tag not in (
+                PR_MESSAGE_CLASS, 0x0E1D, 0x3FFA, 0x0E02, 0x0E03, 0x0E04):
+            value = _str(props, tag)
+            if value and len(value) < 1000:
+                lines.append(value)
+    return "\n".join(dict.fromkeys(lines))
+
+
 def _attachments(message: Any, item: OutlookItem, warnings: list[str], depth: int) -> None:
-    count = getattr(message, "number_of_attachments", 0) or 0
+    count = _attr(message, "number_of_attachments") or 0
     for j in range(count):
         try:
             att = message.get_attachment(j)
@@ -137,6 +148,11 @@ def _attachments(message: Any, item: OutlookItem, warnings: list[str], depth: in
                 or _str(props, PR_DISPLAY_NAME)
             mime = _str(props, PR_ATTACH_MIME_TAG) or "application/octet-stream"
             size = att.get_size() or 0
+            method = props.get(PR_ATTACH_METHOD)
+            if method is not None and method.data_as_integer == 5 and not att.number_of_sub_items:
+                # an embedded message libpff exposes only as raw property bytes
+                warnings.append(f"{item.subject[:40]!r}: embedded message {name!r} not readable by libpff")
+                continue
             if size:
                 item.attachments.append((name, mime, att.read_buffer(size)))
             elif att.number_of_sub_items and depth < 8:

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, Callable, Protocol
 
 from ...exc import LimitExceeded
 from ...model import Child
@@ -75,6 +75,12 @@ def iso_from_timestamp(ts: float) -> str | None:
         return None
 
 
+class Readable(Protocol):
+    """Anything with `read(n)`: a zip member, a tar member, a decompressing stream."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
 class ExpansionExceeded(LimitExceeded):
     """The container's total expansion budget is spent: every further member is skipped."""
 
@@ -128,7 +134,7 @@ class Container:
         """A fresh file path for the next member (named by count, never by member name)."""
         return self.dir / f"m{self.count:07d}"
 
-    def copy(self, src: BinaryIO, packed: int | Callable[[], int] | None) -> Path:
+    def copy(self, src: Readable, packed: int | Callable[[], int] | None) -> Path:
         """Stream `src` to a new scratch file in chunks, enforcing the per-member size, the
         expansion ratio on the bytes actually produced (headers lie) and the container's
         total; a refused member leaves no file behind."""

@@ -60,6 +60,8 @@ def is_tar(path: Path, codec: str | None) -> bool:
         return False
     if block[257:262] == b"ustar":
         return True
+    if codec is None and block == bytes(512):
+        return True  # an empty tar is all zeros (a compressed run of zeros is kept as a file)
     try:
         tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
         return True
@@ -111,7 +113,9 @@ class _Tolerant:
         if self.error is not None:
             return b""
         try:
-            return self.src.read(n)
+            # read1: one decompression step per call, so an error loses no decoded bytes
+            read1 = getattr(self.src, "read1", None)
+            return read1(n) if read1 is not None else self.src.read(n)
         except STREAM_ERRORS as e:
             self.error = e
             return b""
@@ -129,7 +133,7 @@ def unpack_single(path: Path, doc: Extracted, ctx: Context, codec: str) -> Itera
     with open(path, "rb") as raw:
         src = _Tolerant(open_stream(raw, codec))
         try:
-            out = container.copy(src, packed)  # type: ignore[arg-type]
+            out = container.copy(src, packed)
         except LimitExceeded as e:
             yield container.refused(m, e)
             return

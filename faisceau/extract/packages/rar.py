@@ -46,8 +46,9 @@ def _member(e: dict[str, Any], index: int) -> Member:
     elif e.get("XADIsFIFO"):
         kind = "fifo"
     name = e.get("XADFileName")
+    xad_index = _int(e.get("XADIndex"))
     return Member(name=name if isinstance(name, str) else f"member-{index + 1}",
-                  index=_int(e.get("XADIndex")) if _int(e.get("XADIndex")) is not None else index,
+                  index=xad_index if xad_index is not None else index,
                   size=_int(e.get("XADFileSize")), packed=_int(e.get("XADCompressedSize")),
                   mtime=_mtime(e.get("XADLastModificationDate")),
                   mode=_int(e.get("XADPosixPermissions")), kind=kind,
@@ -95,6 +96,7 @@ def unpack_unar(path: Path, doc: Extracted, ctx: Context, container: Container) 
     """Yield each member of a RAR (or other archive unar reads) via lsar/unar."""
     lsar, unar = ctx.tool("lsar"), ctx.tool("unar")
     members, pw, truncated = _list(path, ctx, lsar)
+    doc.metadata["member_count"] = sum(m.kind != "dir" for m in members)
     todo: list[Member] = []
     planned = container.total
     for m in members:

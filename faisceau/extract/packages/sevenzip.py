@@ -103,6 +103,8 @@ def _reason(msg: str) -> str:
         return ENCRYPTED
     if "crc failed" in low:
         return BAD_CRC
+    if "unavailable data" in low:
+        return "split archive: missing volume"
     if "unsupported method" in low:
         return "unsupported compression method"
     if "unexpected end" in low:
@@ -122,14 +124,26 @@ def _run(ctx: Context, tool: str, *args: str, limit: int | None = None) -> tuple
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
+def _short_7z(path: Path) -> bool:
+    """Whether a 7z file ends before the header its start header points to (a 7z keeps its
+    directory at the end, so a cut one lists nothing: say truncated, not corrupt)."""
+    with open(path, "rb") as f:
+        head = f.read(32)
+    if len(head) < 32 or not head.startswith(SevenZipExtractor.MAGIC[0]):
+        return False
+    offset = int.from_bytes(head[12:20], "little")
+    size = int.from_bytes(head[20:28], "little")
+    return 32 + offset + size > path.stat().st_size
+
+
 def _size_cap(path: Path, ctx: Context, container: Container, todo: list[Member]) -> int:
     """The largest file an external unpacker may write: one byte over what the limits allow,
     so that a file reaching it is known to have been cut and is refused."""
     s = ctx.settings
-    cap = min(s.max_file_size, max(0, s.max_expansion - container.total))
+    cap = int(min(s.max_file_size, max(0, s.max_expansion - container.total)))
     if any(m.size is None for m in todo):
         # no declared size to judge beforehand: bound by the ratio to the whole archive
-        cap = min(cap, max(s.ratio_min_size, s.max_ratio * path.stat().st_size))
+        cap = int(min(cap, max(s.ratio_min_size, s.max_ratio * path.stat().st_size)))
     return cap + 1
 
 
@@ -144,6 +158,8 @@ def list_archive(path: Path, ctx: Context, utc: bool) -> Listing:
         listing = parse_listing(out, utc)
         listing.password = pw
         if rc != 0 and not listing.members:
+            if _short_7z(path):
+                raise Truncated()
             if "cannot open the file as" in err.lower():
                 raise ExtractionError("corrupt archive")
             raise Truncated() if "unexpected end" in err.lower() else ExtractionError(
@@ -184,6 +200,8 @@ def unpack(path: Path, doc: Extracted, ctx: Context, container: Container, *, ut
         members = [replace(only[m.name], index=m.index) for m in members if m.name in only]
         for name in set(only) - {m.name for m in members}:
             yield container.failed(only[name], (only_reasons or {}).get(name, "not extracted"))
+    if only is None:
+        doc.metadata["member_count"] = sum(m.kind != "dir" for m in members)
     planned = container.total
     todo: list[Member] = []
     for m in members:
@@ -227,7 +245,7 @@ def unpack(path: Path, doc: Extracted, ctx: Context, container: Container, *, ut
     out = container.ctx.tempdir()
     args = ["x", "-y", "-bso0", "-bsp0", "-spd", "-sccUTF-8", "-scsUTF-8", f"-p{pw or NO_PASSWORD}",
             f"-o{out}"]
-    wanted = [m for m in listing.members if m.kind == "file"]
+    wanted = [m for m in listing.members if m.kind != "dir"]
     if only is not None or len(todo) != len(wanted):
         # an include list (not a trailing @file, which after `--` is a literal name)
         listfile = container.ctx.tempdir() / "list.txt"

@@ -86,7 +86,7 @@ def unpack_tar(stream: BinaryIO, raw: BinaryIO, doc: Extracted, ctx: Context,
                     yield container.skipped(m, "unsupported member type")
                     continue
                 start = raw.tell()
-                path = container.copy(src, lambda: max(1, raw.tell() - start))  # type: ignore[arg-type]
+                path = container.copy(src, lambda: max(1, raw.tell() - start))
             except LimitExceeded as e:
                 yield container.refused(m, e)
                 if compressed and (container.spent or str(e).startswith("zip bomb")):

@@ -3,7 +3,6 @@ a missing central directory)."""
 
 from __future__ import annotations
 
-import bz2
 import lzma
 import stat
 import zipfile
@@ -90,6 +89,10 @@ def _copy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, m: Member, container: Cont
         tries = tuple(p.encode("utf-8") for p in passwords)
         if not tries:
             return ENCRYPTED
+    if info.compress_type == zipfile.ZIP_BZIP2 and not m.encrypted:
+        # zipfile inflates a whole bzip2 read at once (no output bound): a few KB can become
+        # gigabytes in memory before any check runs; 7-Zip streams it to a capped file
+        raise _Defer("unsupported compression method 12")
     reason = ENCRYPTED
     for pwd in tries:
         try:
@@ -101,7 +104,7 @@ def _copy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, m: Member, container: Cont
             raise _Defer(f"unsupported compression method {info.compress_type}") from None
         except zipfile.BadZipFile as e:
             reason = _bad_member(e)
-            if reason.startswith("corrupt member: ") and not m.encrypted:
+            if reason.startswith("corrupt member: ") and reason != BAD_CRC and not m.encrypted:
                 raise _Defer(reason) from None
             if m.encrypted and reason == BAD_CRC:
                 # a wrong password passes the one-byte check 1 time in 256: try the next
