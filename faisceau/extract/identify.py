@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import magic
@@ -33,6 +34,19 @@ def probe(path: Path, name: str, mime_hint: str | None = None) -> Probe:
     """A Probe of the file at `path`, known by the provenance `name`."""
     with open(path, "rb") as f:
         head = f.read(HEAD_BYTES)
-    size = path.stat().st_size
-    mime = "application/x-empty" if size == 0 else mime_of(head, path)
+        size = os.fstat(f.fileno()).st_size
+    if size == 0:
+        mime = "application/x-empty"
+    elif mime_hint == "message/rfc822" and _is_message(head):
+        # a message split out of a mailbox or a message/rfc822 part whose bytes do open with a
+        # mail header block: libmagic would only say so more slowly (it is the costliest step here)
+        mime = mime_hint
+    else:
+        mime = mime_of(head, path)
     return Probe(name=name, mime=mime, head=head, size=size, mime_hint=mime_hint)
+
+
+def _is_message(head: bytes) -> bool:
+    from .email.eml import sniff_headers
+
+    return sniff_headers(head) >= 2

@@ -14,6 +14,8 @@ FOCUS = ("fr", "en")
 MIN_CHARS = 12          # below this, no decision
 OTHER_CONFIDENCE = 0.9  # the full model must be this sure to say "neither fr nor en"
 CHUNK = 2000            # characters per part when looking for mixed languages
+SAMPLE = 1500           # characters classified for one decision (the cost grows with length)
+MAX_CHUNKS = 8          # parts sampled, evenly spread, when looking for mixed languages
 
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
@@ -30,12 +32,13 @@ def _identifiers() -> tuple[Any, Any]:
 
 def classify(text: str) -> tuple[str | None, float]:
     """The language of a text (ISO 639-1) and a confidence, or (None, 0) when there is too little."""
-    if sum(len(w) for w in _WORDS.findall(text[:4000])) < MIN_CHARS:
+    text = text[:SAMPLE]
+    if sum(len(w) for w in _WORDS.findall(text)) < MIN_CHARS:
         return None, 0.0
     full, focus = _identifiers()
     lang, prob = full.classify(text)
-    if lang not in FOCUS and prob >= OTHER_CONFIDENCE:
-        return str(lang), float(prob)
+    if lang in FOCUS or prob >= OTHER_CONFIDENCE:
+        return str(lang), float(prob)  # the full model already chose fr or en, or is sure of another
     lang, prob = focus.classify(text)
     return str(lang), float(prob)
 
@@ -47,7 +50,9 @@ def detect(text: str, sample: int = 20_000) -> tuple[str | None, list[dict[str, 
     if main is None or len(text) < 2 * CHUNK:
         return main, ([{"language": main, "share": 1.0}] if main else [])
     counts: dict[str, int] = {}
-    for i in range(0, len(text), CHUNK):
+    starts = range(0, len(text), CHUNK)
+    step = max(1, len(starts) // MAX_CHUNKS)
+    for i in starts[::step]:
         part = text[i:i + CHUNK]
         lang, _ = classify(part)
         if lang:

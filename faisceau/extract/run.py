@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import shutil
 import tempfile
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exc import ExtractionError, LimitExceeded, Skipped, UnsupportedFormat
-from ..ingest.blobs import sha256_stream
+from ..ingest.blobs import sha256_file
 from ..model import Child, Extracted
 from .base import Context, choose
 from .identify import probe as make_probe
@@ -37,15 +38,13 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, spo
             if cls is None:
                 raise UnsupportedFormat(pr.mime)
             doc.kind, doc.extractor, doc.extractor_version = cls.KIND, cls.NAME, cls.version()
-            scratch = Path(tempfile.mkdtemp(prefix="x-", dir=ctx.scratch))
             try:
-                sub = dataclasses.replace(ctx, scratch=scratch)
-                for child in cls().extract(file, doc, sub):
-                    children.append(_spool(child, spool, ctx))
+                for child in cls().extract(file, doc, ctx):
+                    children.append(_spool(child, spool))
                     if len(children) > ctx.settings.max_members:
                         raise LimitExceeded(f"member limit {ctx.settings.max_members} exceeded")
             finally:
-                shutil.rmtree(scratch, ignore_errors=True)
+                _empty(ctx.scratch)
     except (ExtractionError, Skipped) as e:
         status, reason = e.status, e.reason
     except MemoryError:
@@ -71,41 +70,37 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, spo
     }
 
 
-def _spool(child: Child, spool: Path, ctx: Context) -> dict[str, Any]:
+def _spool(child: Child, spool: Path) -> dict[str, Any]:
     """Hash a child's content into the spool folder (named by SHA-256); describe it."""
     out: dict[str, Any] = {
         "name": _clean_name(child.name), "name_raw": child.name_raw, "mime_hint": child.mime_hint,
         "metadata": child.metadata, "status": child.status, "reason": child.reason,
     }
-    if child.status is not None and child.data is None and child.path is None:
+    if child.data is not None:
+        sha, size = hashlib.sha256(child.data).hexdigest(), len(child.data)
+        if not (spool / sha).exists():
+            fd, tmp = tempfile.mkstemp(dir=spool, prefix=".in-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(child.data)
+            os.replace(tmp, spool / sha)
+    elif child.path is not None:
+        # scratch and spool are on one filesystem: hash in place, then rename (no copy)
+        sha, size = sha256_file(Path(child.path))
+        os.replace(child.path, spool / sha)
+    else:
         return out
-    fd, tmp_name = tempfile.mkstemp(dir=spool, prefix=".in-")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if child.data is not None:
-                sha, size = sha256_stream(_BytesReader(child.data), f)
-            else:
-                assert child.path is not None
-                with open(child.path, "rb") as src:
-                    sha, size = sha256_stream(src, f)
-        os.replace(tmp, spool / sha)
-    finally:
-        tmp.unlink(missing_ok=True)
-        if child.path is not None:
-            Path(child.path).unlink(missing_ok=True)
     out["sha256"], out["size"] = sha, size
     return out
 
 
-class _BytesReader:
-    def __init__(self, data: bytes) -> None:
-        self._data, self._pos = memoryview(data), 0
-
-    def read(self, n: int) -> bytes:
-        chunk = bytes(self._data[self._pos:self._pos + n])
-        self._pos += len(chunk)
-        return chunk
+def _empty(folder: Path) -> None:
+    """Remove whatever an extractor left in the worker's scratch folder."""
+    with os.scandir(folder) as entries:
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path, ignore_errors=True)
+            else:
+                os.unlink(e.path)
 
 
 def _clean_name(name: str) -> str:

@@ -178,7 +178,7 @@ class Ingest:
             while True:
                 fetched = 0
                 if pool.capacity > 0:
-                    rows = self.store.pending(cursor, FETCH)
+                    rows = self.store.pending(cursor, min(FETCH, 4 * pool.capacity))
                     fetched = len(rows)
                     resolved: list[dict[str, Any]] = []
                     for row in rows:

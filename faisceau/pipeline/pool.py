@@ -20,7 +20,8 @@ from typing import Any
 
 from .worker import ItemTask
 
-DEPTH = 2   # tasks queued per worker, so it never idles while the parent writes results
+DEPTH = 16             # tasks queued per worker, so it never idles while the parent writes results…
+DEPTH_BYTES = 4 << 20  # …as long as they are small: a big item waits for a worker of its own
 GRACE = 5.0  # seconds past the unit's limit before the worker is killed
 
 
@@ -130,8 +131,11 @@ class Pool:
 
     def _dispatch(self) -> None:
         now = time.monotonic()
-        for slot in self.slots:
-            while self.queue and len(slot.inflight) < DEPTH:
+        for slot in sorted(self.slots, key=lambda s: len(s.inflight)):
+            while self.queue and (not slot.inflight or (
+                    len(slot.inflight) < DEPTH
+                    and sum(t.extra.get("size", 0) for t, _ in slot.inflight) + self.queue[0].extra.get("size", 0)
+                    < DEPTH_BYTES)):
                 task = self.queue.popleft()
                 if not slot.inflight:
                     slot.head_started = now

@@ -80,6 +80,15 @@ def test_text_pages_and_metadata(sample: Path, extract) -> None:
     assert "\r" not in doc.text
 
 
+def test_rotation_recorded(sample: Path, tmp_path: Path, extract) -> None:
+    with pikepdf.open(sample) as pk:
+        pk.pages[1].Rotate = 90
+        pk.save(tmp_path / "rotated.pdf")
+    doc, _ = extract(PdfExtractor, tmp_path / "rotated.pdf")
+    assert [p.attrs.get("rotation") for p in doc.pages] == [None, 90, None]
+    assert page_texts(doc)[1].strip() == PAGE_TEXT.format(n=2)
+
+
 def test_match_and_version(tmp_path: Path) -> None:
     probe = Probe(name="x.bin", mime="application/octet-stream", head=b"%PDF-1.7\n", size=100)
     assert PdfExtractor.match(probe) > 0
@@ -212,8 +221,16 @@ def test_truncated_in_the_middle_keeps_intact_pages(sample: Path, tmp_path: Path
     doc, _ = extract(PdfExtractor, tmp_path / "cut.pdf")
     assert "truncated" in doc.flags
     assert doc.metadata["repaired_with"] == "mutool"
-    assert len(doc.pages) >= 1
+    assert len(doc.pages) == 3
     assert page_texts(doc)[0].strip() == PAGE_TEXT.format(n=1)
+
+
+def test_truncated_with_only_lost_pages_raises(sample: Path, tmp_path: Path, extract) -> None:
+    data = sample.read_bytes()
+    # the page tree survives but no page content does: pages would read blank
+    (tmp_path / "cut.pdf").write_bytes(data[: int(len(data) * 0.2)])
+    with pytest.raises(Truncated):
+        extract(PdfExtractor, tmp_path / "cut.pdf")
 
 
 def test_truncated_before_any_page_raises(sample: Path, tmp_path: Path, extract) -> None:
@@ -362,6 +379,23 @@ def test_not_a_pdf_and_empty(tmp_path: Path, extract) -> None:
     (tmp_path / "empty.pdf").write_bytes(b"")
     with pytest.raises(ExtractionError, match="empty file"):
         extract(PdfExtractor, tmp_path / "empty.pdf")
+
+
+def test_project_hostile_fixtures(tmp_path: Path, ctx: Context) -> None:
+    from faisceau import fixtures
+
+    doc, _ = run_extractor(PdfExtractor, fixtures.make_stripped_xref_pdf(tmp_path), ctx)
+    assert len(doc.pages) == 2 and doc.metadata["repaired_with"] in ("qpdf", "mutool")
+    assert doc.metadata["title"] == "Sample document"
+    doc, _ = run_extractor(PdfExtractor, fixtures.make_junk_prefix_pdf(tmp_path, junk=4096), ctx)
+    assert len(doc.pages) == 2 and "repaired_with" in doc.metadata
+    # cut in half: the pages survive but their fonts do not, so the text layer is unusable
+    doc, _ = run_extractor(PdfExtractor, fixtures.make_truncated_pdf(tmp_path, keep=0.5), ctx)
+    assert len(doc.pages) == 2 and "truncated" in doc.flags
+    assert all(p.needs_ocr for p in doc.pages)
+    owner = fixtures.make_owner_only_pdf(tmp_path)
+    doc, _ = run_extractor(PdfExtractor, owner, ctx)
+    assert doc.metadata["encrypted"] is True and len(doc.pages) == 2
 
 
 def test_repair_tool_missing_is_skipped(sample: Path, tmp_path: Path, ctx: Context) -> None:

@@ -199,3 +199,11 @@ def test_plain_match_scores() -> None:
     assert PlainTextExtractor.match(probe("a.rtf", "text/rtf")) == 0
     # lower than a specific extractor's plain MIME match (10)
     assert PlainTextExtractor.match(probe("a.csv", "text/csv")) < 10
+
+
+def test_plain_flags_replaced_bytes(extract, tmp_path: Path) -> None:
+    # a UTF-16 file with an unpaired surrogate: decoded with a replacement, and flagged
+    data = b"\xff\xfe" + "Procès-verbal ".encode("utf-16-le") + b"\x00\xd8" + "fin".encode("utf-16-le")
+    doc, _ = extract(PlainTextExtractor, write(tmp_path, "damaged.txt", data))
+    assert doc.text.startswith("Procès-verbal") and doc.text.endswith("fin")
+    assert "encoding errors" in doc.flags

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 from xml.etree.ElementTree import Element
 
-from ...exc import EncryptedDocument, ExtractionError, UnsupportedFormat
+from ...exc import ExtractionError, UnsupportedFormat
 from ...model import Child, Extracted
 from ..base import Context, Extractor, Probe, register
 from .legacy_office import decrypt_ole

@@ -264,9 +264,10 @@ class PdfExtractor(Extractor):
         attachments = _Attachments(ctx)
         try:
             attachments.collect(opened, password, annotated)
-        except (pikepdf.PdfError, pikepdf.PasswordError, ValueError, TypeError, AttributeError) as e:
+        except (pikepdf.PdfError, ValueError, TypeError, AttributeError) as e:
             # the pages are read; say why (some of) the attached files are not
-            doc.warnings.append(f"attachments not read: {str(e).splitlines()[0][:200] if str(e) else type(e).__name__}")
+            first_line = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+            doc.warnings.append(f"attachments not read: {first_line}")
         yield from attachments.children
 
 
@@ -361,11 +362,11 @@ def _pages(pdf: pdfium.PdfDocument, layout: pdf_repair.Layout, doc: Extracted,
     count = len(pdf)
     annotated: list[int] = []
     min_text, budget = ctx.settings.ocr_min_text, ctx.settings.max_text
-    used = good = 0
+    used = good = drawn = 0
     for i in range(count):
         number = i + 1
         if time.monotonic() > ctx.deadline:
-            raise LimitExceeded(f"time limit {ctx.settings.time_limit} s exceeded at page {number} of {count}")
+            raise LimitExceeded(f"time limit {ctx.settings.time_limit} s exceeded at page {number}")
         try:
             page = pdf[i]
         except pdfium.PdfiumError:
@@ -378,6 +379,9 @@ def _pages(pdf: pdfium.PdfDocument, layout: pdf_repair.Layout, doc: Extracted,
             textpage.close()
             width, height = page.get_size()
             attrs: dict[str, Any] = {"width": round(width, 2), "height": round(height, 2)}
+            rotation = page.get_rotation()
+            if rotation:  # OCR needs to know which way is up
+                attrs["rotation"] = rotation
             needs_ocr = _needs_ocr(page, text, min_text, attrs)
             if pdfium_c.FPDFPage_GetAnnotCount(page) > 0 and _has_file_annotation(page):
                 annotated.append(i)
@@ -388,9 +392,10 @@ def _pages(pdf: pdfium.PdfDocument, layout: pdf_repair.Layout, doc: Extracted,
         finally:
             page.close()
         good += 1
-        used += len(text.encode("utf-8", "surrogatepass"))
+        drawn += not attrs.get("blank")
+        used += len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
         if used > budget:  # keep the page (its number, its size) but not its text
-            doc.flag(f"truncated at {budget // (1 << 20)} MB" if budget >= 1 << 20 else f"truncated at {budget} bytes")
+            doc.flag(_budget_flag(budget))
             attrs["text_dropped"] = True
             text = ""
         doc.add_page(text, number=number, needs_ocr=needs_ocr, **attrs)
@@ -398,11 +403,19 @@ def _pages(pdf: pdfium.PdfDocument, layout: pdf_repair.Layout, doc: Extracted,
         doc.flag("truncated")
     if layout.looks_truncated:
         doc.flag("truncated")
+    # In a file cut short, pages whose content was lost read as blank: nothing left at all
+    # is a truncated file, not an empty document.
+    if layout.looks_truncated and not drawn:
+        raise Truncated()
     if good == 0:
-        if layout.looks_truncated:
-            raise Truncated()
         raise ExtractionError(f"damaged PDF: none of its {count} pages can be read")
     return annotated
+
+
+def _budget_flag(budget: int) -> str:
+    """The flag of a document whose text went over max_text: `truncated at 50 MB`."""
+    mb = 1 << 20
+    return f"truncated at {budget // mb} MB" if budget % mb == 0 else f"truncated at {budget} bytes"
 
 
 def _needs_ocr(page: pdfium.PdfPage, text: str, min_text: int, attrs: dict[str, Any]) -> bool:

@@ -8,9 +8,11 @@ any other message.
 
 from __future__ import annotations
 
+import email.errors
 import email.parser
 import email.policy
-from dataclasses import dataclass, field
+import io
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.generator import BytesGenerator
 from email.header import Header
@@ -46,10 +48,10 @@ class OutlookItem:
     messages: list["OutlookItem"] = field(default_factory=list)
 
 
-def _header(value: str) -> str | Header:
+def _header(value: str) -> str:
     """A header value safe to serialise (non-ASCII goes in RFC 2047 words)."""
     value = " ".join(value.replace("\x00", "").split())
-    return value if value.isascii() else Header(value, "utf-8")
+    return value if value.isascii() else Header(value, "utf-8").encode()
 
 
 def _addr(pair: tuple[str, str]) -> str:
@@ -116,5 +118,12 @@ def _put_headers(msg: Message, item: OutlookItem) -> None:
 
 def write_message(item: OutlookItem, out: BinaryIO) -> None:
     """Serialise the item as RFC 822 bytes into `out`."""
-    BytesGenerator(out, mangle_from_=False, policy=email.policy.compat32
-                   ).flatten(to_message(item))
+    buf = io.BytesIO()
+    try:
+        BytesGenerator(buf, mangle_from_=False, policy=email.policy.compat32).flatten(to_message(item))
+    except (email.errors.MessageError, UnicodeError, LookupError):
+        # transport headers the generator refuses (control characters): synthesise them instead
+        buf = io.BytesIO()
+        bare = replace(item, transport_headers="")
+        BytesGenerator(buf, mangle_from_=False, policy=email.policy.compat32).flatten(to_message(bare))
+    out.write(buf.getvalue())

@@ -83,8 +83,8 @@ def _word_bytes(encoding: str, text: str) -> bytes:
         try:
             return base64.b64decode(clean + "=" * (-len(clean) % 4))
         except (binascii.Error, ValueError):
-            return text.encode("ascii", "surrogateescape")
-    raw = text.replace("_", " ").encode("ascii", "surrogateescape")
+            return text.encode("utf-8", "surrogateescape")
+    raw = text.replace("_", " ").encode("utf-8", "surrogateescape")
     return _QHEX.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
 
 

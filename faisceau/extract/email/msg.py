@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import struct
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -56,8 +57,8 @@ def open_msg(path: Path) -> Any:
         return extract_msg.openMsg(str(path), strict=False, delayAttachments=False)
     except extract_msg.exceptions.InvalidFileFormatError as e:
         raise ExtractionError(f"not an Outlook message: {e}") from None
-    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, NotImplementedError,
-            UnicodeError, extract_msg.exceptions.ExMsgBaseException) as e:
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError,
+            NotImplementedError, UnicodeError, struct.error, extract_msg.exceptions.ExMsgBaseException) as e:
         raise ExtractionError(f"unreadable Outlook message: {type(e).__name__}: {e}"[:200]) from None
 
 
@@ -155,6 +156,9 @@ class MsgExtractor(Extractor):
         msg = open_msg(path)
         try:
             yield from self._extract(msg, doc, ctx)
+        except (OSError, struct.error, EOFError) as e:
+            # streams are read lazily: a broken sector shows up only now (OleFileError is an OSError)
+            raise ExtractionError(f"unreadable Outlook message: {type(e).__name__}: {e}"[:200]) from None
         finally:
             msg.close()
 

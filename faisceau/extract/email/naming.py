@@ -43,16 +43,18 @@ class Names:
     def __init__(self, prefix: str = "attachments/") -> None:
         self.prefix = prefix
         self.used: set[str] = set()
+        self.next: dict[str, int] = {}  # where to resume numbering each name (many equal names)
 
     def take(self, name: str) -> str:
         """A unique child name for `name` (already made safe)."""
         stem, dot, ext = name.rpartition(".")
         if not dot or not stem:
             stem, ext = name, ""
-        candidate, n = name, 1
+        candidate, n = name, self.next.get(name.lower(), 1)
         while candidate.lower() in self.used:
             n += 1
             candidate = f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})"
+        self.next[name.lower()] = n
         self.used.add(candidate.lower())
         return self.prefix + candidate
 

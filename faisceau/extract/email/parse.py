@@ -10,6 +10,7 @@ reference the fast path is tested against over real corpora (tests/extract/test_
 from __future__ import annotations
 
 import email
+import email.errors
 import email.policy
 import io
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from typing import Any, Callable, Iterator
 
 from ...exc import ExtractionError
 from .addresses import make_address, parse_addresses
-from .headers import SURROGATE, decode_header, iso_pair, lenient_date, message_ids, parse_date, repair_8bit, unfold
-from .textdecode import decode_text
+from .headers import (SURROGATE, decode_header, iso_pair, lenient_date, message_ids, parse_date,
+                      repair_8bit, unfold)
+from .textdecode import decode_text, html_charset
 
 ADDRESS_HEADERS = {"from": "from", "to": "to", "cc": "cc", "bcc": "bcc",
                    "reply-to": "reply_to", "sender": "sender"}
@@ -102,7 +104,8 @@ def _leaves(part: Message, root: bool = True) -> Iterator[Message]:
         yield part
     elif part.is_multipart():
         for sub in part.get_payload():
-            yield from _leaves(sub, False)
+            if isinstance(sub, Message):
+                yield from _leaves(sub, False)
     else:
         yield part
 
@@ -112,10 +115,28 @@ def message_bytes(part: Message) -> bytes:
     payload = part.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         out = io.BytesIO()
-        BytesGenerator(out, mangle_from_=False, policy=email.policy.compat32.clone(max_line_length=0)
-                       ).flatten(payload[0])
-        return out.getvalue()
-    return part.get_payload(decode=True) or b""
+        try:
+            BytesGenerator(out, mangle_from_=False, policy=email.policy.compat32.clone(max_line_length=0)
+                           ).flatten(payload[0])
+            return out.getvalue()
+        except (UnicodeError, LookupError, email.errors.MessageError):
+            # headers or text the generator refuses to write back (control characters, non-ASCII)
+            return _plain_bytes(payload[0])
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def _plain_bytes(msg: Message) -> bytes:
+    """Serialise a message without the generator's checks: headers as read, then the body."""
+    head = "".join(f"{k}: {v}\n" for k, v in msg.raw_items())
+    if msg.is_multipart():
+        boundary = msg.get_boundary() or "part"
+        body = "".join(f"--{boundary}\n" + _plain_bytes(sub).decode("utf-8", "surrogateescape") + "\n"
+                       for sub in msg.get_payload() if isinstance(sub, Message)) + f"--{boundary}--\n"
+    else:
+        payload = msg.get_payload()
+        body = payload if isinstance(payload, str) else ""
+    return (head + "\n" + body).encode("utf-8", "surrogateescape")
 
 
 def walk_parts(msg: Message, filename: Callable[[Message], str | None],
@@ -169,7 +190,11 @@ def _fast_filename(part: Message) -> str | None:
 
 
 def _fast_text(part: Message) -> str:
-    return _norm(decode_text(_payload(part), part.get_content_charset()))
+    data = _payload(part)
+    charset = part.get_content_charset()
+    if charset is None and part.get_content_subtype() == "html":
+        charset = html_charset(data)  # the <meta> tag is all an unlabelled HTML part has
+    return _norm(decode_text(data, charset))
 
 
 def _fast_date(_name: str, raw: str) -> tuple[str, str] | None:

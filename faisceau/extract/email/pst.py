@@ -48,7 +48,7 @@ def _props(item: Any) -> dict[int, Any]:
         if item.number_of_record_sets:
             for entry in item.get_record_set(0).entries:
                 out.setdefault(entry.entry_type, entry)
-    except (OSError, IOError):
+    except (OSError, MemoryError):
         pass
     return out
 
@@ -59,7 +59,7 @@ def _str(props: dict[int, Any], tag: int) -> str:
         return ""
     try:
         value = entry.data_as_string
-    except (OSError, IOError, UnicodeError, TypeError, ValueError):
+    except (OSError, MemoryError, UnicodeError, TypeError, ValueError):
         return ""
     return (value or "").replace("\x00", "").strip()
 
@@ -86,7 +86,7 @@ def _recipients(message: Any, item: OutlookItem) -> None:
             kind = props.get(PR_RECIPIENT_TYPE)
             kind_n = kind.data_as_integer if kind is not None else 1
             {2: item.cc, 3: item.bcc}.get(kind_n, item.to).append(pair)
-    except (OSError, IOError):
+    except (OSError, MemoryError):
         pass  # recipient table unreadable: transport headers or display names still tell
 
 
@@ -94,7 +94,7 @@ def _attr(obj: Any, name: str) -> Any:
     """An attribute of a libpff item, None when the item type lacks it or it is unreadable."""
     try:
         return getattr(obj, name, None)
-    except (OSError, IOError, UnicodeError, ValueError):
+    except (OSError, UnicodeError, ValueError, MemoryError):
         return None
 
 
@@ -159,7 +159,7 @@ def _attachments(message: Any, item: OutlookItem, warnings: list[str], depth: in
                 inner = att.get_sub_item(0)
                 if hasattr(inner, "number_of_attachments"):
                     item.messages.append(read_item(inner, warnings, depth + 1))
-        except (OSError, IOError) as e:
+        except (OSError, MemoryError) as e:  # libpff reports objects it cannot build as MemoryError
             warnings.append(f"{item.subject[:40]!r}: attachment {j + 1} unreadable: {e}"[:200])
 
 
@@ -187,7 +187,7 @@ class PstExtractor(Extractor):
         store = pypff.file()
         try:
             store.open(str(path))
-        except (OSError, IOError) as e:
+        except (OSError, MemoryError) as e:  # libpff reports objects it cannot build as MemoryError
             raise ExtractionError(f"unreadable PST: {e}"[:200]) from None
         try:
             if store.encryption_type not in (0, 1, None):
@@ -205,23 +205,25 @@ def _walk_store(store: Any, doc: Extracted, ctx: Context) -> Iterator[Child]:
     limit = ctx.settings.max_members
     try:
         root = store.get_root_folder()
-    except (OSError, IOError) as e:
+    except (OSError, MemoryError) as e:  # libpff reports objects it cannot build as MemoryError
         raise ExtractionError(f"corrupt PST: no root folder: {e}"[:200]) from None
     stack: list[tuple[Any, str, int]] = [(root, "", 0)]
+    broken: list[str] = []  # folders that could not be read: the walk goes on, then fails
     while stack:
         folder, prefix, depth = stack.pop()
         try:
             n_items = folder.number_of_sub_messages
             subs = [folder.get_sub_folder(i) for i in range(folder.number_of_sub_folders)]
-        except (OSError, IOError) as e:
-            raise ExtractionError(f"corrupt PST: folder {prefix or '/'} unreadable: {e}"[:200]) from None
+        except (OSError, MemoryError) as e:  # libpff reports objects it cannot build as MemoryError
+            broken.append(f"{prefix or '/'}: {str(e).split('. ')[0]}")
+            continue
         if prefix:
             folders.append({"path": prefix, "messages": n_items})
         for i in range(n_items):
             try:
                 message = folder.get_sub_message(i)
                 item = read_item(message, doc.warnings)
-            except (OSError, IOError) as e:
+            except (OSError, MemoryError) as e:  # libpff reports objects it cannot build as MemoryError
                 doc.warnings.append(f"{prefix}/{i + 1}: unreadable item: {e}"[:200])
                 continue
             fd, name = tempfile.mkstemp(dir=scratch, prefix="pst-", suffix=".eml")
@@ -234,5 +236,7 @@ def _walk_store(store: Any, doc: Extracted, ctx: Context) -> Iterator[Child]:
                         metadata={"folder": prefix, "message_class": item.message_class})
         if depth < MAX_DEPTH:
             for sub in reversed(subs):
-                sub_name = folder_name(getattr(sub, "name", None))
+                sub_name = folder_name(_attr(sub, "name"))
                 stack.append((sub, f"{prefix}/{sub_name}" if prefix else sub_name, depth + 1))
+    if broken:
+        raise ExtractionError(f"corrupt PST: {len(broken)} folder(s) unreadable, first {broken[0]}"[:200])

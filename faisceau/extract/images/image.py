@@ -180,6 +180,11 @@ def _finite(value: Any) -> bool:
         return False
 
 
+def _defined(value: Any) -> bool:
+    """False for an EXIF rational with a zero denominator (Pillow reads it as NaN)."""
+    return bool(getattr(value, "denominator", None) != 0)
+
+
 def _exif(img: Image.Image, meta: dict[str, Any]) -> None:
     """EXIF tags by name, the camera, capture date and GPS position as decimal degrees."""
     try:
@@ -204,24 +209,25 @@ def _exif(img: Image.Image, meta: dict[str, Any]) -> None:
     model = str(tags.get("Model", "")).strip()
     if make or model:
         meta["device"] = model if make and model.lower().startswith(make.lower()) else f"{make} {model}".strip()
-    for key, tag, offset in (("created", "DateTimeOriginal", "OffsetTimeOriginal"),
-                             ("modified", "DateTime", "OffsetTime")):
-        when = _exif_date(tags.get(tag), tags.get(offset))
+    for key, name, offset in (("created", "DateTimeOriginal", "OffsetTimeOriginal"),
+                              ("modified", "DateTime", "OffsetTime")):
+        when = _exif_date(tags.get(name), tags.get(offset))
         if when:
             meta[key] = when
     if "created" in meta:
         meta["datetime_original"] = meta["created"]
-    for key, tag in (("author", "Artist"), ("creator", "Software"), ("description", "ImageDescription"),
-                     ("copyright", "Copyright")):
-        if isinstance(tags.get(tag), str) and tags[tag].strip():
-            meta[key] = tags[tag].strip()
+    for key, name in (("author", "Artist"), ("creator", "Software"), ("description", "ImageDescription"),
+                      ("copyright", "Copyright")):
+        value = tags.get(name)
+        if isinstance(value, str) and value.strip():
+            meta[key] = value.strip()
     _gps(gps, meta)
 
 
 def _clean(value: Any, name: str) -> Any:
     """An EXIF value as JSON-safe data: rationals to floats, text trimmed, blobs dropped."""
     if isinstance(value, TiffImagePlugin.IFDRational):
-        return round(float(value), 6) if value.denominator and _finite(value) else None
+        return round(float(value), 6) if _defined(value) and _finite(value) else None
     if isinstance(value, bool | int):
         return int(value)
     if isinstance(value, float):
@@ -262,7 +268,8 @@ def _exif_date(value: Any, offset: Any) -> str | None:
     if not m:
         return None
     try:
-        when = datetime(*(int(g) for g in m.groups()))
+        y, mo, d, h, mi, sec = (int(g) for g in m.groups())
+        when = datetime(y, mo, d, h, mi, sec)
     except ValueError:
         return None  # 0000:00:00 00:00:00 and other placeholders
     iso = when.isoformat()
@@ -285,7 +292,7 @@ def _gps(gps: dict[int, Any], meta: dict[str, Any]) -> None:
         ref = ref.decode("ascii", "replace") if isinstance(ref, bytes) else str(ref or "")
         meta[key] = round(-degrees if ref.strip().upper().startswith(negative) else degrees, 7)
     altitude = gps.get(tag["GPSAltitude"])
-    if altitude is not None and _finite(altitude) and getattr(altitude, "denominator", 1):
+    if altitude is not None and _finite(altitude) and _defined(altitude):
         below = gps.get(tag["GPSAltitudeRef"]) in (1, b"\x01", "1")
         meta["gps_altitude"] = round(-float(altitude) if below else float(altitude), 2)
 
@@ -296,7 +303,7 @@ def _degrees(value: Any) -> float | None:
         return None
     parts = []
     for v in value:
-        if not _finite(v) or (hasattr(v, "denominator") and not v.denominator):
+        if not _finite(v) or not _defined(v):
             return None
         parts.append(float(v))
     parts += [0.0] * (3 - len(parts))
