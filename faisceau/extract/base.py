@@ -42,13 +42,20 @@ class Probe:
 
 @dataclass
 class Context:
-    """What an extractor may use: settings (limits, tool paths), a scratch folder, passwords."""
+    """What an extractor may use: settings (limits, tool paths), a scratch folder, passwords,
+    the item's provenance `name` (its last segment carries the original file name), its depth."""
 
     settings: Settings
     scratch: Path
     passwords: Sequence[str] = ()
     depth: int = 0
     deadline: float = field(default_factory=lambda: time.monotonic() + 3600)
+    name: str = ""
+
+    @property
+    def filename(self) -> str:
+        """The original file name of the item (last provenance segment), or ''."""
+        return self.name.rsplit("!/", 1)[-1].rsplit("/", 1)[-1]
 
     def tool(self, setting: str) -> str:
         """The path of an external tool from its setting, or raise ToolMissing."""

@@ -55,7 +55,7 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, spo
     limit = int(ctx.settings.max_text)
     if len(text) > limit:  # code points, close enough to bytes for a cap
         text = text[:limit]
-        doc.flag(f"truncated at {limit // (1 << 20)} MB")
+        doc.flag(f"truncated at {human_size(limit)}")
     return {
         "status": status,
         "reason": reason,
@@ -91,6 +91,14 @@ def _spool(child: Child, spool: Path) -> dict[str, Any]:
         return out
     out["sha256"], out["size"] = sha, size
     return out
+
+
+def human_size(n: int) -> str:
+    """50 MB, 4 KB, 300 bytes: how limits are named in reasons and flags."""
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
 
 
 def _empty(folder: Path) -> None:

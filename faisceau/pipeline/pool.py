@@ -59,7 +59,7 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], spool: str, scr
             return
         started = time.monotonic()
         _worker_fault(task.name)
-        ctx = Context(settings=cfg, scratch=scratch_dir, passwords=passwords, depth=task.depth,
+        ctx = Context(settings=cfg, scratch=scratch_dir, passwords=passwords, depth=task.depth, name=task.name,
                       deadline=started + unit_time_limit(task, cfg.time_limit))
         try:
             result = process(task, ctx, Path(spool))
