@@ -38,6 +38,7 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._dirs: set[Path] = set()  # folders known to exist: one mkdir per folder, not per blob
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -51,7 +52,9 @@ class BlobStore:
         if dest.is_file():
             src.unlink(missing_ok=True)
             return dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.parent not in self._dirs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(dest.parent)
         os.replace(src, dest)  # atomic on one filesystem: a kill leaves the old or the new file
         return dest
 

@@ -228,7 +228,8 @@ class Ingest:
         file = row["source"] if row["parent_id"] is None else str(self.project.blobs.path(row["sha256"]))
         return ItemTask(doc_id=row["id"], sha256=row["sha256"], file=file, name=row["path"],
                         mime_hint=row["mime_hint"], depth=row["depth"], stages=[s.name for s in self.stages],
-                        extra={"size": row["size"] or 0})
+                        extra={"size": row["size"] or 0,
+                               "row": {k: row[k] for k in ("id", "path", "root_id", "depth")}})
 
     # -- writing results -------------------------------------------------------------------------
 
@@ -247,11 +248,10 @@ class Ingest:
         if result.get("traceback"):
             self.log.event("internal-error", document=task.doc_id, traceback=result["traceback"])
         self.store.put_content(task.sha256, task.extra.get("size"), ext["status"], ext["reason"], content)
-        self.store.put_content_children(task.sha256, children)
+        # contents are deleted with their children before a re-extraction, so this one is fresh
+        self.store.put_content_children(task.sha256, children, fresh=True)
         self.progress.extracted += 1
-        row = self.store.document(task.doc_id)
-        if row is not None:
-            self._apply(row, ext["status"], ext["reason"], content, stages, children)
+        self._apply(task.extra["row"], ext["status"], ext["reason"], content, stages, children)
         for other in others:
             self._resolve(other)
 

@@ -145,8 +145,12 @@ class Store:
         values = [dumps(v) if isinstance(v, (list, dict)) else v for v in fields.values()]
         self.db.execute(f"UPDATE contents SET {cols} WHERE sha256 = ?", [*values, sha256])
 
-    def put_content_children(self, parent_sha256: str, children: list[dict[str, Any]]) -> None:
-        self.db.execute("DELETE FROM content_children WHERE parent_sha256 = ?", (parent_sha256,))
+    def put_content_children(self, parent_sha256: str, children: list[dict[str, Any]], fresh: bool = False) -> None:
+        """Record what a content yields (`fresh`: nothing was recorded for it before)."""
+        if not fresh:
+            self.db.execute("DELETE FROM content_children WHERE parent_sha256 = ?", (parent_sha256,))
+        if not children:
+            return
         self.db.executemany(
             "INSERT INTO content_children (parent_sha256, ord, name, name_raw, sha256, size, mime_hint, item_meta,"
             " status, reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
