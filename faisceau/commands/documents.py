@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -51,8 +52,6 @@ def status(project: Path, as_json: bool) -> None:
     last = store.db.execute("SELECT id, started, finished, command, report FROM runs ORDER BY started DESC LIMIT 1").fetchone()
     s["last_run"] = dict(last) if last else None
     if s["last_run"] and s["last_run"]["report"]:
-        import json
-
         rep = json.loads(s["last_run"].pop("report"))
         s["last_run"].update({k: rep.get(k) for k in ("seconds", "rate", "processed", "peak_rss_mb")})
     if as_json:
@@ -123,13 +122,16 @@ def show(doc_id: str, project: Path, as_json: bool, no_text: bool) -> None:
         raise UsageError(f"no document {doc_id}")
     content = store.content(row["sha256"]) if row["sha256"] else None
     out: dict[str, Any] = _listing(row)
-    out.update(name=row["name"], source=row["source"], item_metadata=__import__("json").loads(row["item_meta"] or "{}"),
+    out.update(name=row["name"], source=row["source"], item_metadata=json.loads(row["item_meta"] or "{}"),
                name_raw=row["name_raw"].hex() if row["name_raw"] else None)
-    chain, cur = [], row
-    while cur and cur["parent_id"]:
-        cur = store.document(cur["parent_id"])
-        if cur:
-            chain.append({"id": cur["id"], "path": cur["path"], "kind": cur["kind"]})
+    chain = []
+    parent_id = row["parent_id"]
+    while parent_id:
+        parent = store.document(parent_id)
+        if parent is None:
+            break
+        chain.append({"id": parent["id"], "path": parent["path"], "kind": parent["kind"]})
+        parent_id = parent["parent_id"]
     out["ancestors"] = list(reversed(chain))
     out["children"] = [{"id": c["id"], "name": c["name"], "status": c["status"], "reason": c["reason"],
                         "kind": c["kind"], "sha256": c["sha256"]} for c in store.children(doc_id)]

@@ -58,6 +58,5 @@ def detect(text: str, sample: int = 20_000) -> tuple[str | None, list[dict[str, 
         if lang:
             counts[lang] = counts.get(lang, 0) + len(part)
     total = sum(counts.values()) or 1
-    shares = sorted(({"language": k, "share": round(v / total, 3)} for k, v in counts.items()),
-                    key=lambda d: -d["share"])
-    return main, [s for s in shares if s["share"] >= 0.05]
+    shares = sorted(((k, round(v / total, 3)) for k, v in counts.items()), key=lambda kv: -kv[1])
+    return main, [{"language": k, "share": share} for k, share in shares if share >= 0.05]

@@ -53,9 +53,9 @@ def _walk_dir(root: Path) -> Iterator[Found]:
     while stack:
         folder, prov = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as e:
-            yield Found(prov + "/", folder, "failed", _os_reason(e))
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as err:
+            yield Found(prov + "/", folder, "failed", _os_reason(err))
             continue
         subdirs = []
         for e in entries:

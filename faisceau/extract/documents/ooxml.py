@@ -247,7 +247,7 @@ class _WordText:
 def _word_styles(parts: ZipParts, folder: str) -> set[str]:
     """Ids of styles that hide their text (w:vanish in the style's run properties)."""
     root = parts.parse(f"{folder}/styles.xml") if parts.has(f"{folder}/styles.xml") else None
-    hidden = set()
+    hidden: set[str] = set()
     for style in root.iter() if root is not None else ():
         if local(style.tag) == "style":
             rpr = child(style, "rPr")
@@ -371,7 +371,9 @@ class _Sheet:
                     lo, hi = int(el.get("min", "1")), min(int(el.get("max", "1")), 16384)
                     hidden_cols.update(range(lo, hi + 1))
                 continue
-            shown, unseen, pos = [], [], 0
+            shown: list[tuple[int, str]] = []
+            unseen: list[tuple[int, str]] = []
+            pos = 0
             for c in el:
                 if local(c.tag) != "c":
                     continue
@@ -468,9 +470,9 @@ def presentation(parts: ZipParts, main: str, doc: Extracted, ctx: Context) -> No
     root = parts.parse(main)
     assert root is not None
     by_id = {rid: target for rid, _, target in rels(parts, main)}
-    slides = [by_id.get(rid(el) or "") for el in root.iter() if local(el.tag) == "sldId"]
+    slides: list[str | None] = [by_id.get(rid(el) or "") for el in root.iter() if local(el.tag) == "sldId"]
     if not slides:
-        slides = numbered(parts.names(), r"ppt/slides/slide(\d+)\.xml")
+        slides = list(numbered(parts.names(), r"ppt/slides/slide(\d+)\.xml"))
     folder = posixpath.dirname(main)
     croot = parts.parse(f"{folder}/commentAuthors.xml") if parts.has(f"{folder}/commentAuthors.xml") else None
     authors = {a.get("id"): a.get("name", "") for a in (croot.iter() if croot is not None else ())

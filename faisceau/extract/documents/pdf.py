@@ -60,8 +60,7 @@ def pdf_date(raw: str) -> str | None:
     year, month, day, hour, minute, second, sign, oh, om = m.groups()
     try:
         if hour is None:
-            parts = [int(year), int(month or 1), int(day or 1)]
-            datetime(*parts)  # validates the calendar date
+            datetime(int(year), int(month or 1), int(day or 1))  # validates the calendar date
             return "-".join([year] + [p for p in (month, day) if p])
         tz = None
         if sign in ("Z", "z"):
