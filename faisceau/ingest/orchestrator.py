@@ -8,6 +8,7 @@ gets the same status and the same subtree of children, copied from the stored co
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -85,7 +86,12 @@ class Ingest:
                 self._reset_failed(bool(inputs))
             self._walk(inputs)
             self._reset_stale()
-            self._extract()
+            pool = self._pool()
+            try:
+                self._extract(pool)
+                self._rerun_stale(pool)
+            finally:
+                pool.close()
             report = self.report()
             self.store.finish_run(self.run_id, report)
             self.log.event("run-end", **report)
@@ -162,67 +168,116 @@ class Ingest:
 
     # -- scheduling ----------------------------------------------------------------------------
 
-    def _extract(self) -> None:
+    def _pool(self) -> Pool:
         tmp = self.project.tmp
-        spool = tmp / "spool"
-        spool.mkdir(parents=True, exist_ok=True)
-        pool = Pool(self.workers, self.settings.as_dict(), spool, tmp / "scratch", self.passwords)
-        self.spool = spool
+        self.spool = tmp / "spool"
+        self.spool.mkdir(parents=True, exist_ok=True)
+        return Pool(self.workers, self.settings.as_dict(), self.spool, tmp / "scratch", self.passwords)
+
+    def _extract(self, pool: Pool) -> None:
         inflight: set[str] = set()           # contents being extracted
         dispatched: set[str] = set()          # documents handed to the pool or waiting
         waiting: dict[str, list[dict[str, Any]]] = {}
         cursor = 0
         buffer: list[tuple[ItemTask, dict[str, Any]]] = []
         last_commit = time.monotonic()
-        try:
-            while True:
-                fetched = 0
-                if pool.capacity > 0:
-                    rows = self.store.pending(cursor, min(FETCH, 4 * pool.capacity))
-                    fetched = len(rows)
-                    resolved: list[dict[str, Any]] = []
-                    for row in rows:
-                        cursor = row["seq"]
-                        if row["id"] in dispatched:
-                            continue
-                        sha = row["sha256"]
-                        if sha in inflight:
-                            waiting.setdefault(sha, []).append(row)
-                            dispatched.add(row["id"])
-                        elif self.store.has_content(sha) or row["depth"] > self.settings.max_depth:
-                            resolved.append(row)
-                        else:
-                            pool.submit(self._task(row))
-                            fault("dispatch")
-                            inflight.add(sha)
-                            dispatched.add(row["id"])
-                        if pool.capacity == 0:
-                            break
-                    if resolved:
-                        with self.store.transaction():
-                            for row in resolved:
-                                self._resolve(row)
-                buffer += pool.poll(0.05 if fetched else 0.3)
-                if buffer and (time.monotonic() - last_commit > BATCH_SECONDS or pool.busy == 0):
-                    with self.store.transaction():
-                        for task, result in buffer:
-                            self._write(task, result, waiting.pop(task.sha256, []))
-                            inflight.discard(task.sha256)
-                        fault("before-commit")
-                        if armed("mid-commit"):
-                            _kill_during_commit()
-                    fault("after-commit")
-                    buffer.clear()
-                    last_commit = time.monotonic()
-                    self._tick(pool)
-                if not fetched and pool.busy == 0 and not buffer:
-                    if self.store.count_pending() == 0:
+        while True:
+            fetched = 0
+            if pool.capacity > 0:
+                rows = self.store.pending(cursor, min(FETCH, 4 * pool.capacity))
+                fetched = len(rows)
+                resolved: list[dict[str, Any]] = []
+                for row in rows:
+                    cursor = row["seq"]
+                    if row["id"] in dispatched:
+                        continue
+                    sha = row["sha256"]
+                    if sha in inflight:
+                        waiting.setdefault(sha, []).append(row)
+                        dispatched.add(row["id"])
+                    elif self.store.has_content(sha) or row["depth"] > self.settings.max_depth:
+                        resolved.append(row)
+                    else:
+                        pool.submit(self._task(row))
+                        fault("dispatch")
+                        inflight.add(sha)
+                        dispatched.add(row["id"])
+                    if pool.capacity == 0:
                         break
-                    cursor = 0  # children inserted behind the cursor, or duplicates to resolve
-                    dispatched -= {d["id"] for ds in waiting.values() for d in ds}
-                    waiting.clear()
-        finally:
-            pool.close()
+                if resolved:
+                    with self.store.transaction():
+                        for row in resolved:
+                            self._resolve(row)
+            buffer += pool.poll(0.05 if fetched else 0.3)
+            if buffer and (time.monotonic() - last_commit > BATCH_SECONDS or pool.busy == 0):
+                with self.store.transaction():
+                    for task, result in buffer:
+                        self._write(task, result, waiting.pop(task.sha256, []))
+                        inflight.discard(task.sha256)
+                    fault("before-commit")
+                    if armed("mid-commit"):
+                        _kill_during_commit()
+                fault("after-commit")
+                buffer.clear()
+                last_commit = time.monotonic()
+                self._tick(pool)
+            if not fetched and pool.busy == 0 and not buffer:
+                if self.store.count_pending() == 0:
+                    break
+                cursor = 0  # children inserted behind the cursor, or duplicates to resolve
+                dispatched -= {d["id"] for ds in waiting.values() for d in ds}
+                waiting.clear()
+
+    def _rerun_stale(self, pool: Pool) -> None:
+        """Later item stages whose version changed run again on the stored text; extract does not."""
+        later = [s for s in self.stages if s.name != "extract"]
+        with self.store.transaction():  # items without content: nothing to run, only the version to note
+            for s in later:
+                self.store.db.execute(
+                    "UPDATE stages SET version = ? WHERE stage = ? AND version != ? AND document_id IN"
+                    " (SELECT id FROM documents WHERE sha256 IS NULL)", (s.version, s.name, s.version))
+        todo: list[ItemTask] = []
+        texts = self.project.tmp / "texts"
+        for sha, stages_json, status in self.store.db.execute("SELECT sha256, stages, status FROM contents"):
+            done = json.loads(stages_json or "{}")
+            names = [s.name for s in later if (done.get(s.name) or {}).get("version") != s.version]
+            if not names or status == "pending":
+                continue
+            content = self.store.content(sha)
+            assert content is not None
+            texts.mkdir(exist_ok=True)
+            (texts / sha).write_text(content.get("text") or "", "utf-8", "surrogatepass")
+            todo.append(ItemTask(doc_id=sha, sha256=sha, file="", name=sha, mime_hint=None, depth=0, stages=names,
+                                 extra={"text_file": str(texts / sha), "size": 0}))
+        if not todo:
+            return
+        self.log.event("stale-stages", contents=len(todo))
+        for task in todo:
+            pool.submit(task)
+        while pool.busy:
+            results = pool.poll(0.3)
+            if not results:
+                continue
+            with self.store.transaction():
+                for task, result in results:
+                    self._write_stages(task.sha256, result)
+            self._tick(pool)
+
+    def _write_stages(self, sha: str, result: dict[str, Any]) -> None:
+        """Store the result of later stages re-run on one content, on every location of it."""
+        content = self.store.content(sha, with_text=False)
+        assert content is not None
+        stages = dict(content.get("stages") or {})
+        fresh = {name: {"version": self._version(name), **st} for name, st in result["stages"].items()}
+        stages.update(fresh)
+        state = result.get("state") or {}
+        fields: dict[str, Any] = {"stages": stages}
+        if "language" in fresh:
+            fields.update(language=state.get("language"), languages=state.get("languages") or [])
+        self.store.update_content(sha, **fields)
+        for (doc_id,) in self.store.db.execute("SELECT id FROM documents WHERE sha256 = ?", (sha,)).fetchall():
+            for name, st in fresh.items():
+                self.store.set_stage(doc_id, name, st["version"], st["status"], st["reason"], self.run_id, st.get("seconds"))
 
     def _task(self, row: dict[str, Any]) -> ItemTask:
         file = row["source"] if row["parent_id"] is None else str(self.project.blobs.path(row["sha256"]))

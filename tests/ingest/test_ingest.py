@@ -192,3 +192,26 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 1 and "no faisceau project" in r.stderr and "Traceback" not in r.stderr
     r = faisceau("ingest", tmp_path, "--project", tmp_path / "p", "--set", "max_depth=lots", check=False)
     assert r.returncode == 2 and "max_depth" in r.stderr
+
+
+def test_a_new_stage_version_reruns_only_that_stage(ingested: tuple[Path, Path], tmp_path: Path) -> None:
+    import sqlite3
+
+    leak, project = ingested
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy)
+    db = sqlite3.connect(copy / "store.sqlite")
+    with db:
+        db.execute("UPDATE contents SET stages = json_set(stages, '$.language.version', '0'), language = NULL")
+        db.execute("UPDATE stages SET version = '0' WHERE stage = 'language'")
+        stale = db.execute("SELECT count(*) FROM contents").fetchone()[0]
+    db.close()
+    report = jsonl(faisceau("ingest", leak, "--project", copy, "--json").stdout)[0]
+    assert report["extracted"] == 0
+    db = sqlite3.connect(copy / "store.sqlite")
+    assert db.execute("SELECT count(*) FROM stages WHERE stage = 'language' AND version = '0'").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM contents WHERE json_extract(stages, '$.language.version') = '1'"
+                      ).fetchone()[0] == stale
+    langs = dict(db.execute("SELECT d.path, c.language FROM documents d JOIN contents c USING (sha256)"))
+    assert langs["docs/rapport-fr.txt"] == "fr" and langs["docs/report-en.txt"] == "en"
+    assert dump(copy) == dump(project)
