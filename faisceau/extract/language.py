@@ -6,6 +6,7 @@ model restricted to French and English decides between them (measured best on sh
 
 from __future__ import annotations
 
+import copy
 import re
 from functools import lru_cache
 from typing import Any
@@ -14,8 +15,10 @@ FOCUS = ("fr", "en")
 MIN_CHARS = 12          # below this, no decision
 OTHER_CONFIDENCE = 0.9  # the full model must be this sure to say "neither fr nor en"
 CHUNK = 2000            # characters per part when looking for mixed languages
-SAMPLE = 1500           # characters classified for one decision (the cost grows with length)
-MAX_CHUNKS = 8          # parts sampled, evenly spread, when looking for mixed languages
+SAMPLE = 400            # characters classified first (py3langid's cost grows with length)…
+SURE = 0.9              # …and when it is less sure than this, a longer sample decides
+LONG_SAMPLE = 1200
+MAX_CHUNKS = 4          # parts sampled, evenly spread, when looking for mixed languages
 
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
@@ -25,14 +28,20 @@ def _identifiers() -> tuple[Any, Any]:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     full = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    focus = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    focus = copy.copy(full)  # shares the model arrays: loading (and un-xz-ing) it once is enough
     focus.set_languages(list(FOCUS))
     return full, focus
 
 
 def classify(text: str) -> tuple[str | None, float]:
     """The language of a text (ISO 639-1) and a confidence, or (None, 0) when there is too little."""
-    text = text[:SAMPLE]
+    lang, prob = _classify(text[:SAMPLE])
+    if prob < SURE and len(text) > SAMPLE:
+        lang, prob = _classify(text[:LONG_SAMPLE])
+    return lang, prob
+
+
+def _classify(text: str) -> tuple[str | None, float]:
     if sum(len(w) for w in _WORDS.findall(text)) < MIN_CHARS:
         return None, 0.0
     full, focus = _identifiers()

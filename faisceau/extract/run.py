@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from ..exc import ExtractionError, LimitExceeded, Skipped, UnsupportedFormat
-from ..ingest.blobs import sha256_file
+from ..ingest.blobs import BlobStore
 from ..model import Child, Extracted
 from .base import Context, choose
 from .identify import probe as make_probe
 
-def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, spool: Path) -> dict[str, Any]:
+def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blobs: BlobStore) -> dict[str, Any]:
     """Extract one item; returns a JSON-able result with status, reason, content and children.
 
     Never raises for data errors: they become `failed`/`skipped` with a reason, and what
@@ -40,7 +38,7 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, spo
             doc.kind, doc.extractor, doc.extractor_version = cls.KIND, cls.NAME, cls.version()
             try:
                 for child in cls().extract(file, doc, ctx):
-                    children.append(_spool(child, spool))
+                    children.append(_spool(child, blobs))
                     if len(children) > ctx.settings.max_members:
                         raise LimitExceeded(f"member limit {ctx.settings.max_members} exceeded")
             finally:
@@ -70,23 +68,17 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, spo
     }
 
 
-def _spool(child: Child, spool: Path) -> dict[str, Any]:
-    """Hash a child's content into the spool folder (named by SHA-256); describe it."""
+def _spool(child: Child, blobs: BlobStore) -> dict[str, Any]:
+    """Store a child's content in the blob store (by SHA-256); describe it."""
     out: dict[str, Any] = {
         "name": _clean_name(child.name), "name_raw": child.name_raw, "mime_hint": child.mime_hint,
         "metadata": child.metadata, "status": child.status, "reason": child.reason,
     }
     if child.data is not None:
-        sha, size = hashlib.sha256(child.data).hexdigest(), len(child.data)
-        if not (spool / sha).exists():
-            fd, tmp = tempfile.mkstemp(dir=spool, prefix=".in-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(child.data)
-            os.replace(tmp, spool / sha)
+        sha, size = blobs.put_bytes(child.data)
     elif child.path is not None:
-        # scratch and spool are on one filesystem: hash in place, then rename (no copy)
-        sha, size = sha256_file(Path(child.path))
-        os.replace(child.path, spool / sha)
+        # scratch and blobs are in one project folder, on one filesystem: a rename, no copy
+        sha, size = blobs.put_file(Path(child.path))
     else:
         return out
     out["sha256"], out["size"] = sha, size

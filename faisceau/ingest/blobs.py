@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,37 +35,48 @@ def sha256_stream(src: BinaryIO, dst: BinaryIO | None = None) -> tuple[str, int]
 
 
 class BlobStore:
-    """Original bytes of every item that has no path on disk of its own."""
+    """Original bytes of every item that has no path on disk of its own: blobs/ab/<sha256>.
+
+    Content-addressed and write-once, so any process may add to it (workers write the
+    children they find straight here): a blob is written under a temporary name in its
+    folder and renamed into place, so a kill leaves a whole blob or none. A blob whose
+    document row was never committed (the run was killed) is harmless and reused.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._dirs: set[Path] = set()  # folders known to exist: one mkdir per folder, not per blob
+        self._dirs: set[str] = set()  # folders known to exist: one mkdir per folder, not per blob
 
     def path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / sha256[:2] / sha256
 
     def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def adopt(self, src: Path, sha256: str) -> Path:
-        """Move a spooled file (already hashed) into the store; drop it if the blob exists."""
-        dest = self.path(sha256)
-        if dest.is_file():
-            src.unlink(missing_ok=True)
-            return dest
-        if dest.parent not in self._dirs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(dest.parent)
-        os.replace(src, dest)  # atomic on one filesystem: a kill leaves the old or the new file
-        return dest
+    def _folder(self, sha256: str) -> str:
+        folder = os.path.join(self.root, sha256[:2])
+        if folder not in self._dirs:
+            os.makedirs(folder, exist_ok=True)
+            self._dirs.add(folder)
+        return folder
 
-    def put_bytes(self, data: bytes) -> str:
-        """Store bytes; return their SHA-256."""
+    def put_bytes(self, data: bytes) -> tuple[str, int]:
+        """Store bytes; return their SHA-256 and size."""
         sha = hashlib.sha256(data).hexdigest()
-        dest = self.path(sha)
-        if not dest.is_file():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(dest.name + ".part")
-            tmp.write_bytes(data)
+        dest = os.path.join(self._folder(sha), sha)
+        if not os.path.exists(dest):
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".part-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
             os.replace(tmp, dest)
-        return sha
+        return sha, len(data)
+
+    def put_file(self, src: Path) -> tuple[str, int]:
+        """Move a file (on the same filesystem) into the store; return its SHA-256 and size."""
+        sha, size = sha256_file(src)
+        dest = os.path.join(self._folder(sha), sha)
+        if os.path.exists(dest):
+            os.unlink(src)
+        else:
+            os.replace(src, dest)
+        return sha, size

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("walk", "walk-commit", "dispatch", "adopt", "child", "resolve", "before-commit", "after-commit",
+POINTS = ("walk", "walk-commit", "dispatch", "result", "child", "resolve", "before-commit", "after-commit",
           "mid-commit")
 
 _spec = os.environ.get("FAISCEAU_FAULT", "")

@@ -169,10 +169,8 @@ class Ingest:
     # -- scheduling ----------------------------------------------------------------------------
 
     def _pool(self) -> Pool:
-        tmp = self.project.tmp
-        self.spool = tmp / "spool"
-        self.spool.mkdir(parents=True, exist_ok=True)
-        return Pool(self.workers, self.settings.as_dict(), self.spool, tmp / "scratch", self.passwords)
+        return Pool(self.workers, self.settings.as_dict(), self.project.blobs.root, self.project.tmp / "scratch",
+                    self.passwords)
 
     def _extract(self, pool: Pool) -> None:
         inflight: set[str] = set()           # contents being extracted
@@ -187,6 +185,7 @@ class Ingest:
                 rows = self.store.pending(cursor, min(FETCH, 4 * pool.capacity))
                 fetched = len(rows)
                 resolved: list[dict[str, Any]] = []
+                known = self.store.known_contents({r["sha256"] for r in rows if r["sha256"] not in inflight})
                 for row in rows:
                     cursor = row["seq"]
                     if row["id"] in dispatched:
@@ -195,7 +194,7 @@ class Ingest:
                     if sha in inflight:
                         waiting.setdefault(sha, []).append(row)
                         dispatched.add(row["id"])
-                    elif self.store.has_content(sha) or row["depth"] > self.settings.max_depth:
+                    elif sha in known or row["depth"] > self.settings.max_depth:
                         resolved.append(row)
                     else:
                         pool.submit(self._task(row))
@@ -295,16 +294,13 @@ class Ingest:
         ext = stages.get("extract", {"status": "failed", "reason": "not extracted"})
         content = dict(state.get("content") or {})
         children = state.get("children") or []
-        for c in children:
-            if c.get("sha256"):
-                self.project.blobs.adopt(self.spool / c["sha256"], c["sha256"])
-                fault("adopt")
         content.update(language=state.get("language"), languages=state.get("languages") or [], stages=stages)
         if result.get("traceback"):
             self.log.event("internal-error", document=task.doc_id, traceback=result["traceback"])
         self.store.put_content(task.sha256, task.extra.get("size"), ext["status"], ext["reason"], content)
         # contents are deleted with their children before a re-extraction, so this one is fresh
         self.store.put_content_children(task.sha256, children, fresh=True)
+        fault("result")
         self.progress.extracted += 1
         self._apply(task.extra["row"], ext["status"], ext["reason"], content, stages, children)
         for other in others:
@@ -329,8 +325,7 @@ class Ingest:
                stages: dict[str, dict[str, Any]], children: list[dict[str, Any]]) -> None:
         doc_id = row["id"]
         self.store.set_document(doc_id, status=status, reason=reason, kind=content.get("kind"), mime=content.get("mime"))
-        for name, st in stages.items():
-            self.store.set_stage(doc_id, name, st["version"], st["status"], st["reason"], self.run_id, st.get("seconds"))
+        self.store.set_stages(doc_id, stages, self.run_id)
         for c in children:
             path = child_path(row["path"], c["name"])
             cid = document_id(row["root_id"], path)

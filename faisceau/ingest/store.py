@@ -23,6 +23,8 @@ def now() -> str:
 
 
 def dumps(value: Any) -> str:
+    if not value and isinstance(value, (list, dict)):
+        return "[]" if isinstance(value, list) else "{}"
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
@@ -127,6 +129,16 @@ class Store:
     def has_content(self, sha256: str) -> bool:
         return self.db.execute("SELECT 1 FROM contents WHERE sha256 = ?", (sha256,)).fetchone() is not None
 
+    def known_contents(self, shas: set[str]) -> set[str]:
+        """Which of these SHA-256 have a stored content (one query per 500)."""
+        found: set[str] = set()
+        items = list(shas)
+        for i in range(0, len(items), 500):
+            part = items[i:i + 500]
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT sha256 FROM contents WHERE sha256 IN ({','.join('?' * len(part))})", part))
+        return found
+
     def put_content(self, sha256: str, size: int | None, status: str, reason: str | None,
                     result: dict[str, Any] | None) -> None:
         r = result or {}
@@ -172,6 +184,15 @@ class Store:
         self.db.execute(
             "INSERT OR REPLACE INTO stages (document_id, stage, version, status, reason, run_id, seconds, updated)"
             " VALUES (?,?,?,?,?,?,?,?)", (doc_id, stage, version, status, reason, run_id, seconds, now()))
+
+    def set_stages(self, doc_id: str, stages: dict[str, dict[str, Any]], run_id: str | None) -> None:
+        """Several stage results of one document at once."""
+        stamp = now()
+        self.db.executemany(
+            "INSERT OR REPLACE INTO stages (document_id, stage, version, status, reason, run_id, seconds, updated)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [(doc_id, name, st["version"], st["status"], st["reason"], run_id, st.get("seconds"), stamp)
+             for name, st in stages.items()])
 
     def stages_of(self, doc_id: str) -> dict[str, dict[str, Any]]:
         return {r["stage"]: dict(r) for r in self.db.execute(

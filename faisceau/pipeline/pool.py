@@ -1,8 +1,12 @@
 """A local process pool where one item's crash, hang or memory blow-up ends only that item.
 
-Each worker is a spawned process with an address-space limit; the parent keeps at most
-`DEPTH` tasks in flight per worker, kills a worker whose current task runs past its time
-limit, records that task as failed, restarts the worker and re-queues its other tasks.
+Each worker is a spawned process with an address-space limit. Tasks travel in batches and
+results come back in batches (fewer wake-ups and system calls per item), at most `DEPTH`
+small tasks in flight per worker. When a worker dies or runs past its current unit's time
+limit, the parent kills and restarts it: if that worker held a single task, the task is
+recorded as failed (`parser crashed (SIGSEGV)`, `time limit 120 s exceeded`); if it held
+several, they are all queued again *isolated* — each sent alone to a worker — so the next
+failure names the one item that causes it and the others go through.
 """
 
 from __future__ import annotations
@@ -20,20 +24,22 @@ from typing import Any
 
 from .worker import ItemTask
 
-DEPTH = 16             # tasks queued per worker, so it never idles while the parent writes results…
+DEPTH = 32             # tasks queued per worker, so it never idles while the parent writes results…
 DEPTH_BYTES = 4 << 20  # …as long as they are small: a big item waits for a worker of its own
-GRACE = 5.0  # seconds past the unit's limit before the worker is killed
+GRACE = 5.0            # seconds past the unit's limit before the worker is killed
+FLUSH_ITEMS = 64       # a worker sends its results at least every this many items…
+FLUSH_SECONDS = 0.05   # …or this often, and whenever it has nothing left to do
 
 
 @dataclass
 class _Slot:
     proc: Any
     conn: mpc.Connection
-    inflight: collections.deque[tuple[ItemTask, float]] = field(default_factory=collections.deque)
+    inflight: collections.deque[ItemTask] = field(default_factory=collections.deque)
     head_started: float = 0.0
 
 
-def _worker_main(conn: mpc.Connection, settings: dict[str, Any], spool: str, scratch: str,
+def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str, scratch: str,
                  passwords: list[str]) -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -44,31 +50,56 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], spool: str, scr
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from ..extract.base import Context
+    from ..ingest.blobs import BlobStore
     from ..settings import Settings
     from .worker import process
 
     cfg = Settings(settings)
+    blobs = BlobStore(Path(blobs_root))
     scratch_dir = Path(scratch)
     scratch_dir.mkdir(parents=True, exist_ok=True)
+    todo: collections.deque[ItemTask] = collections.deque()
+    out: list[dict[str, Any]] = []
+    first = 0.0
     while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
+        if not todo:
+            if out:
+                conn.send(out)
+                out = []
+            try:
+                batch = conn.recv()
+            except EOFError:
+                return
+            if batch is None:
+                return
+            todo.extend(batch)
+        while conn.poll():  # more work arrived while this batch ran
+            batch = conn.recv()
+            if batch is None:
+                todo.clear()
+                break
+            todo.extend(batch)
+        if not todo:
+            continue
+        task = todo.popleft()
         started = time.monotonic()
         _worker_fault(task.name)
         ctx = Context(settings=cfg, scratch=scratch_dir, passwords=passwords, depth=task.depth, name=task.name,
                       deadline=started + unit_time_limit(task, cfg.time_limit))
         try:
-            result = process(task, ctx, Path(spool))
+            result = process(task, ctx, blobs)
         except MemoryError:
             result = _failure(task, "memory limit exceeded")
         except Exception as e:  # a programming error: recorded on this item only, with its trace
             result = _failure(task, f"internal error: {type(e).__name__}: {e}"[:300])
             result["traceback"] = traceback.format_exc()[-4000:]
-        conn.send(result)
+        if not out:
+            first = started
+        out.append(result)
+        now = time.monotonic()
+        if task.extra.get("isolated") or len(out) >= FLUSH_ITEMS or now - first >= FLUSH_SECONDS:
+            conn.send(out)
+            out = []
 
 
 def _worker_fault(name: str) -> None:
@@ -97,12 +128,12 @@ def _failure(task: ItemTask, reason: str) -> dict[str, Any]:
 
 
 class Pool:
-    """Run ItemTasks on `n` worker processes; `results()` yields (task, result) as they finish."""
+    """Run ItemTasks on `n` worker processes; `poll()` returns (task, result) pairs as they finish."""
 
-    def __init__(self, n: int, settings: dict[str, Any], spool: Path, scratch: Path, passwords: list[str]) -> None:
+    def __init__(self, n: int, settings: dict[str, Any], blobs: Path, scratch: Path, passwords: list[str]) -> None:
         self.n = n
         self.settings = settings
-        self.spool, self.scratch, self.passwords = spool, scratch, passwords
+        self.blobs, self.scratch, self.passwords = blobs, scratch, passwords
         self.ctx = mp.get_context("spawn")
         self.queue: collections.deque[ItemTask] = collections.deque()
         self.slots: list[_Slot] = [self._start(i) for i in range(n)]
@@ -111,7 +142,7 @@ class Pool:
     def _start(self, i: int) -> _Slot:
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(target=_worker_main, name=f"faisceau-worker-{i}", daemon=True,
-                                args=(child, self.settings, str(self.spool), str(self.scratch / f"w{i}-{time.time_ns()}"),
+                                args=(child, self.settings, str(self.blobs), str(self.scratch / f"w{i}-{time.time_ns()}"),
                                       self.passwords))
         proc.start()
         child.close()
@@ -129,18 +160,25 @@ class Pool:
         """How many more tasks may be submitted without growing the queue past the workers."""
         return max(0, self.n * DEPTH - self.busy)
 
+    def _accepts(self, slot: _Slot, task: ItemTask) -> bool:
+        if not slot.inflight:
+            return True
+        if task.extra.get("isolated") or slot.inflight[0].extra.get("isolated") or len(slot.inflight) >= DEPTH:
+            return False
+        return sum(t.extra.get("size", 0) for t in slot.inflight) + task.extra.get("size", 0) < DEPTH_BYTES
+
     def _dispatch(self) -> None:
         now = time.monotonic()
         for slot in sorted(self.slots, key=lambda s: len(s.inflight)):
-            while self.queue and (not slot.inflight or (
-                    len(slot.inflight) < DEPTH
-                    and sum(t.extra.get("size", 0) for t, _ in slot.inflight) + self.queue[0].extra.get("size", 0)
-                    < DEPTH_BYTES)):
+            batch: list[ItemTask] = []
+            while self.queue and self._accepts(slot, self.queue[0]):
                 task = self.queue.popleft()
                 if not slot.inflight:
                     slot.head_started = now
-                slot.inflight.append((task, now))
-                slot.conn.send(task)
+                slot.inflight.append(task)
+                batch.append(task)
+            if batch:
+                slot.conn.send(batch)
 
     def poll(self, timeout: float = 0.5) -> list[tuple[ItemTask, dict[str, Any]]]:
         """Dispatch queued tasks and collect what finished within `timeout` seconds."""
@@ -158,36 +196,40 @@ class Pool:
             if slot.conn in ready:
                 while slot.inflight and slot.conn.poll():
                     try:
-                        result = slot.conn.recv()
+                        results = slot.conn.recv()
                     except (EOFError, OSError):
                         break
-                    task, _ = slot.inflight.popleft()
-                    done.append((task, result))
+                    for result in results:
+                        task = slot.inflight.popleft()
+                        assert task.doc_id == result["doc_id"], "results out of order"
+                        done.append((task, result))
                     slot.head_started = now
             if slot.inflight and not slot.proc.is_alive():
-                done.append(self._lose(i, _death_reason(slot.proc.exitcode)))
+                done += self._lose(i, _death_reason(slot.proc.exitcode))
             elif slot.inflight:
-                task, _ = slot.inflight[0]
-                limit = unit_time_limit(task, self.settings["time_limit"])
+                limit = unit_time_limit(slot.inflight[0], self.settings["time_limit"])
                 if now - slot.head_started > limit + GRACE:
                     slot.proc.kill()
                     slot.proc.join(5)
-                    done.append(self._lose(i, f"time limit {int(limit)} s exceeded"))
+                    done += self._lose(i, f"time limit {int(limit)} s exceeded")
         self._dispatch()
         return done
 
-    def _lose(self, i: int, reason: str) -> tuple[ItemTask, dict[str, Any]]:
-        """The worker died on its head task: fail that task, re-queue the rest, restart it."""
+    def _lose(self, i: int, reason: str) -> list[tuple[ItemTask, dict[str, Any]]]:
+        """The worker died or hung: restart it; fail its task if it held one, else isolate them."""
         slot = self.slots[i]
-        task, _ = slot.inflight.popleft()
-        for other, _ in reversed(slot.inflight):
-            self.queue.appendleft(other)
+        held = list(slot.inflight)
         slot.inflight.clear()
         slot.conn.close()
         slot.proc.join(1)
         self.slots[i] = self._start(i)
         self.restarts += 1
-        return task, _failure(task, reason)
+        if len(held) == 1:
+            return [(held[0], _failure(held[0], reason))]
+        for task in reversed(held):
+            task.extra["isolated"] = True
+            self.queue.appendleft(task)
+        return []
 
     def close(self) -> None:
         for slot in self.slots:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..extract.base import Context
+from ..ingest.blobs import BlobStore
 from .stages import STAGES
 
 
@@ -31,17 +32,17 @@ class ItemTask:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_extract(task: ItemTask, state: dict[str, Any], ctx: Context, spool: Path) -> tuple[str, str | None]:
+def run_extract(task: ItemTask, state: dict[str, Any], ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
     from ..extract.run import extract_item
 
-    result = extract_item(Path(task.file), task.name, task.mime_hint, ctx, spool)
+    result = extract_item(Path(task.file), task.name, task.mime_hint, ctx, blobs)
     state["content"] = result["content"]
     state["children"] = result["children"]
     state["text"] = result["content"]["text"]
     return result["status"], result["reason"]
 
 
-def run_language(task: ItemTask, state: dict[str, Any], ctx: Context, spool: Path) -> tuple[str, str | None]:
+def run_language(task: ItemTask, state: dict[str, Any], ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
     from ..extract.language import detect
 
     if "text" in state:
@@ -69,12 +70,12 @@ def _target(name: str) -> Callable[..., tuple[str, str | None]]:
     return _TARGETS[name]
 
 
-def process(task: ItemTask, ctx: Context, spool: Path) -> dict[str, Any]:
+def process(task: ItemTask, ctx: Context, blobs: BlobStore) -> dict[str, Any]:
     """Run the task's stages in order; one stage's data error never hides another's result."""
     state: dict[str, Any] = {}
     stages: dict[str, dict[str, Any]] = {}
     for name in task.stages:
         t0 = time.monotonic()
-        status, reason = _target(name)(task, state, ctx, spool)
+        status, reason = _target(name)(task, state, ctx, blobs)
         stages[name] = {"status": status, "reason": reason, "seconds": round(time.monotonic() - t0, 4)}
     return {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 
 from .headers import decode_words, repair_8bit, unfold
@@ -104,6 +105,17 @@ def make_address(name: str, addr: str, raw: str) -> dict[str, Any]:
 
 def parse_one(piece: str) -> dict[str, Any] | None:
     """Parse one address as written (`Name <a@b>`, `a@b (Name)`, X.500…)."""
+    entry = _parse_one(piece)
+    return dict(entry) if entry is not None else None
+
+
+@lru_cache(maxsize=65536)
+def _parse_one(piece: str) -> tuple[tuple[str, Any], ...] | None:
+    entry = _parse_one_uncached(piece)
+    return tuple(entry.items()) if entry is not None else None
+
+
+def _parse_one_uncached(piece: str) -> dict[str, Any] | None:
     raw = decode_words(piece).strip()
     name, addr = parseaddr(piece)
     if "=?" in addr and "@" not in addr and "@" in raw:
@@ -126,6 +138,16 @@ def parse_addresses(value: str | None) -> list[dict[str, Any]]:
     """Every address of a From/To/Cc/Bcc/Reply-To/Sender raw value, in order."""
     if not value:
         return []
+    # the same header values recur across a mailbox (a team's To: lists): parse each once
+    return [dict(entry) for entry in _parse_addresses(value)]
+
+
+@lru_cache(maxsize=16384)
+def _parse_addresses(value: str) -> tuple[tuple[tuple[str, Any], ...], ...]:
+    return tuple(tuple(entry.items()) for entry in _parse_list(value))
+
+
+def _parse_list(value: str) -> list[dict[str, Any]]:
     value = unfold(repair_8bit(value))
     out: list[dict[str, Any]] = []
     for piece in split_list(value):
