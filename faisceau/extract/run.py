@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import os
 import shutil
 import time
@@ -12,7 +12,7 @@ from typing import Any
 from ..exc import ExtractionError, LimitExceeded, Skipped, UnsupportedFormat
 from ..ingest.blobs import BlobStore
 from ..model import Child, Extracted
-from .base import Context, choose
+from .base import Context, Extractor, choose
 from .identify import probe as make_probe
 
 def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blobs: BlobStore) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
             cls = choose(pr)
             if cls is None:
                 raise UnsupportedFormat(pr.mime)
-            doc.kind, doc.extractor, doc.extractor_version = cls.KIND, cls.NAME, cls.version()
+            doc.kind, doc.extractor, doc.extractor_version = cls.KIND, cls.NAME, _version(cls)
             try:
                 for child in cls().extract(file, doc, ctx):
                     children.append(_spool(child, blobs))
@@ -61,8 +61,11 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
         "content": {
             "mime": doc.mime, "kind": doc.kind, "extractor": doc.extractor,
             "extractor_version": doc.extractor_version, "metadata": doc.metadata, "flags": doc.flags,
-            "warnings": doc.warnings, "segments": [dataclasses.asdict(s) for s in doc.segments],
-            "pages": [dataclasses.asdict(p) for p in doc.pages], "text": text,
+            "warnings": doc.warnings,
+            "segments": [{"part": s.part, "start": s.start, "end": s.end, "attrs": s.attrs} for s in doc.segments],
+            "pages": [{"number": p.number, "start": p.start, "end": p.end, "needs_ocr": p.needs_ocr, "attrs": p.attrs}
+                      for p in doc.pages],
+            "text": text,
         },
         "children": children,
     }
@@ -83,6 +86,12 @@ def _spool(child: Child, blobs: BlobStore) -> dict[str, Any]:
         return out
     out["sha256"], out["size"] = sha, size
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _version(cls: type[Extractor]) -> str:
+    """An extractor's version (asking a package's metadata costs milliseconds: once per process)."""
+    return cls.version()
 
 
 def human_size(n: int) -> str:
