@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import time
@@ -88,10 +87,14 @@ def _spool(child: Child, blobs: BlobStore) -> dict[str, Any]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+_VERSIONS: dict[str, str] = {}
+
+
 def _version(cls: type[Extractor]) -> str:
     """An extractor's version (asking a package's metadata costs milliseconds: once per process)."""
-    return cls.version()
+    if cls.NAME not in _VERSIONS:
+        _VERSIONS[cls.NAME] = cls.version()
+    return _VERSIONS[cls.NAME]
 
 
 def human_size(n: int) -> str:
