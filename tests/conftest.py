@@ -54,3 +54,11 @@ def child_bytes(child: Child) -> bytes:
 def extract(ctx: Context) -> Iterator[object]:
     """`extract(cls, path)` → (doc, children), with the test's context."""
     yield lambda cls, path: run_extractor(cls, path, ctx)
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One ingested project per corpus (tests/corpus), shared by every test of the session."""
+    from corpus_projects import ingest_all
+
+    return ingest_all(tmp_path_factory)

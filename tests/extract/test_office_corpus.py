@@ -9,9 +9,7 @@ expected files come from other tools, which lay out tables and line breaks diffe
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from faisceau.extract.documents.odf import OdfExtractor
 from faisceau.extract.documents.ooxml import OoxmlExtractor
 from faisceau.extract.identify import probe
 from tests.conftest import corpus_path, run_extractor
+from textsim import similarity
 
 OURS: tuple[type[Extractor], ...] = (OoxmlExtractor, OdfExtractor, LegacyOfficeExtractor)
 
@@ -52,18 +51,6 @@ TEXTRACT = [
     ("xls/raw_text.xls", "xls/raw_text.txt", 0.85),
     ("xls/standardized_text.xls", "txt/standardized_text.txt", 0.90),
 ]
-
-
-def tokens(text: str) -> Counter[str]:
-    """The multiset of word tokens of a text (NFKC, casefolded)."""
-    return Counter(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
-
-
-def similarity(got: str, expected: str) -> float:
-    """Dice coefficient of the token multisets (1.0 = same words, same counts)."""
-    a, b = tokens(got), tokens(expected)
-    total = sum(a.values()) + sum(b.values())
-    return 1.0 if total == 0 else 2 * sum((a & b).values()) / total
 
 
 def extractor_for(path: Path) -> type[Extractor]:

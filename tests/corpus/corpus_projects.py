@@ -1,0 +1,37 @@
+"""The corpora ingested once per test session, through the real CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import corpus_path
+
+CORPUS_NAMES = [
+    "docs-aleph-ingest-file-fixtures", "docs-ocrmypdf-resources", "docs-odfpy-examples", "docs-py-pdf-sample-files",
+    "docs-python-docx-test-files", "docs-textract-tests", "docs-tika-test-documents", "email_test_messages",
+    "enron_mbox", "fr-assemblee-nationale-dossiers",
+]
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "faisceau", *map(str, args)], capture_output=True, text=True,
+                          check=True, timeout=3000)
+
+
+def ingest_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One ingested project per corpus, shared by every test that reads it."""
+    projects: dict[str, Path] = {}
+    base = tmp_path_factory.mktemp("corpora")
+    for name in CORPUS_NAMES:
+        src = corpus_path(name)
+        project = base / name
+        t0 = time.monotonic()
+        cli("ingest", src, "--project", project)
+        print(f"\n[phase] ingest {name}: {time.monotonic() - t0:.1f} s", file=sys.stderr)
+        projects[name] = project
+    return projects
