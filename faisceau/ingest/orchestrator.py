@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -75,18 +76,20 @@ class Ingest:
         self.project.lock()
         try:
             self.project.clean_tmp()
+            # the workers' fork server (imports, language model) and the tool versions are
+            # made ready in the background while the inputs are walked and hashed
+            starting = _Background(self._pool)
+            tools = _Background(_tool_versions)
             self.store = Store(self.project.store_path)
             self.log = RunLog(self.project.logs, self.run_id)
-            from ..doctor import tool_versions
-
-            self.store.start_run(self.run_id, self.command, self.settings.as_dict(), tool_versions())
             self.log.event("run-start", command=self.command, inputs=[str(p) for p in inputs],
                            settings=self.settings.as_dict())
             if retry_failed:
                 self._reset_failed(bool(inputs))
             self._walk(inputs)
             self._reset_stale()
-            pool = self._pool()
+            self.store.start_run(self.run_id, self.command, self.settings.as_dict(), tools.result())
+            pool = starting.result()
             try:
                 self._extract(pool)
                 self._rerun_stale(pool)
@@ -367,6 +370,34 @@ class Ingest:
             "rate": round(p.done / p.elapsed, 1) if p.elapsed else None,
             "peak_rss_mb": round(p.peak_rss / (1 << 20), 1), "workers": self.workers, **summary,
         }
+
+
+class _Background:
+    """Run a function in a thread; `result()` waits for it (and re-raises what it raised)."""
+
+    def __init__(self, func: Callable[[], Any]) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(func,), daemon=True)
+        self._thread.start()
+
+    def _run(self, func: Callable[[], Any]) -> None:
+        try:
+            self._value = func()
+        except BaseException as e:  # handed to the caller of result()
+            self._error = e
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _tool_versions() -> dict[str, Any]:
+    from ..doctor import tool_versions
+
+    return tool_versions()
 
 
 def _kill_during_commit() -> None:
