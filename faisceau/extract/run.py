@@ -6,7 +6,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..exc import ExtractionError, LimitExceeded, Skipped, UnsupportedFormat
 from ..ingest.blobs import BlobStore
@@ -14,11 +14,16 @@ from ..model import Child, Extracted
 from .base import Context, Extractor, choose
 from .identify import probe as make_probe
 
-def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blobs: BlobStore) -> dict[str, Any]:
+CHUNK = 1000  # children handed on in chunks of this many, so a huge container never sits in memory
+
+
+def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blobs: BlobStore,
+                 emit: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
     """Extract one item; returns a JSON-able result with status, reason, content and children.
 
-    Never raises for data errors: they become `failed`/`skipped` with a reason, and what
-    was extracted before the error (text, pages, children) is kept.
+    With `emit`, children are handed to it in chunks as they are found and the result holds
+    only the last ones. Never raises for data errors: they become `failed`/`skipped` with a
+    reason, and what was extracted before the error (text, pages, children) is kept.
     """
     started = time.monotonic()
     doc = Extracted()
@@ -36,10 +41,15 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
                 raise UnsupportedFormat(pr.mime)
             doc.kind, doc.extractor, doc.extractor_version = cls.KIND, cls.NAME, _version(cls)
             try:
+                count = 0
                 for child in cls().extract(file, doc, ctx):
                     children.append(_spool(child, blobs))
-                    if len(children) > ctx.settings.max_members:
+                    count += 1
+                    if count > ctx.settings.max_members:
                         raise LimitExceeded(f"member limit {ctx.settings.max_members} exceeded")
+                    if emit is not None and len(children) >= CHUNK:
+                        emit(children)
+                        children = []
             finally:
                 _empty(ctx.scratch)
     except (ExtractionError, Skipped) as e:

@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ..pipeline.pool import Pool
 from ..pipeline.stages import Stage, item_stages
@@ -214,6 +214,9 @@ class Ingest:
             if buffer and (time.monotonic() - last_commit > BATCH_SECONDS or pool.busy == 0):
                 with self.store.transaction():
                     for task, result in buffer:
+                        if result.get("partial"):
+                            self._write_partial(task, result)
+                            continue
                         self._write(task, result, waiting.pop(task.sha256, []))
                         inflight.discard(task.sha256)
                     fault("before-commit")
@@ -302,12 +305,18 @@ class Ingest:
             self.log.event("internal-error", document=task.doc_id, traceback=result["traceback"])
         self.store.put_content(task.sha256, task.extra.get("size"), ext["status"], ext["reason"], content)
         # contents are deleted with their children before a re-extraction, so this one is fresh
-        self.store.put_content_children(task.sha256, children, fresh=True)
+        self.store.put_content_children(task.sha256, children, offset=result.get("emitted", 0))
         fault("result")
         self.progress.extracted += 1
         self._apply(task.extra["row"], ext["status"], ext["reason"], content, stages, children)
         for other in others:
             self._resolve(other)
+
+    def _write_partial(self, task: ItemTask, result: dict[str, Any]) -> None:
+        """A chunk of a container's children, written as it comes so memory stays bounded."""
+        chunk = result["children"]
+        self.store.put_content_children(task.sha256, chunk, offset=result["offset"], last=False)
+        self._add_children(task.extra["row"], chunk)
 
     def _resolve(self, row: dict[str, Any]) -> None:
         """A pending document whose content is known already (or which is nested too deep)."""
@@ -325,10 +334,17 @@ class Ingest:
                     self.store.content_children(row["sha256"]))
 
     def _apply(self, row: dict[str, Any], status: str, reason: str | None, content: dict[str, Any],
-               stages: dict[str, dict[str, Any]], children: list[dict[str, Any]]) -> None:
+               stages: dict[str, dict[str, Any]], children: Iterable[dict[str, Any]]) -> None:
         doc_id = row["id"]
         self.store.set_document(doc_id, status=status, reason=reason, kind=content.get("kind"), mime=content.get("mime"))
         self.store.set_stages(doc_id, stages, self.run_id)
+        self._add_children(row, children)
+        self.progress.count(status)
+        if status != "ok":
+            self.log.event(status, document=doc_id, path=row["path"], reason=reason)
+
+    def _add_children(self, row: dict[str, Any], children: Iterable[dict[str, Any]]) -> None:
+        doc_id = row["id"]
         for c in children:
             path = child_path(row["path"], c["name"])
             cid = document_id(row["root_id"], path)
@@ -343,9 +359,6 @@ class Ingest:
             if inserted and cstatus != "pending":
                 self._record_without_content(cid, cstatus, c.get("reason"))
                 self.log.event(cstatus, document=cid, path=path, reason=c.get("reason"))
-        self.progress.count(status)
-        if status != "ok":
-            self.log.event(status, document=doc_id, path=row["path"], reason=reason)
 
     def _version(self, stage: str) -> str:
         return next(s.version for s in self.stages if s.name == stage)

@@ -157,21 +157,26 @@ class Store:
         values = [dumps(v) if isinstance(v, (list, dict)) else v for v in fields.values()]
         self.db.execute(f"UPDATE contents SET {cols} WHERE sha256 = ?", [*values, sha256])
 
-    def put_content_children(self, parent_sha256: str, children: list[dict[str, Any]], fresh: bool = False) -> None:
-        """Record what a content yields (`fresh`: nothing was recorded for it before)."""
-        if not fresh:
-            self.db.execute("DELETE FROM content_children WHERE parent_sha256 = ?", (parent_sha256,))
-        if not children:
-            return
-        self.db.executemany(
-            "INSERT INTO content_children (parent_sha256, ord, name, name_raw, sha256, size, mime_hint, item_meta,"
-            " status, reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [(parent_sha256, i, c["name"], c.get("name_raw"), c.get("sha256"), c.get("size"), c.get("mime_hint"),
-              dumps(c.get("metadata") or {}), c.get("status"), c.get("reason")) for i, c in enumerate(children)])
+    def put_content_children(self, parent_sha256: str, children: list[dict[str, Any]], offset: int = 0,
+                             last: bool = True) -> None:
+        """Record what a content yields, from position `offset` (a container's children come in
+        chunks); with `last`, anything recorded past the end by an interrupted run is dropped."""
+        if children:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO content_children (parent_sha256, ord, name, name_raw, sha256, size, mime_hint,"
+                " item_meta, status, reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(parent_sha256, offset + i, c["name"], c.get("name_raw"), c.get("sha256"), c.get("size"),
+                  c.get("mime_hint"), dumps(c.get("metadata") or {}), c.get("status"), c.get("reason"))
+                 for i, c in enumerate(children)])
+        if last:
+            self.db.execute("DELETE FROM content_children WHERE parent_sha256 = ? AND ord >= ?",
+                            (parent_sha256, offset + len(children)))
 
-    def content_children(self, parent_sha256: str) -> list[dict[str, Any]]:
+    def content_children(self, parent_sha256: str) -> Iterator[dict[str, Any]]:
+        """What a content yields, in order, streamed (a mailbox may hold a million messages)."""
         rows = self.db.execute("SELECT * FROM content_children WHERE parent_sha256 = ? ORDER BY ord", (parent_sha256,))
-        return [dict(r) | {"metadata": json.loads(r["item_meta"] or "{}")} for r in rows]
+        for r in rows:
+            yield dict(r) | {"metadata": json.loads(r["item_meta"] or "{}")}
 
     def delete_content(self, sha256: str) -> None:
         self.db.execute("DELETE FROM contents WHERE sha256 = ?", (sha256,))

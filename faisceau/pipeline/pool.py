@@ -90,13 +90,24 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
         _worker_fault(task.name)
         ctx = Context(settings=cfg, scratch=scratch_dir, passwords=passwords, depth=task.depth, name=task.name,
                       deadline=started + unit_time_limit(task, cfg.time_limit))
+        emitted = 0
+
+        def emit(chunk: list[dict[str, Any]], task: ItemTask = task) -> None:
+            nonlocal out, emitted
+            if out:  # results stay in task order: what is buffered goes first
+                conn.send(out)
+                out = []
+            conn.send([{"partial": True, "doc_id": task.doc_id, "offset": emitted, "children": chunk}])
+            emitted += len(chunk)
+
         try:
-            result = process(task, ctx, blobs)
+            result = process(task, ctx, blobs, emit)
         except MemoryError:
             result = _failure(task, "memory limit exceeded")
         except Exception as e:  # a programming error: recorded on this item only, with its trace
             result = _failure(task, f"internal error: {type(e).__name__}: {e}"[:300])
             result["traceback"] = traceback.format_exc()[-4000:]
+        result["emitted"] = emitted  # children already handed on in chunks, before the last ones
         if not out:
             first = started
         out.append(result)
@@ -205,6 +216,10 @@ class Pool:
                     except (EOFError, OSError):
                         break
                     for result in results:
+                        if result.get("partial"):  # a chunk of the head container's children
+                            assert slot.inflight[0].doc_id == result["doc_id"], "chunk out of order"
+                            done.append((slot.inflight[0], result))
+                            continue
                         task = slot.inflight.popleft()
                         assert task.doc_id == result["doc_id"], "results out of order"
                         done.append((task, result))

@@ -35,7 +35,7 @@ class ItemTask:
 def run_extract(task: ItemTask, state: dict[str, Any], ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
     from ..extract.run import extract_item
 
-    result = extract_item(Path(task.file), task.name, task.mime_hint, ctx, blobs)
+    result = extract_item(Path(task.file), task.name, task.mime_hint, ctx, blobs, state.pop("emit", None))
     state["content"] = result["content"]
     state["children"] = result["children"]
     state["text"] = result["content"]["text"]
@@ -70,12 +70,16 @@ def _target(name: str) -> Callable[..., tuple[str, str | None]]:
     return _TARGETS[name]
 
 
-def process(task: ItemTask, ctx: Context, blobs: BlobStore) -> dict[str, Any]:
-    """Run the task's stages in order; one stage's data error never hides another's result."""
-    state: dict[str, Any] = {}
+def process(task: ItemTask, ctx: Context, blobs: BlobStore,
+            emit: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
+    """Run the task's stages in order; one stage's data error never hides another's result.
+
+    `emit` receives a container's children in chunks while it is being extracted."""
+    state: dict[str, Any] = {"emit": emit} if emit is not None else {}
     stages: dict[str, dict[str, Any]] = {}
     for name in task.stages:
         t0 = time.monotonic()
         status, reason = _target(name)(task, state, ctx, blobs)
         stages[name] = {"status": status, "reason": reason, "seconds": round(time.monotonic() - t0, 4)}
+    state.pop("emit", None)  # not data: never sent back
     return {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 from pathlib import Path
@@ -44,3 +45,28 @@ def test_killed_run_resumes_to_the_same_store(reference: tuple[Path, list[str]],
     leftovers = [p for p in (project / "tmp").rglob("*") if p.is_file()]
     assert leftovers == []
     shutil.rmtree(project)
+
+
+def test_a_big_mailbox_streams_its_children_and_resumes(tmp_path: Path) -> None:
+    """2,500 messages arrive in chunks of 1,000; a kill between chunks resumes to the same store."""
+    import mailbox
+    from email.message import EmailMessage
+
+    box = mailbox.mbox(tmp_path / "big.mbox")
+    for i in range(2500):
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = "a@example.com", "b@example.com", f"note {i}"
+        m["Date"] = "Tue, 10 Mar 2020 09:00:00 +0100"
+        m.set_content(f"message number {i} about the warehouse rota")
+        box.add(m)
+    box.close()
+    faisceau("ingest", tmp_path / "big.mbox", "--project", tmp_path / "ref", "--workers", "2")
+    expected = dump(tmp_path / "ref")
+    assert sum(line.startswith("child ") for line in expected) == 2500
+    ords = [json.loads(line[6:])["ord"] for line in expected if line.startswith("child ")]
+    assert sorted(ords) == list(range(2500))
+    killed = faisceau("ingest", tmp_path / "big.mbox", "--project", tmp_path / "p", "--workers", "2",
+                      env={"FAISCEAU_FAULT": "child:1500"}, check=False)
+    assert killed.returncode == -signal.SIGKILL
+    faisceau("ingest", tmp_path / "big.mbox", "--project", tmp_path / "p", "--workers", "2")
+    assert dump(tmp_path / "p") == expected
