@@ -94,6 +94,7 @@ class Container:
         self.total = 0
         self.count = 0
         self.spent = False
+        self.planned = 0  # bytes admitted for an external tool to write (see plan)
         self.dir = ctx.tempdir()
 
     @property
@@ -118,6 +119,19 @@ class Container:
         if self.total + m.size > self.ctx.settings.max_expansion:
             self.spent = True
             raise ExpansionExceeded(self.expansion_reason)
+
+    def plan(self, m: Member, declared: Member | None = None) -> Child | None:
+        """Admit a member that an external tool will write, on its declared sizes and the budget
+        left; None when admitted, else the refused or skipped child to yield in its place."""
+        try:
+            self.check_declared(declared or m)
+        except LimitExceeded as e:
+            return self.refused(m, e)
+        self.planned = max(self.planned, self.total) + (m.size or 0)
+        if self.planned > self.ctx.settings.max_expansion:
+            self.spent = True
+            return self.skipped(m, self.expansion_reason)
+        return None
 
     def account(self, m: Member, written: int, packed: int | None) -> None:
         """Check and count bytes already on disk (written by an external tool)."""

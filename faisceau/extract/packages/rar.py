@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from ...exc import EncryptedDocument, ExtractionError, LimitExceeded, ToolMissing, Truncated
+from ...exc import EncryptedDocument, ExtractionError, ToolMissing, Truncated
 from ...model import Child, Extracted
 from ..base import Context, Extractor, register
 from . import sevenzip
@@ -98,7 +98,6 @@ def unpack_unar(path: Path, doc: Extracted, ctx: Context, container: Container) 
     members, pw, truncated = _list(path, ctx, lsar)
     doc.metadata["member_count"] = sum(m.kind != "dir" for m in members)
     todo: list[Member] = []
-    planned = container.total
     for m in members:
         if m.kind == "dir":
             continue
@@ -109,15 +108,8 @@ def unpack_unar(path: Path, doc: Extracted, ctx: Context, container: Container) 
         if (why := m.link_reason()) is not None:
             yield container.skipped(m, why)
             continue
-        try:
-            container.check_declared(m)
-        except LimitExceeded as e:
-            yield container.refused(m, e)
-            continue
-        planned += m.size or 0
-        if planned > ctx.settings.max_expansion:
-            container.spent = True
-            yield container.skipped(m, container.expansion_reason)
+        if (refusal := container.plan(m)) is not None:
+            yield refusal
             continue
         todo.append(m)
     if any(m.encrypted for m in members):

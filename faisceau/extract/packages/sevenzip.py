@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from ...exc import EncryptedDocument, ExtractionError, LimitExceeded, Truncated
+from ...exc import EncryptedDocument, ExtractionError, Truncated
 from ...model import Child, Extracted
 from ..base import Context, Extractor, register
 from ._member import BAD_CRC, ENCRYPTED, Container, Member
@@ -202,7 +202,6 @@ def unpack(path: Path, doc: Extracted, ctx: Context, container: Container, *, ut
             yield container.failed(only[name], (only_reasons or {}).get(name, "not extracted"))
     if only is None:
         doc.metadata["member_count"] = sum(m.kind != "dir" for m in members)
-    planned = container.total
     todo: list[Member] = []
     for m in members:
         if m.kind == "dir":
@@ -217,15 +216,8 @@ def unpack(path: Path, doc: Extracted, ctx: Context, container: Container, *, ut
         if (why := m.link_reason()) is not None:
             yield container.skipped(m, why)
             continue
-        try:
-            container.check_declared(Member(m.name, m.index, m.size, listing.packed.get(m.index)))
-        except LimitExceeded as e:
-            yield container.refused(m, e)
-            continue
-        planned += m.size or 0
-        if planned > ctx.settings.max_expansion:
-            container.spent = True
-            yield container.skipped(m, container.expansion_reason)
+        if (refusal := container.plan(m, Member(m.name, m.index, m.size, listing.packed.get(m.index)))) is not None:
+            yield refusal
             continue
         todo.append(m)
     if any(m.encrypted for m in members):
