@@ -126,9 +126,6 @@ class Store:
                 out[key] = json.loads(out[key])
         return out
 
-    def has_content(self, sha256: str) -> bool:
-        return self.db.execute("SELECT 1 FROM contents WHERE sha256 = ?", (sha256,)).fetchone() is not None
-
     def known_contents(self, shas: set[str]) -> set[str]:
         """Which of these SHA-256 have a stored content (one query per 500)."""
         found: set[str] = set()
