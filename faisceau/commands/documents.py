@@ -152,8 +152,8 @@ def show(doc_id: str, project: Path, as_json: bool, no_text: bool) -> None:
     for a in out["ancestors"]:
         click.echo(f"  in {a['id']}  {a['path']}")
     for k, v in (out.get("metadata") or {}).items():
-        if k != "body_html":
-            click.echo(f"  {k}: {str(v)[:200]}")
+        if k not in ("body_html", "headers"):  # whole in --json
+            click.echo(f"  {k}: {_plain(v)[:200]}")
     for flag in out.get("flags") or []:
         click.echo(f"  flag: {flag}")
     if out.get("language"):
@@ -164,6 +164,16 @@ def show(doc_id: str, project: Path, as_json: bool, no_text: bool) -> None:
         click.echo(f"  same bytes at {loc['id']}  {loc['path']}")
     if out.get("text") and not no_text:
         click.echo("\n" + out["text"])
+
+
+def _plain(value: Any) -> str:
+    """A metadata value for a terminal: addresses as `Name <address>`, lists joined."""
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict) and "address" in value:
+        name, addr = value.get("name") or "", value.get("address") or value.get("x500") or ""
+        return f"{name} <{addr}>" if name and addr else name or addr
+    return str(value)
 
 
 @click.command()
