@@ -30,15 +30,6 @@ class Setting:
         return "FAISCEAU_" + self.name.upper()
 
 
-def _bool(value: str) -> bool:
-    v = value.strip().lower()
-    if v in {"1", "true", "yes", "on"}:
-        return True
-    if v in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"not a boolean: {value!r}")
-
-
 def _size(value: str) -> int:
     """Parse '200', '64k', '500MB', '2 GB' into bytes."""
     v = value.strip().lower().replace(" ", "").removesuffix("b")

@@ -187,7 +187,7 @@ def verify(project: Path, as_json: bool) -> None:
     counts = {"ok": 0, "mismatch": 0, "missing": 0}
     problems = []
     rows = store.db.execute(
-        "SELECT sha256, min(source) AS source, max(parent_id IS NULL) AS has_root, max(parent_id IS NOT NULL) AS has_child"
+        "SELECT sha256, max(parent_id IS NULL) AS has_root, max(parent_id IS NOT NULL) AS has_child"
         " FROM documents WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY sha256").fetchall()
     for r in rows:
         places = []

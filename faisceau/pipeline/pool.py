@@ -153,7 +153,6 @@ class Pool:
         self.ctx.set_forkserver_preload(PRELOAD)
         self.queue: collections.deque[ItemTask] = collections.deque()
         self.slots: list[_Slot] = [self._start(i) for i in range(n)]
-        self.restarts = 0
 
     def _start(self, i: int) -> _Slot:
         parent, child = self.ctx.Pipe()
@@ -243,7 +242,6 @@ class Pool:
         slot.conn.close()
         slot.proc.join(1)
         self.slots[i] = self._start(i)
-        self.restarts += 1
         if len(held) == 1:
             return [(held[0], _failure(held[0], reason))]
         for task in reversed(held):
