@@ -61,9 +61,9 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import documents, ingest, misc
+    from .commands import documents, ingest, misc, search
 
-    for mod in (ingest, documents, misc):
+    for mod in (ingest, documents, search, misc):
         for cmd in mod.COMMANDS:
             main.add_command(cmd)
 

@@ -36,7 +36,7 @@ TOOLS: tuple[Tool, ...] = (
 )
 
 PACKAGES = ("pypdfium2", "python-magic", "py3langid", "charset-normalizer", "Pillow", "extract-msg",
-            "libpff-python", "tnefparse", "defusedxml", "lxml", "selectolax", "pikepdf")
+            "libpff-python", "tnefparse", "defusedxml", "lxml", "selectolax", "pikepdf", "tantivy")
 
 TESSERACT_LANGS = ("fra", "eng")
 

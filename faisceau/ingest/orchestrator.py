@@ -43,6 +43,7 @@ class Progress:
     duplicates: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     pending: int = 0
+    indexed: int = 0
     peak_rss: int = 0
 
     def count(self, status: str) -> None:
@@ -69,6 +70,7 @@ class Ingest:
         self.run_id = uuid.uuid4().hex[:12]
         self.stages: list[Stage] = item_stages()
         self.progress = Progress()
+        self.index_report: dict[str, Any] = {}
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -95,6 +97,7 @@ class Ingest:
                 self._rerun_stale(pool)
             finally:
                 pool.close()
+            self._index()
             report = self.report()
             self.store.finish_run(self.run_id, report)
             self.log.event("run-end", **report)
@@ -268,6 +271,18 @@ class Ingest:
                     self._write_stages(task.sha256, result)
             self._tick(pool)
 
+    def _index(self) -> None:
+        """The last stage: the single writer brings the full-text index up to date."""
+        from ..index import indexer
+
+        def progress(done: int, total: int) -> None:
+            self.progress.indexed = done
+            self._tick()
+
+        self.index_report = indexer.update(self.project.root, self.store, self.settings, self.run_id,
+                                           on_progress=progress, log=self.log.event)
+        self.log.event("indexed", **self.index_report)
+
     def _write_stages(self, sha: str, result: dict[str, Any]) -> None:
         """Store the result of later stages re-run on one content, on every location of it."""
         content = self.store.content(sha, with_text=False)
@@ -283,6 +298,7 @@ class Ingest:
         for (doc_id,) in self.store.db.execute("SELECT id FROM documents WHERE sha256 = ?", (sha,)).fetchall():
             for name, st in fresh.items():
                 self.store.set_stage(doc_id, name, st["version"], st["status"], st["reason"], self.run_id, st.get("seconds"))
+            self.store.drop_stage(doc_id, "index")
 
     def _task(self, row: dict[str, Any]) -> ItemTask:
         file = row["source"] if row["parent_id"] is None else str(self.project.blobs.path(row["sha256"]))
@@ -338,6 +354,7 @@ class Ingest:
         doc_id = row["id"]
         self.store.set_document(doc_id, status=status, reason=reason, kind=content.get("kind"), mime=content.get("mime"))
         self.store.set_stages(doc_id, stages, self.run_id)
+        self.store.drop_stage(doc_id, "index")  # indexed again with what the stages wrote
         self._add_children(row, children)
         self.progress.count(status)
         if status != "ok":
@@ -381,7 +398,8 @@ class Ingest:
             "run": self.run_id, "seconds": round(p.elapsed, 2), "processed": p.done,
             "extracted": p.extracted, "duplicates": p.duplicates,
             "rate": round(p.done / p.elapsed, 1) if p.elapsed else None,
-            "peak_rss_mb": round(p.peak_rss / (1 << 20), 1), "workers": self.workers, **summary,
+            "peak_rss_mb": round(p.peak_rss / (1 << 20), 1), "workers": self.workers,
+            "index": self.index_report, **summary,
         }
 
 

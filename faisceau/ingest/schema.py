@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry migrates from version i to i+1; the store applies the missing ones on open.
 MIGRATIONS: tuple[str, ...] = (
@@ -96,5 +96,29 @@ MIGRATIONS: tuple[str, ...] = (
         action TEXT NOT NULL,
         detail TEXT
     );
+    """,
+    """
+    -- live annotations, written at any time (web app, CLI) and applied at query time
+    CREATE TABLE tags (
+        document_id TEXT NOT NULL,
+        tag         TEXT NOT NULL,
+        time        TEXT NOT NULL,
+        user        TEXT NOT NULL,
+        PRIMARY KEY (document_id, tag)
+    );
+    CREATE INDEX tags_tag ON tags(tag);
+    CREATE TABLE stars (
+        document_id TEXT PRIMARY KEY,
+        time        TEXT NOT NULL,
+        user        TEXT NOT NULL
+    );
+    CREATE TABLE notes (
+        id          INTEGER PRIMARY KEY,
+        document_id TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        time        TEXT NOT NULL,
+        user        TEXT NOT NULL
+    );
+    CREATE INDEX notes_document ON notes(document_id);
     """,
 )

@@ -22,6 +22,13 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def dumps(value: Any) -> str:
     if not value and isinstance(value, (list, dict)):
         return "[]" if isinstance(value, list) else "{}"
@@ -196,6 +203,10 @@ class Store:
             [(doc_id, name, st["version"], st["status"], st["reason"], run_id, st.get("seconds"), stamp)
              for name, st in stages.items()])
 
+    def drop_stage(self, doc_id: str, stage: str) -> None:
+        """Forget a stage's result for a document, so that stage runs on it again."""
+        self.db.execute("DELETE FROM stages WHERE document_id = ? AND stage = ?", (doc_id, stage))
+
     def stages_of(self, doc_id: str) -> dict[str, dict[str, Any]]:
         return {r["stage"]: dict(r) for r in self.db.execute(
             "SELECT * FROM stages WHERE document_id = ?", (doc_id,))}
@@ -213,12 +224,8 @@ class Store:
 
     def log_action(self, action: str, detail: dict[str, Any]) -> None:
         """Append a user action (retry, tag, merge, export…) to the action log."""
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):
-            user = "unknown"
         self.db.execute("INSERT INTO actions (time, user, action, detail) VALUES (?,?,?,?)",
-                        (now(), user, action, dumps(detail)))
+                        (now(), current_user(), action, dumps(detail)))
 
     # -- reports -----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ class Stage:
     scope: Scope
     target: str
     help: str = ""
+    writer: bool = False   # run by the single writer in the main process (the index), not by workers
 
 
 # The built-in stages, in pipeline order. Later issues add OCR, analysis, corpus stages and
@@ -35,6 +36,8 @@ STAGES: list[Stage] = [
           "faisceau.pipeline.worker:run_extract", "identify the item and extract text, metadata and children"),
     Stage("language", "1", ("text",), ("language", "languages"), "item",
           "faisceau.pipeline.worker:run_language", "language of the document and of its parts"),
+    Stage("index", "1", ("text", "language"), ("indexed",), "item", "faisceau.index.indexer:update",
+          "full-text index: analyzers by language, fields, facets", writer=True),
 ]
 
 
@@ -42,7 +45,7 @@ def register(stage: Stage) -> None:
     """Add a stage (e.g. from a plugin) after the stages it requires."""
     if any(s.name == stage.name for s in STAGES):
         raise FaisceauError(f"stage {stage.name!r} declared twice")
-    STAGES.append(stage)
+    STAGES.insert(len(STAGES) - 1 if STAGES[-1].name == "index" else len(STAGES), stage)
     check(STAGES)
 
 
@@ -62,7 +65,15 @@ def check(stages: list[Stage]) -> None:
 
 
 def item_stages() -> list[Stage]:
-    return [s for s in STAGES if s.scope == "item"]
+    """The item stages run by workers, in order (the index is written by the orchestrator)."""
+    return [s for s in STAGES if s.scope == "item" and not s.writer]
+
+
+def stage(name: str) -> Stage:
+    for s in STAGES:
+        if s.name == name:
+            return s
+    raise FaisceauError(f"no stage named {name!r}")
 
 
 def corpus_stages() -> list[Stage]:

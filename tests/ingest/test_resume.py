@@ -17,7 +17,7 @@ from test_ingest import make_leak
 # (point, which pass): spread over the walk, the dispatch, result writing, child insertion,
 # duplicate resolution and every side of a commit.
 CASES = [("walk", 3), ("walk-commit", 2), ("dispatch", 4), ("result", 2), ("child", 5), ("resolve", 1),
-         ("before-commit", 2), ("mid-commit", 1), ("after-commit", 3), ("after-commit", 1)]
+         ("before-commit", 2), ("mid-commit", 1), ("after-commit", 3), ("after-commit", 1), ("index-commit", 1)]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,299 @@
+"""Searching a project: `search`, `batch-search`, `reindex`, and the live annotations `tag`, `star`, `note`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+import click
+
+from .. import tags
+from .. import settings as settings_mod
+from ..cli import emit, handle_errors, json_option, project_option
+from ..exc import UsageError
+from ..index import Filter, Hit, Index, QueryError, facet_names
+from ..index import query as query_mod
+from ..index.indexer import open_index, update
+from ..ingest.project import Project
+from ..ingest.store import Store
+
+
+def _open(project: Path) -> tuple[Project, Store, Index]:
+    proj = Project.open(project)
+    store = Store(proj.store_path)
+    return proj, store, open_index(proj.root, settings_mod.load(proj.root), store)
+
+
+def _help_syntax(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo((query_mod.__doc__ or "").strip())
+        click.echo("\nFacets (--facet, --include/--exclude FACET=VALUE): " + ", ".join(facet_names()))
+        ctx.exit(0)
+
+
+def _query_error(e: QueryError) -> UsageError:
+    return UsageError(f"bad query: {e.message}\n  {e.pointer().replace(chr(10), chr(10) + '  ')}")
+
+
+CSV_FIELDS = ("id", "path", "title", "kind", "date", "from", "score", "page", "snippet")
+
+
+def _csv_row(h: Hit) -> dict[str, Any]:
+    first = h.snippets[0] if h.snippets else None
+    return {"id": h.id, "path": h.path, "title": h.title, "kind": h.kind, "date": h.date,
+            "from": "; ".join(h.senders), "score": round(h.score, 4), "page": first.page if first else "",
+            "snippet": " ".join(first.marked().split()) if first else ""}
+
+
+def _print_hit(h: Hit, n: int, tty: bool) -> None:
+    title = h.title or h.path.rsplit("/", 1)[-1]
+    click.echo(f"{n:>4}. " + (click.style(title, bold=True) if tty else title))
+    meta = " · ".join(x for x in (h.kind, (h.date or "")[:16], ", ".join(h.senders[:2])) if x)
+    click.echo(f"      {h.id}  {meta}")
+    click.echo(f"      {h.path}")
+    for s in h.snippets:
+        text = s.marked("\x1b[1;33m", "\x1b[0m") if tty else s.marked("[", "]")
+        page = f"p.{s.page}: " if s.page else ""
+        click.echo("      … " + page + " ".join(text.split()) + " …")
+
+
+@click.command()
+@click.argument("query", required=False, default="")
+@project_option
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one row per hit with its first snippet.")
+@click.option("--all", "all_hits", is_flag=True, help="Every hit, streamed (no cap).")
+@click.option("--limit", default=20, show_default=True, help="Hits per page.")
+@click.option("--page", default=1, show_default=True, help="Page of hits (no cap on depth).")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True,
+              help="Relevance, or date (newest first) or -date (oldest first).")
+@click.option("--facet", "facets", multiple=True, metavar="NAME", help="Count hits by this facet (repeatable).")
+@click.option("--facet-size", default=10, show_default=True, help="Values shown per facet.")
+@click.option("--include", "includes", multiple=True, metavar="FACET=VALUE", help="Keep hits with this facet value.")
+@click.option("--exclude", "excludes", multiple=True, metavar="FACET=VALUE", help="Drop hits with this facet value.")
+@click.option("--snippets", default=3, show_default=True, help="Highlighted passages per hit.")
+@click.option("--help-syntax", is_flag=True, expose_value=False, is_eager=True, callback=_help_syntax,
+              help="Show the query syntax and exit.")
+@handle_errors
+def search(query: str, project: Path, as_json: bool, as_csv: bool, all_hits: bool, limit: int, page: int, sort: str,
+           facets: tuple[str, ...], facet_size: int, includes: tuple[str, ...], excludes: tuple[str, ...],
+           snippets: int) -> None:
+    """Search the project: ranked hits with highlighted snippets, exact total, facets.
+
+    QUERY uses the syntax of `faisceau search --help-syntax`; an empty query matches everything.
+    """
+    if as_json and as_csv:
+        raise UsageError("--json and --csv exclude each other")
+    if page < 1 or limit < 0:
+        raise UsageError("--page starts at 1 and --limit is not negative")
+    _, _, index = _open(project)
+    filters = [Filter.parse(s) for s in includes] + [Filter.parse(s, exclude=True) for s in excludes]
+    try:
+        res = index.search(query, filters=filters, facets=facets, facet_size=facet_size, sort=sort,
+                           limit=0 if all_hits else limit, offset=0 if all_hits else (page - 1) * limit,
+                           snippets_per_hit=snippets)
+        hits: Iterable[Hit] = index.iter_hits(query, filters=filters, sort=sort, snippets_per_hit=snippets) \
+            if all_hits else res.hits
+        if as_json:
+            emit(res.head())
+            for h in hits:
+                emit(h.as_dict())
+        elif as_csv:
+            w = csv.DictWriter(sys.stdout, fieldnames=list(CSV_FIELDS))
+            w.writeheader()
+            for h in hits:
+                w.writerow(_csv_row(h))
+        else:
+            tty = sys.stdout.isatty()
+            shown = f"{res.offset + 1}–{res.offset + len(res.hits)}" if res.hits and not all_hits else ""
+            click.echo(f"{res.total:,} hit{'s' if res.total != 1 else ''}" + (f" (showing {shown})" if shown else ""))
+            for note in res.notes:
+                click.echo(f"note: {note}")
+            for name, values in res.facets.items():
+                click.echo(f"  {name}: " + ", ".join(f"{v.value} ({v.count:,})" for v in values))
+            for n, h in enumerate(hits, res.offset + 1 if not all_hits else 1):
+                _print_hit(h, n, tty)
+    except QueryError as e:
+        raise _query_error(e) from None
+
+
+MODES = ("query", "phrase", "word", "fuzzy", "exact")
+
+
+def batch_query(text: str, mode: str) -> str:
+    """A row of a batch file as a query in the search syntax."""
+    text = " ".join(text.split())
+    quoted = '"' + text.replace('"', " ") + '"'
+    if mode == "query":
+        return text
+    if mode == "phrase":
+        return quoted
+    if mode == "exact":
+        return "=" + quoted
+    if mode == "word":
+        return " AND ".join(f'"{w}"' for w in text.replace('"', " ").split())
+    # fuzzy: every word within one edit (two for long words)
+    return " AND ".join(f"{w}~{2 if len(w) > 7 else 1}" for w in text.replace('"', " ").split())
+
+
+def read_batch(path: Path) -> list[tuple[str, str | None]]:
+    """(text, mode or None) per row: a CSV with a `query`/`name` column (and maybe `mode`), or plain lines."""
+    try:
+        raw = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
+    if path.suffix.lower() in (".csv", ".tsv"):
+        dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
+        rows = list(csv.reader(io.StringIO(raw), dialect))
+        if not rows:
+            return []
+        head = [c.strip().lower() for c in rows[0]]
+        col = next((head.index(n) for n in ("query", "name", "term") if n in head), None)
+        mode_col = head.index("mode") if "mode" in head else None
+        body = rows[1:] if col is not None else rows
+        col = col or 0
+        out = []
+        for r in body:
+            if len(r) > col and r[col].strip():
+                mode = r[mode_col].strip().lower() if mode_col is not None and len(r) > mode_col and r[mode_col].strip() else None
+                out.append((r[col], mode))
+        return out
+    return [(line, None) for line in raw.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@click.command("batch-search")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@project_option
+@click.option("--mode", type=click.Choice(MODES), default="query", show_default=True,
+              help="How each row is searched: as a query, a phrase, all its words, fuzzy words, or exact.")
+@click.option("--ids", "n_ids", default=10, show_default=True, help="Document ids listed per row.")
+@handle_errors
+def batch_search(file: Path, project: Path, mode: str, n_ids: int) -> None:
+    """Run one search per row of FILE (CSV or text) and print CSV: hit count and first document ids.
+
+    A CSV's `query` (or `name`) column is read, else its first column; a `mode` column sets the
+    mode per row. A malformed row gets its error in the `error` column; the others still run.
+    """
+    rows = read_batch(file)
+    _, _, index = _open(project)
+    w = csv.writer(sys.stdout)
+    w.writerow(["row", "input", "mode", "query", "total", "ids", "error"])
+    for n, (text, row_mode) in enumerate(rows, 1):
+        m = row_mode or mode
+        if m not in MODES:
+            w.writerow([n, text, m, "", "", "", f"unknown mode {m!r} ({', '.join(MODES)})"])
+            continue
+        q = batch_query(text, m)
+        try:
+            total, ids = index.ids(q, n_ids)
+            w.writerow([n, text, m, q, total, " ".join(ids), ""])
+        except QueryError as e:
+            w.writerow([n, text, m, q, "", "", f"{e.message} (at {e.position})"])
+
+
+@click.command()
+@project_option
+@json_option
+@handle_errors
+def reindex(project: Path, as_json: bool) -> None:
+    """Rebuild the full-text index from the store (after an upgrade that changed it)."""
+    proj = Project.open(project)
+    proj.lock()
+    try:
+        store = Store(proj.store_path)
+        report = update(proj.root, store, settings_mod.load(proj.root), None, rebuild=True)
+        store.log_action("reindex", report)
+    finally:
+        proj.unlock()
+    if as_json:
+        emit(report)
+    else:
+        click.echo(f"Indexed {report['indexed']:,} documents in {report['seconds']} s"
+                   + (f"; {report['failed']:,} failed" if report["failed"] else ""))
+
+
+def _ids(store: Store, index: Index, ids: tuple[str, ...], query: str | None) -> list[str]:
+    out = list(ids)
+    if query is not None:
+        try:
+            out += [h.id for h in index.iter_hits(query)]
+        except QueryError as e:
+            raise _query_error(e) from None
+    if not out:
+        raise UsageError("name documents by id, or select them with --query")
+    return out
+
+
+@click.group()
+def tag() -> None:
+    """Tag documents (searchable at once with tag:NAME, also during an ingest)."""
+
+
+@tag.command("add")
+@click.argument("name")
+@click.argument("ids", nargs=-1)
+@click.option("--query", help="Tag every hit of this query.")
+@project_option
+@handle_errors
+def tag_add(name: str, ids: tuple[str, ...], query: str | None, project: Path) -> None:
+    """Add tag NAME to documents."""
+    _, store, index = _open(project)
+    n = tags.add_tag(store, _ids(store, index, ids, query), name)
+    click.echo(f"tagged {n:,} document{'s' if n != 1 else ''} {name}")
+
+
+@tag.command("remove")
+@click.argument("name")
+@click.argument("ids", nargs=-1)
+@click.option("--query", help="Untag every hit of this query.")
+@project_option
+@handle_errors
+def tag_remove(name: str, ids: tuple[str, ...], query: str | None, project: Path) -> None:
+    """Remove tag NAME from documents."""
+    _, store, index = _open(project)
+    n = tags.remove_tag(store, _ids(store, index, ids, query), name)
+    click.echo(f"untagged {n:,} document{'s' if n != 1 else ''}")
+
+
+@tag.command("list")
+@project_option
+@json_option
+@handle_errors
+def tag_list(project: Path, as_json: bool) -> None:
+    """Every tag with its number of documents."""
+    _, store, _ = _open(project)
+    for name, n in tags.tag_counts(store):
+        if as_json:
+            emit({"tag": name, "documents": n})
+        else:
+            click.echo(f"{n:>8,}  {name}")
+
+
+@click.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--remove", is_flag=True, help="Unstar instead.")
+@project_option
+@handle_errors
+def star(ids: tuple[str, ...], remove: bool, project: Path) -> None:
+    """Star documents (star:true finds them)."""
+    _, store, _ = _open(project)
+    n = tags.set_star(store, ids, not remove)
+    click.echo(f"{'unstarred' if remove else 'starred'} {n:,} document{'s' if n != 1 else ''}")
+
+
+@click.command()
+@click.argument("doc_id")
+@click.argument("text")
+@project_option
+@handle_errors
+def note(doc_id: str, text: str, project: Path) -> None:
+    """Attach a note to a document (note:WORD finds it)."""
+    _, store, _ = _open(project)
+    tags.add_note(store, doc_id, text)
+    click.echo(f"noted {doc_id}")
+
+
+COMMANDS = [search, batch_search, reindex, tag, star, note]

@@ -1,0 +1,283 @@
+"""`faisceau.index`: the full-text index of a project, and the one API that searches it.
+
+The CLI and the web app both go through `Index.search`, which returns typed results: the exact
+total, facet counts, and hits with highlighted snippets. One writer (the ingest or `reindex`)
+adds documents; any number of readers search at the same time and see each committed batch.
+Tags, stars and notes live in the store and are applied when a query runs, so they are
+searchable the moment they are written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import tantivy
+
+from ..exc import FaisceauError, UsageError
+from . import analysis, dates, schema
+from .documents import IndexDoc
+from .highlight import Snippet, snippets
+from .query import Compiler, Lookup, QueryError, parse
+
+META = "faisceau-index.json"
+SORTS = ("relevance", "date", "-date", "oldest", "newest")
+ALL_BATCH = 50_000
+
+
+class IndexOutdated(FaisceauError):
+    """The index was written with another schema version: `faisceau reindex` rebuilds it."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Keep (or, with `exclude`, drop) the documents whose facet has this value."""
+
+    facet: str
+    value: str
+    exclude: bool = False
+
+    @classmethod
+    def parse(cls, spec: str, exclude: bool = False) -> "Filter":
+        name, sep, value = spec.partition("=")
+        if not sep or not name or not value:
+            raise UsageError(f"a facet filter is written FACET=VALUE, e.g. kind=email (got {spec!r})")
+        if name not in schema.FACETS and name != "tag":
+            raise UsageError(f"unknown facet {name!r}: known facets are {', '.join(facet_names())}")
+        return cls(name, value, exclude)
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    path: str
+    title: str
+    kind: str | None
+    date: str | None
+    language: str | None
+    senders: list[str]
+    snippets: list[Snippet] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "path": self.path, "title": self.title, "kind": self.kind, "date": self.date,
+                "language": self.language, "from": self.senders, "score": round(self.score, 4),
+                "snippets": [s.as_dict() for s in self.snippets]}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    offset: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def head(self) -> dict[str, Any]:
+        """The summary object: total and facets (the first line of `--json`)."""
+        out: dict[str, Any] = {"total": self.total, "offset": self.offset,
+                               "facets": {k: {v.value: v.count for v in vs} for k, vs in self.facets.items()}}
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+def facet_names() -> list[str]:
+    return sorted([*schema.FACETS, "tag"])
+
+
+class Index:
+    """The index folder of a project (or any folder): open, write, search."""
+
+    def __init__(self, path: Path, tz: str = "UTC", lookup: Lookup | None = None,
+                 tag_counts: Callable[[], list[tuple[str, int]]] | None = None) -> None:
+        self.path = path
+        self.tz = dates.zone(tz)
+        self.lookup = lookup
+        self.tag_counts = tag_counts
+        self.schema = schema.build()
+        self.created = False
+        meta = path / META
+        if meta.is_file():
+            version = json.loads(meta.read_text("utf-8")).get("schema")
+            if version != schema.SCHEMA_VERSION:
+                raise IndexOutdated(f"{path}: index schema {version}, this faisceau uses {schema.SCHEMA_VERSION};"
+                                    " run `faisceau reindex`")
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            (path / META).write_text(json.dumps({"schema": schema.SCHEMA_VERSION}) + "\n", "utf-8")
+            self.created = True
+        self.tantivy = tantivy.Index(self.schema, path=str(path), reuse=True)
+        analysis.register(self.tantivy)
+
+    @staticmethod
+    def wipe(path: Path) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def writer(self, heap: int = 256 << 20, threads: int = 0) -> "Writer":
+        return Writer(self, heap, threads)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def searcher(self) -> tantivy.Searcher:
+        self.tantivy.reload()
+        return self.tantivy.searcher()
+
+    def num_docs(self) -> int:
+        return int(self.searcher().num_docs)
+
+    def compile(self, query: str, filters: Sequence[Filter] = ()) -> tuple[tantivy.Query, Compiler]:
+        comp = Compiler(self.schema, query, self.tz, self.lookup)
+        q = comp.compile(parse(query))
+        if filters:
+            clauses = [(tantivy.Occur.Must, q)]
+            for f in filters:
+                clauses.append((tantivy.Occur.MustNot if f.exclude else tantivy.Occur.Must, self._filter_query(f, comp)))
+            q = tantivy.Query.boolean_query(clauses)
+        return q, comp
+
+    def _filter_query(self, f: Filter, comp: Compiler) -> tantivy.Query:
+        if f.facet == "tag":
+            if self.lookup is None:
+                raise UsageError("tag filters need a project")
+            return comp.ids(self.lookup("tag", f.value) or set())
+        return tantivy.Query.term_query(self.schema, schema.FACETS[f.facet], f.value)
+
+    def search(self, query: str, *, filters: Sequence[Filter] = (), facets: Sequence[str] = (),
+               facet_size: int = 10, sort: str = "relevance", limit: int = 20, offset: int = 0,
+               snippets_per_hit: int = 3) -> SearchResult:
+        """Run a query: exact total, `facets` counted over every hit, hits [offset, offset+limit)."""
+        if sort not in SORTS:
+            raise UsageError(f"unknown sort {sort!r}: use relevance, date (newest first) or -date (oldest first)")
+        if limit < 0 or offset < 0:
+            raise UsageError("limit and offset are not negative")
+        q, comp = self.compile(query, filters)
+        se = self.searcher()
+        found, total = self._run(se, q, sort, limit, offset)
+        hits = [self._hit(se, score, addr, comp, snippets_per_hit) for score, addr in found]
+        return SearchResult(query, total, hits, self.facets(se, q, comp, facets, facet_size),
+                            offset, comp.notes)
+
+    def iter_hits(self, query: str, *, filters: Sequence[Filter] = (), sort: str = "relevance",
+                  snippets_per_hit: int = 0) -> Iterator[Hit]:
+        """Every hit, in order, in batches on one snapshot of the index (no cap)."""
+        q, comp = self.compile(query, filters)
+        se = self.searcher()
+        offset = 0
+        while True:
+            found, _ = self._run(se, q, sort, ALL_BATCH, offset)
+            for score, addr in found:
+                yield self._hit(se, score, addr, comp, snippets_per_hit)
+            offset += len(found)
+            if len(found) < ALL_BATCH:
+                return
+
+    def count(self, query: str, filters: Sequence[Filter] = ()) -> int:
+        q, _ = self.compile(query, filters)
+        return _count(self.searcher(), q)
+
+    def ids(self, query: str, limit: int, filters: Sequence[Filter] = ()) -> tuple[int, list[str]]:
+        """Total and the ids of the first `limit` hits by relevance: what batch search needs."""
+        q, _ = self.compile(query, filters)
+        se = self.searcher()
+        found, total = self._run(se, q, "relevance", limit, 0)
+        return total, [str(se.doc(a).get_first("id")) for _, a in found]
+
+    def _run(self, se: tantivy.Searcher, q: tantivy.Query, sort: str, limit: int,
+             offset: int) -> tuple[list[tuple[Any, tantivy.DocAddress]], int]:
+        """(score or sort key, address) of hits [offset, offset+limit), and the exact total."""
+        if limit == 0:  # only the total (tantivy wants a positive limit)
+            return [], _count(se, q)
+        if sort == "relevance":
+            res = se.search(q, limit, count=True, offset=offset)
+        else:
+            order = tantivy.Order.Asc if sort in ("-date", "oldest") else tantivy.Order.Desc
+            res = se.search(q, limit, count=True, offset=offset, order_by_field="date_lo", order=order)
+        return list(res.hits), int(getattr(res, "count", 0) or 0)
+
+    def _hit(self, se: tantivy.Searcher, score: Any, addr: tantivy.DocAddress, comp: Compiler, n: int) -> Hit:
+        doc = se.doc(addr)
+        shown = json.loads(bytes(doc.get_first("shown") or b"{}").decode("utf-8", "surrogatepass"))
+        snips = []
+        if n:
+            snips = snippets(shown.get("text") or "", comp.highlights, shown.get("language"),
+                             [tuple(p) for p in shown.get("pages") or []], n)
+        return Hit(id=str(doc.get_first("id")), score=float(score) if isinstance(score, float) else 0.0,
+                   path=shown.get("path") or "", title=shown.get("title") or "", kind=shown.get("kind"),
+                   date=shown.get("date"), language=shown.get("language"), senders=shown.get("from") or [],
+                   snippets=snips)
+
+    def facets(self, se: tantivy.Searcher, q: tantivy.Query, comp: Compiler, names: Sequence[str],
+               size: int) -> dict[str, list[FacetValue]]:
+        out: dict[str, list[FacetValue]] = {}
+        aggs = {}
+        for name in names:
+            if name == "tag":
+                continue
+            if name not in schema.FACETS:
+                raise UsageError(f"unknown facet {name!r}: known facets are {', '.join(facet_names())}")
+            aggs[name] = {"terms": {"field": schema.FACETS[name], "size": size}}
+        if aggs:
+            res = se.aggregate(q, aggs)
+            for name in aggs:
+                out[name] = [FacetValue(str(b["key"]), int(b["doc_count"])) for b in res[name]["buckets"]]
+        if "tag" in names:
+            counts = []
+            for tag, _ in (self.tag_counts() if self.tag_counts else [])[:200]:
+                ids = self.lookup("tag", tag) if self.lookup else set()
+                both = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.Must, comp.ids(ids or set()))])
+                n = _count(se, both)
+                if n:
+                    counts.append(FacetValue(tag, n))
+            counts.sort(key=lambda v: (-v.count, v.value))
+            out["tag"] = counts[:size]
+        return {name: out[name] for name in names if name in out}
+
+
+def _count(se: tantivy.Searcher, q: tantivy.Query) -> int:
+    return int(getattr(se.search(q, 1, count=True), "count", 0) or 0)
+
+
+class Writer:
+    """The one writer of an index: `add` (replacing any older entry of that id), `commit`."""
+
+    def __init__(self, index: Index, heap: int, threads: int) -> None:
+        self.index = index
+        self.w = index.tantivy.writer(heap, threads)
+        self.fresh = index.created and index.num_docs() == 0
+        self.pending = 0
+
+    def add(self, doc: IndexDoc) -> None:
+        if not self.fresh:
+            self.w.delete_documents_by_term("id", doc.id)
+        self.w.add_document(doc.to_tantivy(self.index.tz))
+        self.pending += 1
+
+    def delete(self, doc_id: str) -> None:
+        self.w.delete_documents_by_term("id", doc_id)
+        self.pending += 1
+
+    def commit(self) -> None:
+        self.w.commit()
+        self.pending = 0
+
+    def close(self) -> None:
+        if self.pending:
+            self.w.rollback()
+        self.w.wait_merging_threads()
+
+
+__all__ = ["Filter", "FacetValue", "Hit", "Index", "IndexDoc", "IndexOutdated", "QueryError", "SearchResult",
+           "Snippet"]

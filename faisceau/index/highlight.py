@@ -1,0 +1,189 @@
+"""Snippets: the passages of a document's stored text that match a query, with page numbers.
+
+Matching walks the stored text word by word with the index's own analyzers (`analysis.words`
+and `analysis.analyze`), so what is highlighted is what matched, and offsets are code points
+into the stored text — the same offsets a citation keeps.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from .analysis import analyze, words
+from .query import Term
+
+WINDOW = 180          # characters of context per snippet
+SCAN_LIMIT = 2_000_000  # characters of a huge text scanned for highlights
+
+
+@dataclass
+class Snippet:
+    """A passage: `text` is stored_text[start:end]; `highlights` are offsets into `text`."""
+
+    text: str
+    start: int
+    end: int
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    page: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"text": self.text, "start": self.start, "end": self.end, "page": self.page,
+                "highlights": [list(h) for h in self.highlights]}
+
+    def marked(self, before: str = "[", after: str = "]") -> str:
+        """The text with each highlight between `before` and `after`."""
+        out, last = [], 0
+        for s, e in self.highlights:
+            out += [self.text[last:s], before, self.text[s:e], after]
+            last = e
+        out.append(self.text[last:])
+        return "".join(out)
+
+
+class _Matcher:
+    """Decides, word by word, which query terms a word of a document matches."""
+
+    def __init__(self, terms: list[Term], stem: str) -> None:
+        self.stem = stem                      # fr or en: the analyzer of this document's text
+        self.singles: list[tuple[int, Term, object]] = []
+        self.phrases: list[tuple[int, list[tuple[str, str]]]] = []
+        for n, t in enumerate(terms):
+            if t.form == "phrase" and t.slop == 0:
+                seq = self._phrase_tokens(t)
+                if len(seq) > 1:
+                    self.phrases.append((n, seq))
+                    continue
+            if t.form == "phrase":   # proximity: highlight each word of it
+                for w in re.findall(r"[^\W_]+", t.text):
+                    self.singles.append((n, Term(None, w, "word", exact=t.exact), self._key(Term(None, w, "word", exact=t.exact))))
+                continue
+            self.singles.append((n, t, self._key(t)))
+
+    def _phrase_tokens(self, t: Term) -> list[tuple[str, str]]:
+        if t.exact:
+            return [("exact", w) for w in analyze("exact", t.text)]
+        return [("word", w) for w in re.findall(r"[^\W_]+", t.text)]
+
+    def _key(self, t: Term) -> object:
+        if t.exact:
+            return analyze("exact", t.text)
+        if t.form == "word":
+            return (analyze("fold", t.text), analyze(self.stem, t.text))
+        if t.form == "prefix":
+            return "".join(analyze("fold", t.text))
+        if t.form == "wildcard":
+            pattern = "".join(".*" if p == "*" else "." if p == "?" else re.escape("".join(analyze("fold", p)))
+                              for p in re.split(r"([*?])", t.text))
+            return re.compile(pattern)
+        if t.form == "fuzzy":
+            return "".join(analyze("fold", t.text))
+        return None
+
+    def word_matches(self, word: str, t: Term, key: object) -> bool:
+        if t.exact:
+            return analyze("exact", word) == key
+        fold = analyze("fold", word)
+        if len(fold) != 1:
+            return False
+        if t.form == "word":
+            assert isinstance(key, tuple)
+            return fold == key[0] or analyze(self.stem, word) == key[1]
+        if t.form == "prefix":
+            assert isinstance(key, str)
+            return fold[0].startswith(key)
+        if t.form == "wildcard":
+            assert isinstance(key, re.Pattern)
+            return key.fullmatch(fold[0]) is not None
+        if t.form == "fuzzy":
+            assert isinstance(key, str)
+            return abs(len(fold[0]) - len(key)) <= t.distance and _distance(fold[0], key, t.distance) <= t.distance
+        return False
+
+    def spans(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, term number) of every match in `text`."""
+        ws = list(words(text[:SCAN_LIMIT]))
+        out: list[tuple[int, int, int]] = []
+        for s, e, w in ws:
+            for n, t, key in self.singles:
+                if self.word_matches(w, t, key):
+                    out.append((s, e, n))
+                    break
+        for n, seq in self.phrases:
+            for i, (s, _, _w) in enumerate(ws):
+                if i + len(seq) > len(ws):
+                    break
+                if all(self._same(ws[i + k][2], kind, tok) for k, (kind, tok) in enumerate(seq)):
+                    out.append((s, ws[i + len(seq) - 1][1], n))
+        out.sort()
+        return out
+
+    def _same(self, word: str, kind: str, tok: str) -> bool:
+        if kind == "exact":
+            return word == tok
+        return analyze("fold", word) == analyze("fold", tok) or analyze(self.stem, word) == analyze(self.stem, tok)
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a transposition costs 1), stopping above `limit`."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def snippets(text: str, terms: list[Term], language: str | None, pages: list[tuple[int, int, int]] | None,
+             count: int = 3, window: int = WINDOW) -> list[Snippet]:
+    """Up to `count` passages of `text`, best first: those covering the most query terms."""
+    if count <= 0 or not text:
+        return []
+    spans = _Matcher(terms, "fr" if language == "fr" else "en").spans(text) if terms else []
+    if not spans:
+        return [_cut(text, 0, 0, [], pages, window)] if text.strip() else []
+    chosen: list[Snippet] = []
+    used: list[tuple[int, int]] = []
+    candidates = []
+    for i, (s, e, n) in enumerate(spans):
+        lo, hi = s - window // 3, s - window // 3 + window
+        inside = [sp for sp in spans[max(0, i - 50):i + 50] if sp[0] >= lo and sp[1] <= hi]
+        candidates.append((len({sp[2] for sp in inside}), len(inside), -s, i))
+    candidates.sort(reverse=True)
+    for _, _, _, i in candidates:
+        s = spans[i][0]
+        if any(a <= s < b for a, b in used):
+            continue
+        snip = _cut(text, s, spans[i][1], spans, pages, window)
+        used.append((snip.start, snip.end))
+        chosen.append(snip)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def _cut(text: str, s: int, e: int, spans: list[tuple[int, int, int]], pages: list[tuple[int, int, int]] | None,
+         window: int) -> Snippet:
+    start = max(0, s - window // 3)
+    end = min(len(text), max(start + window, e))
+    # widen to word boundaries
+    while start > 0 and not text[start - 1].isspace() and s - start < window // 2:
+        start -= 1
+    while end < len(text) and not text[end].isspace() and end - e < window // 2:
+        end += 1
+    page = None
+    if pages:
+        starts = [p[1] for p in pages]
+        k = bisect.bisect_right(starts, s) - 1
+        if k >= 0:
+            page = pages[k][0]
+    hl = [(a - start, b - start) for a, b, _ in spans if a >= start and b <= end]
+    return Snippet(text[start:end], start, end, hl, page)
