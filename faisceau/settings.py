@@ -41,6 +41,15 @@ def _size(value: str) -> int:
     return int(float(v) * mult)
 
 
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in ("1", "true", "yes", "on"):
+        return True
+    if v in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
 MB = 1 << 20
 GB = 1 << 30
 
@@ -57,6 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("memory_limit", 1536 * MB, "address space one worker may use, in bytes", _size),
     Setting("max_text", 50 * MB, "text kept and indexed per document, in bytes (rest marked truncated)", _size),
     Setting("ocr_min_text", 20, "characters per page below which a page is marked needs_ocr", int),
+    Setting("index", True, "build the full-text index as the last ingest stage (false: the next ingest or"
+            " `faisceau reindex` does it)", _bool),
     Setting("timezone", "UTC", "time zone for timeline buckets and date ranges", str),
     Setting("soffice", "soffice", "LibreOffice executable", str),
     Setting("tesseract", "tesseract", "Tesseract executable", str),

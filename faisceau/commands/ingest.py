@@ -74,6 +74,10 @@ def print_report(report: dict[str, Any]) -> None:
                f"({report['rate'] or 0:,.1f}/s, {report['workers']} workers, peak RSS {report['peak_rss_mb']} MB)")
     click.echo(f"  store: {report['total']:,} documents — ok {d['ok']:,}, failed {d['failed']:,}, "
                f"skipped {d['skipped']:,}, pending {d['pending']:,}; {report['distinct_contents']:,} distinct contents")
+    ix = report.get("index") or {}
+    if ix:
+        click.echo(f"  index: {ix['indexed']:,} documents indexed in {ix['seconds']} s"
+                   + (f", {ix['failed']:,} failed" if ix.get("failed") else "") + f"; {ix['documents']:,} searchable")
     if report["by_kind"]:
         click.echo("  by kind: " + ", ".join(f"{k} {v:,}" for k, v in report["by_kind"].items()))
     if report["by_reason"]:

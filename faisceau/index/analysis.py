@@ -63,15 +63,15 @@ def analyze(name: str, text: str) -> tuple[str, ...]:
 
 # A soft hyphen anywhere, or a hyphen at the end of a line between two lower-case letters.
 _JOINER = r"(?:\u00ad|-[ \t]*\r?\n[ \t]*(?=[^\W\d_]))"
-_JOIN_RE = re.compile(r"\u00ad|(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
-_WORD_RE = re.compile(rf"[^\W_](?:[^\W_]|(?<=[^\W\d_]){_JOINER})*")
+JOIN_RE = re.compile(r"\u00ad|(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
+WORD_RE = re.compile(rf"[^\W_](?:[^\W_]|(?<=[^\W\d_]){_JOINER})*")
 
 
 def prepare(text: str) -> str:
     """The text as the index sees it: soft hyphens removed, end-of-line hyphenation joined."""
     if "\u00ad" not in text and "-" not in text:
         return text
-    return _JOIN_RE.sub("", text)
+    return JOIN_RE.sub("", text)
 
 
 def words(text: str) -> Iterator[tuple[int, int, str]]:
@@ -80,8 +80,8 @@ def words(text: str) -> Iterator[tuple[int, int, str]]:
     A word is what the index tokenizer would see after `prepare`: joined across soft hyphens
     and end-of-line hyphenation, so highlighting agrees with matching.
     """
-    for m in _WORD_RE.finditer(text):
+    for m in WORD_RE.finditer(text):
         w = m.group()
         if "\u00ad" in w or "-" in w:
-            w = _JOIN_RE.sub("", w)
+            w = JOIN_RE.sub("", w)
         yield m.start(), m.end(), w

@@ -212,7 +212,9 @@ class Index:
         shown = json.loads(bytes(doc.get_first("shown") or b"{}").decode("utf-8", "surrogatepass"))
         snips = []
         if n:
-            snips = snippets(shown.get("text") or "", comp.highlights, shown.get("language"),
+            body = doc.get_first("body")
+            text = bytes(body).decode("utf-8", "surrogatepass") if body else ""
+            snips = snippets(text, comp.highlights, shown.get("language"),
                              [tuple(p) for p in shown.get("pages") or []], n)
         return Hit(id=str(doc.get_first("id")), score=float(score) if isinstance(score, float) else 0.0,
                    path=shown.get("path") or "", title=shown.get("title") or "", kind=shown.get("kind"),

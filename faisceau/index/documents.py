@@ -116,11 +116,13 @@ class IndexDoc:
         if self.size is not None:
             d.add_unsigned("size", self.size)
         shown: dict[str, Any] = {"path": self.path, "title": self.title, "kind": self.kind, "date": self.date,
-                 "language": self.language, "text": self.text, "status": self.status,
+                 "language": self.language, "status": self.status,
                  "from": [a.address or a.name for a in self.senders]}
         if self.pages:
             shown["pages"] = self.pages
         d.add_bytes("shown", json.dumps(shown, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        if self.text:
+            d.add_bytes("body", self.text.encode("utf-8", "surrogatepass"))
         return d
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
-from .analysis import analyze, words
+from .analysis import JOIN_RE, WORD_RE, analyze, words
 from .query import Term
 
 WINDOW = 180          # characters of context per snippet
-SCAN_LIMIT = 2_000_000  # characters of a huge text scanned for highlights
+SCAN_LIMIT = 20_000_000  # characters of a huge text scanned for highlights
 
 
 @dataclass
@@ -102,20 +103,29 @@ class _Matcher:
         return False
 
     def spans(self, text: str) -> list[tuple[int, int, int]]:
-        """(start, end, term number) of every match in `text`."""
-        ws = list(words(text[:SCAN_LIMIT]))
-        out: list[tuple[int, int, int]] = []
-        for s, e, w in ws:
+        """(start, end, term number) of every match in `text`.
+
+        The distinct words of the text are tested once each; their matching spellings are then
+        found with one compiled pattern, so a long document costs a few regex passes, not a
+        Python loop per word.
+        """
+        text = text[:SCAN_LIMIT]
+        distinct = set(WORD_RE.findall(text))
+        found: dict[str, int] = {}
+        for surface in distinct:
+            w = _normal(surface)
             for n, t, key in self.singles:
                 if self.word_matches(w, t, key):
-                    out.append((s, e, n))
+                    found[surface] = n
                     break
+        out = [(m.start(), m.end(), found[m.group()]) for m in _find(found, text)]
         for n, seq in self.phrases:
-            for i, (s, _, _w) in enumerate(ws):
-                if i + len(seq) > len(ws):
-                    break
-                if all(self._same(ws[i + k][2], kind, tok) for k, (kind, tok) in enumerate(seq)):
-                    out.append((s, ws[i + len(seq) - 1][1], n))
+            kind, tok = seq[0]
+            heads = {s: 0 for s in distinct if self._same(_normal(s), kind, tok)}
+            for m in _find(heads, text):
+                following = list(words(text[m.start():m.start() + 64 * len(seq)]))[:len(seq)]
+                if len(following) == len(seq) and all(self._same(w, k, t) for (_, _, w), (k, t) in zip(following, seq)):
+                    out.append((m.start(), m.start() + following[-1][1], n))
         out.sort()
         return out
 
@@ -123,6 +133,19 @@ class _Matcher:
         if kind == "exact":
             return word == tok
         return analyze("fold", word) == analyze("fold", tok) or analyze(self.stem, word) == analyze(self.stem, tok)
+
+
+def _normal(surface: str) -> str:
+    """A word as the index saw it: soft hyphens and end-of-line hyphenation removed."""
+    return JOIN_RE.sub("", surface) if "\u00ad" in surface or "-" in surface else surface
+
+
+def _find(surfaces: dict[str, int], text: str) -> Iterator[re.Match[str]]:
+    """Every whole-word occurrence of these spellings in `text`."""
+    if not surfaces:
+        return iter(())
+    alternation = "|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True))
+    return re.finditer(rf"(?<![^\W_])(?:{alternation})(?![^\W_])", text)
 
 
 def _distance(a: str, b: str, limit: int) -> int:

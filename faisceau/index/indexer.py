@@ -18,7 +18,7 @@ from ..ingest.faults import fault
 from ..ingest.store import Store, now
 from ..pipeline.stages import stage
 from ..settings import Settings
-from .core import Index, IndexOutdated
+from .core import Index, IndexOutdated, Writer
 from .documents import from_store
 
 BATCH = 2000
@@ -38,88 +38,129 @@ def open_index(project_root: Path, settings: Settings, store: Store | None = Non
     return Index(index_path(project_root), str(settings.timezone), lookup, counts)
 
 
-def update(project_root: Path, store: Store, settings: Settings, run_id: str | None, *, rebuild: bool = False,
-           on_progress: Callable[[int, int], None] | None = None, log: Callable[..., None] | None = None) -> dict[str, Any]:
-    """Index what is not indexed yet (everything with `rebuild`); returns counts and time."""
-    st = stage("index")
-    path = index_path(project_root)
-    started = time.monotonic()
-    try:
-        index = Index(path, str(settings.timezone))
-    except IndexOutdated:
-        rebuild = True
-    if rebuild:
-        Index.wipe(path)
-        with store.transaction():
-            store.db.execute("DELETE FROM stages WHERE stage = ?", (st.name,))
-        index = Index(path, str(settings.timezone))
-        if log:
-            log("index-rebuild", path=str(path))
-    db = store.db
-    todo = db.execute(
-        "SELECT count(*) FROM documents d LEFT JOIN stages s ON s.document_id = d.id AND s.stage = ?"
-        " WHERE d.status != 'pending' AND (s.version IS NULL OR s.version != ?)", (st.name, st.version)).fetchone()[0]
-    gone = [r[0] for r in db.execute(
-        "SELECT s.document_id FROM stages s LEFT JOIN documents d ON d.id = s.document_id"
-        " WHERE s.stage = ? AND d.id IS NULL", (st.name,))]
-    counts = {"indexed": 0, "failed": 0, "removed": 0}
-    if not todo and not gone:
-        return counts | {"seconds": round(time.monotonic() - started, 2), "documents": index.num_docs()}
-    writer = index.writer()
-    try:
-        if gone:
-            for doc_id in gone:
-                writer.delete(doc_id)
-            writer.commit()
+class Indexer:
+    """The single writer of a project's index during one run.
+
+    `step(budget)` indexes documents finished so far, for at most about `budget` seconds, and
+    commits them: the ingest calls it between its own batches, so searches see a long ingest's
+    documents as they come. `finish()` indexes everything left and closes the writer.
+    """
+
+    def __init__(self, project_root: Path, store: Store, settings: Settings, run_id: str | None, *,
+                 rebuild: bool = False, log: Callable[..., None] | None = None) -> None:
+        self.stage = stage("index")
+        self.store = store
+        self.run_id = run_id
+        self.started = time.monotonic()
+        self.counts = {"indexed": 0, "failed": 0, "removed": 0}
+        self.cursor = 0
+        path = index_path(project_root)
+        try:
+            self.index = Index(path, str(settings.timezone))
+        except IndexOutdated:
+            rebuild = True
+        if rebuild:
+            Index.wipe(path)
             with store.transaction():
-                db.executemany("DELETE FROM stages WHERE document_id = ? AND stage = ?", [(i, st.name) for i in gone])
-            counts["removed"] = len(gone)
-        cursor = 0
+                store.db.execute("DELETE FROM stages WHERE stage = ?", (self.stage.name,))
+            self.index = Index(path, str(settings.timezone))
+            if log:
+                log("index-rebuild", path=str(path))
+        self.writer: Writer | None = None
+
+    def _writer(self) -> Writer:
+        if self.writer is None:
+            self.writer = self.index.writer()
+        return self.writer
+
+    def todo(self) -> int:
+        return int(self.store.db.execute(
+            "SELECT count(*) FROM documents d LEFT JOIN stages s ON s.document_id = d.id AND s.stage = ?"
+            " WHERE d.status != 'pending' AND (s.version IS NULL OR s.version != ?)",
+            (self.stage.name, self.stage.version)).fetchone()[0])
+
+    def remove_gone(self) -> None:
+        """Drop from the index the documents the store no longer has."""
+        name = self.stage.name
+        gone = [r[0] for r in self.store.db.execute(
+            "SELECT s.document_id FROM stages s LEFT JOIN documents d ON d.id = s.document_id"
+            " WHERE s.stage = ? AND d.id IS NULL", (name,))]
+        if not gone:
+            return
+        w = self._writer()
+        for doc_id in gone:
+            w.delete(doc_id)
+        w.commit()
+        with self.store.transaction():
+            self.store.db.executemany("DELETE FROM stages WHERE document_id = ? AND stage = ?",
+                                      [(i, name) for i in gone])
+        self.counts["removed"] += len(gone)
+
+    def step(self, budget: float | None = None, on_progress: Callable[[int], None] | None = None) -> int:
+        """Index finished documents after the cursor (all of them with no budget); commit; return how many."""
+        st = self.stage
+        deadline = None if budget is None else time.monotonic() + budget
         batch: list[tuple[str, str, str | None]] = []
         last = time.monotonic()
-        while True:
-            rows = db.execute(
+        done = 0
+        while deadline is None or time.monotonic() < deadline:
+            rows = self.store.db.execute(
                 "SELECT d.rowid AS seq, d.* FROM documents d LEFT JOIN stages s ON s.document_id = d.id AND s.stage = ?"
                 " WHERE d.rowid > ? AND d.status != 'pending' AND (s.version IS NULL OR s.version != ?)"
-                " ORDER BY d.rowid LIMIT ?", (st.name, cursor, st.version, BATCH)).fetchall()
+                " ORDER BY d.rowid LIMIT ?", (st.name, self.cursor, st.version, BATCH)).fetchall()
             if not rows:
                 break
-            contents = _contents(store, {r["sha256"] for r in rows if r["sha256"]})
+            w = self._writer()
+            contents = _contents(self.store, {r["sha256"] for r in rows if r["sha256"]})
             for row in rows:
-                cursor = row["seq"]
+                self.cursor = row["seq"]
                 doc = dict(row)
                 try:
-                    writer.add(from_store(doc, contents.get(doc["sha256"])))
+                    w.add(from_store(doc, contents.get(doc["sha256"])))
                     batch.append((doc["id"], "ok", None))
-                    counts["indexed"] += 1
+                    self.counts["indexed"] += 1
                 except Exception as e:  # one bad document never stops the index
                     batch.append((doc["id"], "failed", f"index: {type(e).__name__}: {e}"[:300]))
-                    counts["failed"] += 1
+                    self.counts["failed"] += 1
+            done += len(rows)
             if time.monotonic() - last > COMMIT_SECONDS or len(batch) >= 10 * BATCH:
-                _commit(writer, store, batch, st.name, st.version, run_id)
+                self._commit(batch)
                 batch.clear()
                 last = time.monotonic()
                 if on_progress:
-                    on_progress(counts["indexed"] + counts["failed"], todo)
-        _commit(writer, store, batch, st.name, st.version, run_id)
-    finally:
-        writer.close()
-    if on_progress:
-        on_progress(counts["indexed"] + counts["failed"], todo)
-    return counts | {"seconds": round(time.monotonic() - started, 2), "documents": index.num_docs()}
+                    on_progress(done)
+        self._commit(batch)
+        return done
+
+    def _commit(self, batch: list[tuple[str, str, str | None]]) -> None:
+        if not batch or self.writer is None:
+            return
+        self.writer.commit()
+        fault("index-commit")
+        stamp = now()
+        with self.store.transaction():
+            self.store.db.executemany(
+                "INSERT OR REPLACE INTO stages (document_id, stage, version, status, reason, run_id, seconds, updated)"
+                " VALUES (?,?,?,?,?,?,NULL,?)",
+                [(i, self.stage.name, self.stage.version, s, r, self.run_id, stamp) for i, s, r in batch])
+
+    def finish(self, on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+        """Index everything not indexed yet (from the start: documents finished behind the cursor too)."""
+        try:
+            self.remove_gone()
+            self.cursor = 0
+            self.step(None, on_progress)
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+                self.writer = None
+        return self.counts | {"seconds": round(time.monotonic() - self.started, 2), "documents": self.index.num_docs()}
 
 
-def _commit(writer: Any, store: Store, batch: list[tuple[str, str, str | None]], name: str, version: str,
-            run_id: str | None) -> None:
-    if not batch:
-        return
-    writer.commit()
-    fault("index-commit")
-    stamp = now()
-    with store.transaction():
-        store.db.executemany(
-            "INSERT OR REPLACE INTO stages (document_id, stage, version, status, reason, run_id, seconds, updated)"
-            " VALUES (?,?,?,?,?,?,NULL,?)", [(i, name, version, s, r, run_id, stamp) for i, s, r in batch])
+def update(project_root: Path, store: Store, settings: Settings, run_id: str | None, *, rebuild: bool = False,
+           on_progress: Callable[[int], None] | None = None, log: Callable[..., None] | None = None) -> dict[str, Any]:
+    """Index what is not indexed yet (everything with `rebuild`); returns counts and time."""
+    return Indexer(project_root, store, settings, run_id, rebuild=rebuild, log=log).finish(on_progress)
 
 
 def _contents(store: Store, shas: set[str]) -> dict[str, dict[str, Any]]:

@@ -43,6 +43,8 @@ def build() -> tantivy.Schema:
     b.add_integer_field("date_lo", stored=False, indexed=True, fast=True)
     b.add_integer_field("date_hi", stored=False, indexed=True, fast=True)
     b.add_unsigned_field("size", stored=False, indexed=True, fast=True)
-    # what a hit shows, without a trip to the store: JSON of path, title, kind, date, text, pages…
+    # what a hit shows, without a trip to the store: JSON of path, title, kind, date, pages…,
+    # and the stored text itself (UTF-8) apart, so a hit list never parses megabytes of JSON
     b.add_bytes_field("shown", stored=True, indexed=False, fast=False)
+    b.add_bytes_field("body", stored=True, indexed=False, fast=False)
     return b.build()

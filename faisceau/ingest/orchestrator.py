@@ -29,6 +29,8 @@ from .store import Store, dumps
 from .walk import walk
 
 BATCH_SECONDS = 0.5   # results are committed together at most this often
+INDEX_EVERY = 10.0    # seconds between index steps during extraction (searches see a long ingest grow)
+INDEX_BUDGET = 1.0    # seconds one such step may take
 FETCH = 500
 
 
@@ -71,6 +73,8 @@ class Ingest:
         self.stages: list[Stage] = item_stages()
         self.progress = Progress()
         self.index_report: dict[str, Any] = {}
+        self.indexer: Any = None
+        self._last_index = time.monotonic()
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -90,6 +94,7 @@ class Ingest:
                 self._reset_failed(bool(inputs))
             self._walk(inputs)
             self._reset_stale()
+            self.indexer = self._indexer() if self.settings.index else None
             self.store.start_run(self.run_id, self.command, self.settings.as_dict(), tools.result())
             pool = starting.result()
             try:
@@ -97,7 +102,8 @@ class Ingest:
                 self._rerun_stale(pool)
             finally:
                 pool.close()
-            self._index()
+            if self.indexer is not None:
+                self._index(self.indexer)
             report = self.report()
             self.store.finish_run(self.run_id, report)
             self.log.event("run-end", **report)
@@ -229,6 +235,7 @@ class Ingest:
                 buffer.clear()
                 last_commit = time.monotonic()
                 self._tick(pool)
+                self._index_step()
             if not fetched and pool.busy == 0 and not buffer:
                 if self.store.count_pending() == 0:
                     break
@@ -271,16 +278,24 @@ class Ingest:
                     self._write_stages(task.sha256, result)
             self._tick(pool)
 
-    def _index(self) -> None:
-        """The last stage: the single writer brings the full-text index up to date."""
-        from ..index import indexer
+    def _indexer(self) -> Any:
+        from ..index.indexer import Indexer
 
-        def progress(done: int, total: int) -> None:
+        return Indexer(self.project.root, self.store, self.settings, self.run_id, log=self.log.event)
+
+    def _index_step(self) -> None:
+        """During extraction: index what is finished, briefly, so searches see the ingest grow."""
+        if self.indexer is not None and time.monotonic() - self._last_index > INDEX_EVERY:
+            self.progress.indexed += self.indexer.step(INDEX_BUDGET)
+            self._last_index = time.monotonic()
+
+    def _index(self, indexer: Any) -> None:
+        """The last stage: the single writer brings the full-text index up to date."""
+        def progress(done: int) -> None:
             self.progress.indexed = done
             self._tick()
 
-        self.index_report = indexer.update(self.project.root, self.store, self.settings, self.run_id,
-                                           on_progress=progress, log=self.log.event)
+        self.index_report = indexer.finish(progress)
         self.log.event("indexed", **self.index_report)
 
     def _write_stages(self, sha: str, result: dict[str, Any]) -> None:
