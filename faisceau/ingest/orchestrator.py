@@ -74,6 +74,7 @@ class Ingest:
         self.progress = Progress()
         self.index_report: dict[str, Any] = {}
         self.indexer: Any = None
+        self.corpus_report: dict[str, Any] = {}
         self._last_index = time.monotonic()
 
     # -- the run -------------------------------------------------------------------------------
@@ -102,6 +103,7 @@ class Ingest:
                 self._rerun_stale(pool)
             finally:
                 pool.close()
+            self.corpus_report = self._corpus()
             if self.indexer is not None:
                 self._index(self.indexer)
             report = self.report()
@@ -278,6 +280,12 @@ class Ingest:
                     self._write_stages(task.sha256, result)
             self._tick(pool)
 
+    def _corpus(self) -> dict[str, Any]:
+        """Corpus stages (threads, copies…): reducers over the whole store, after the item stages."""
+        from ..pipeline.corpus import run_all
+
+        return run_all(self.store, self.settings, self.run_id, self.project.root, self.log.event)
+
     def _indexer(self) -> Any:
         from ..index.indexer import Indexer
 
@@ -414,7 +422,7 @@ class Ingest:
             "extracted": p.extracted, "duplicates": p.duplicates,
             "rate": round(p.done / p.elapsed, 1) if p.elapsed else None,
             "peak_rss_mb": round(p.peak_rss / (1 << 20), 1), "workers": self.workers,
-            "index": self.index_report, **summary,
+            "corpus": self.corpus_report, "index": self.index_report, **summary,
         }
 
 

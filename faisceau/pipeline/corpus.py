@@ -1,0 +1,53 @@
+"""Corpus stages: incremental reducers over the store (threads, copies, near-duplicates, …).
+
+They run in the orchestrator after the item stages and before the index, one after the other,
+each as `function(ctx) -> set of document ids whose derived data changed`. Each stage keeps its
+own tables and its own incremental state (new mail joins existing threads on the next ingest);
+the documents it reports as changed are indexed again, so fields such as `thread:` stay true.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..ingest.store import Store
+from ..settings import Settings
+from .stages import Stage, corpus_stages
+
+
+@dataclass
+class CorpusContext:
+    """What a corpus stage gets: the store (it writes its own tables), settings, the run."""
+
+    store: Store
+    settings: Settings
+    run_id: str | None
+    project_root: Path
+    stage: Stage
+    log: Callable[..., None]
+
+
+def load(stage: Stage) -> Callable[[CorpusContext], set[str]]:
+    module, _, name = stage.target.partition(":")
+    fn: Callable[[CorpusContext], set[str]] = getattr(importlib.import_module(module), name)
+    return fn
+
+
+def run_all(store: Store, settings: Settings, run_id: str | None, project_root: Path,
+            log: Callable[..., None]) -> dict[str, Any]:
+    """Run every declared corpus stage in order; returns seconds and changed counts per stage."""
+    report: dict[str, Any] = {}
+    for st in corpus_stages():
+        t0 = time.monotonic()
+        changed = load(st)(CorpusContext(store, settings, run_id, project_root, st, log))
+        if changed:
+            with store.transaction():
+                store.db.executemany("DELETE FROM stages WHERE document_id = ? AND stage = 'index'",
+                                     [(i,) for i in changed])
+        report[st.name] = {"seconds": round(time.monotonic() - t0, 2), "changed": len(changed)}
+        log("corpus-stage", stage=st.name, **report[st.name])
+    return report
