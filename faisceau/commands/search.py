@@ -38,13 +38,14 @@ def _query_error(e: QueryError) -> UsageError:
     return UsageError(f"bad query: {e.message}\n  {e.pointer().replace(chr(10), chr(10) + '  ')}")
 
 
-CSV_FIELDS = ("id", "path", "title", "kind", "date", "from", "score", "page", "snippet")
+CSV_FIELDS = ("id", "path", "title", "kind", "date", "from", "score", "pages", "page", "snippet")
 
 
 def _csv_row(h: Hit) -> dict[str, Any]:
     first = h.snippets[0] if h.snippets else None
     return {"id": h.id, "path": h.path, "title": h.title, "kind": h.kind, "date": h.date,
-            "from": "; ".join(h.senders), "score": round(h.score, 4), "page": first.page if first else "",
+            "from": "; ".join(h.senders), "score": round(h.score, 4), "pages": " ".join(map(str, h.pages)),
+            "page": first.page if first else "",
             "snippet": " ".join(first.marked().split()) if first else ""}
 
 
@@ -54,10 +55,25 @@ def _print_hit(h: Hit, n: int, tty: bool) -> None:
     meta = " · ".join(x for x in (h.kind, (h.date or "")[:16], ", ".join(h.senders[:2])) if x)
     click.echo(f"      {h.id}  {meta}")
     click.echo(f"      {h.path}")
+    if h.pages:
+        click.echo(f"      pages: {_ranges(h.pages)}")
     for s in h.snippets:
         text = s.marked("\x1b[1;33m", "\x1b[0m") if tty else s.marked("[", "]")
         page = f"p.{s.page}: " if s.page else ""
         click.echo("      … " + page + " ".join(text.split()) + " …")
+
+
+def _ranges(pages: list[int]) -> str:
+    """1 2 3 5 → "1–3, 5"."""
+    out: list[str] = []
+    last = -2
+    for p in pages:
+        if out and p == last + 1:
+            out[-1] = out[-1].split("–")[0] + f"–{p}"
+        else:
+            out.append(str(p))
+        last = p
+    return ", ".join(out)
 
 
 @click.command()

@@ -26,6 +26,7 @@ from .query import Compiler, Lookup, QueryError, parse
 META = "faisceau-index.json"
 SORTS = ("relevance", "date", "-date", "oldest", "newest")
 ALL_BATCH = 50_000
+MAX_PAGES = 100_000
 
 
 class IndexOutdated(FaisceauError):
@@ -67,11 +68,12 @@ class Hit:
     language: str | None
     senders: list[str]
     snippets: list[Snippet] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)     # pages matching the query on their own
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "title": self.title, "kind": self.kind, "date": self.date,
                 "language": self.language, "from": self.senders, "score": round(self.score, 4),
-                "snippets": [s.as_dict() for s in self.snippets]}
+                "pages": self.pages, "snippets": [s.as_dict() for s in self.snippets]}
 
 
 @dataclass
@@ -141,12 +143,23 @@ class Index:
     def compile(self, query: str, filters: Sequence[Filter] = ()) -> tuple[tantivy.Query, Compiler]:
         comp = Compiler(self.schema, query, self.tz, self.lookup)
         q = comp.compile(parse(query))
-        if filters:
-            clauses = [(tantivy.Occur.Must, q)]
-            for f in filters:
-                clauses.append((tantivy.Occur.MustNot if f.exclude else tantivy.Occur.Must, self._filter_query(f, comp)))
-            q = tantivy.Query.boolean_query(clauses)
-        return q, comp
+        clauses = [(tantivy.Occur.Must, q)]
+        for f in filters:
+            clauses.append((tantivy.Occur.MustNot if f.exclude else tantivy.Occur.Must, self._filter_query(f, comp)))
+        comp.matched = tantivy.Query.boolean_query(clauses)
+        # page entries stand beside their documents; hits, totals and facets count documents
+        return tantivy.Query.boolean_query(
+            [*clauses, (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "unit", "page"))]), comp
+
+    def pages(self, se: tantivy.Searcher, comp: Compiler, doc_id: str) -> list[int]:
+        """The pages of a document that match the query on their own, in order."""
+        assert comp.matched is not None
+        q = tantivy.Query.boolean_query([(tantivy.Occur.Must, comp.matched), (tantivy.Occur.Must, tantivy.Query.term_query(
+            self.schema, "page_of", doc_id))])
+        found, _ = self._run(se, q, "relevance", MAX_PAGES, 0)
+        if not found:
+            return []
+        return sorted(int(p) for p in se.fast_field_values("page", [a for _, a in found]) if p is not None)
 
     def _filter_query(self, f: Filter, comp: Compiler) -> tantivy.Query:
         if f.facet == "tag":
@@ -216,10 +229,12 @@ class Index:
             text = bytes(body).decode("utf-8", "surrogatepass") if body else ""
             snips = snippets(text, comp.highlights, shown.get("language"),
                              [tuple(p) for p in shown.get("pages") or []], n)
-        return Hit(id=str(doc.get_first("id")), score=float(score) if isinstance(score, float) else 0.0,
+        doc_id = str(doc.get_first("id"))
+        pages = self.pages(se, comp, doc_id) if len(shown.get("pages") or []) > 1 else []
+        return Hit(id=doc_id, score=float(score) if isinstance(score, float) else 0.0,
                    path=shown.get("path") or "", title=shown.get("title") or "", kind=shown.get("kind"),
                    date=shown.get("date"), language=shown.get("language"), senders=shown.get("from") or [],
-                   snippets=snips)
+                   snippets=snips, pages=pages)
 
     def facets(self, se: tantivy.Searcher, q: tantivy.Query, comp: Compiler, names: Sequence[str],
                size: int) -> dict[str, list[FacetValue]]:
@@ -263,12 +278,14 @@ class Writer:
 
     def add(self, doc: IndexDoc) -> None:
         if not self.fresh:
-            self.w.delete_documents_by_term("id", doc.id)
-        self.w.add_document(doc.to_tantivy(self.index.tz))
+            self.delete(doc.id)
+        for entry in doc.to_tantivy(self.index.tz):
+            self.w.add_document(entry)
         self.pending += 1
 
     def delete(self, doc_id: str) -> None:
         self.w.delete_documents_by_term("id", doc_id)
+        self.w.delete_documents_by_term("page_of", doc_id)
         self.pending += 1
 
     def commit(self) -> None:

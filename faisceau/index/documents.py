@@ -63,9 +63,16 @@ class IndexDoc:
         name = self.filename
         return name.rsplit(".", 1)[-1].lower() if "." in name.strip(".") else ""
 
-    def to_tantivy(self, tz: dt.tzinfo) -> tantivy.Document:
+    def to_tantivy(self, tz: dt.tzinfo) -> list[tantivy.Document]:
+        """The document's index entry, then one entry per page when it has two or more pages."""
+        docs = [self._entry(tz, self.text, None)]
+        if len(self.pages) > 1:
+            docs += [self._entry(tz, self.text[start:end], number) for number, start, end in self.pages]
+        return docs
+
+    def _entry(self, tz: dt.tzinfo, body: str, page: int | None) -> tantivy.Document:
         d = tantivy.Document()
-        text = prepare(self.text)
+        text = prepare(body)
         title = prepare(self.title)
         for name in ("fold", "exact", "fr" if self.language == "fr" else "en"):
             if title:
@@ -93,7 +100,14 @@ class IndexDoc:
             for n in names:
                 d.add_text(name, n)
                 d.add_text(f"{name}_name", n)
-        d.add_text("id", self.id)
+        if page is None:
+            d.add_text("id", self.id)
+            d.add_text("unit", "document")
+        else:
+            d.add_text("id", f"{self.id}#p{page}")
+            d.add_text("unit", "page")
+            d.add_text("page_of", self.id)
+            d.add_unsigned("page", page)
         keywords: tuple[tuple[str, str | None], ...] = (
             ("kind", self.kind), ("mime", self.mime), ("language", self.language), ("sha256", self.sha256),
             ("thread", self.thread), ("parent_id", self.parent_id))
@@ -115,6 +129,8 @@ class IndexDoc:
                 d.add_text("month", month)
         if self.size is not None:
             d.add_unsigned("size", self.size)
+        if page is not None:
+            return d  # a page entry is only searched, never shown: nothing stored
         shown: dict[str, Any] = {"path": self.path, "title": self.title, "kind": self.kind, "date": self.date,
                  "language": self.language, "status": self.status,
                  "from": [a.address or a.name for a in self.senders]}

@@ -317,6 +317,7 @@ class Compiler:
         self.lookup = lookup
         self.highlights: list[Term] = []
         self.notes: list[str] = []
+        self.matched: tantivy.Query | None = None   # the query with its filters, pages included
 
     def error(self, message: str, pos: int) -> QueryError:
         return QueryError(message, self.query, pos)
@@ -447,7 +448,10 @@ class Compiler:
         ids = list(ids)
         if not ids:
             return tantivy.Query.empty_query()
-        return tantivy.Query.term_set_query(self.schema, "id", ids)
+        # these documents, and their page entries
+        return tantivy.Query.boolean_query([
+            (tantivy.Occur.Should, tantivy.Query.term_set_query(self.schema, "id", ids)),
+            (tantivy.Occur.Should, tantivy.Query.term_set_query(self.schema, "page_of", ids))])
 
     def date_range(self, r: Range) -> tantivy.Query:
         if r.field != "date":

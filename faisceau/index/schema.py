@@ -19,7 +19,7 @@ WORD_FIELDS = ("title", "author", "filename", "path", "from", "to", "cc", "perso
 # single-value keyword fields (lower-cased, whole value), all fast for facets and sorting
 KEYWORD_FIELDS = ("id", "kind", "mime", "language", "ext", "source", "sha256", "from_addr", "to_addr",
                   "cc_addr", "from_domain", "to_domain", "year", "month", "has", "thread",
-                  "person_name", "org_name", "place_name", "unit", "parent_id")
+                  "person_name", "org_name", "place_name", "unit", "parent_id", "page_of")
 
 # facet name → keyword field (tags come from the store, not the index)
 FACETS = {
@@ -43,6 +43,9 @@ def build() -> tantivy.Schema:
     b.add_integer_field("date_lo", stored=False, indexed=True, fast=True)
     b.add_integer_field("date_hi", stored=False, indexed=True, fast=True)
     b.add_unsigned_field("size", stored=False, indexed=True, fast=True)
+    # each page of a paged document is also an entry of its own (unit "page", page_of its
+    # document, the document's other fields copied), so a hit can list every page that matches
+    b.add_unsigned_field("page", stored=False, indexed=False, fast=True)
     # what a hit shows, without a trip to the store: JSON of path, title, kind, date, pages…,
     # and the stored text itself (UTF-8) apart, so a hit list never parses megabytes of JSON
     b.add_bytes_field("shown", stored=True, indexed=False, fast=False)

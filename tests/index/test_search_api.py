@@ -184,6 +184,15 @@ def test_snippets_are_exact_slices_with_highlights_and_pages(index: Index) -> No
     assert [exact.text[a:b] for a, b in exact.highlights] == ["Société Générale"]
 
 
+def test_pages_that_match_on_their_own(index: Index) -> None:
+    (hit,) = index.search("leaflets", snippets_per_hit=0).hits
+    assert hit.id == "pdf1" and hit.pages == [2]
+    assert index.search("budgets OR leaflets").hits[0].pages == [1, 2]
+    assert index.search("budgets leaflets").hits[0].pages == []   # both words, but on no single page
+    assert index.search("kind:pdf").hits[0].pages == [1, 2]
+    assert index.count("") == len(DOCS)                            # page entries are not documents
+
+
 def test_paging_past_ten_thousand_hits_and_streaming_all(tmp_path: Path) -> None:
     ix = Index(tmp_path / "index")
     w = ix.writer()

@@ -70,7 +70,7 @@ def test_json_output_has_the_summary_then_one_hit_per_line(project: Path) -> Non
 
 def test_csv_all_and_table(project: Path) -> None:
     rows = search(project, "kind:email", "--csv", "--all").stdout.splitlines()
-    assert rows[0] == "id,path,title,kind,date,from,score,page,snippet" and len(rows) == 1 + 3
+    assert rows[0] == "id,path,title,kind,date,from,score,pages,page,snippet" and len(rows) == 1 + 3
     table = search(project, "tractage OR leaflets", "--limit", "1").stdout
     assert table.startswith("3 hits (showing 1–1)")
     page2 = search(project, "tractage OR leaflets", "--limit", "1", "--page", "2").stdout

@@ -1,0 +1,202 @@
+"""Quoted and forwarded blocks in a message body, English and French (and the common German forms).
+
+`parse(text)` splits a body into the writer's own text and the blocks it quotes, most recent
+first: Outlook "-----Original Message-----" / "De : … Envoyé : …" header blocks, forwarded
+messages ("---------- Forwarded message ---------", Lotus "Forwarded by … on …", "Message
+transféré"), attributions ("On …, X wrote:", "Le …, X a écrit :") with their "> " lines.
+Each block keeps the sender, date and subject it names, so that a threader can match it to the
+earlier message it quotes; `fingerprint` gives a short key of a text's opening words that
+survives re-wrapping and "> " prefixes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+_ORIGINAL = re.compile(
+    r"^\s*-{2,}\s*(?:original message|message d'origine|message d’origine|ursprüngliche nachricht|"
+    r"mensaje original|messaggio originale)\s*-{2,}\s*$", re.IGNORECASE)
+_FORWARDED = re.compile(
+    r"^\s*(?:-{2,}\s*(?:forwarded message|message transféré|message transfere|weitergeleitete nachricht|"
+    r"mensaje reenviado)\s*-{2,}.*|begin forwarded message\s*:|début du message réexpédié\s*:|"
+    r"debut du message reexpedie\s*:)\s*$", re.IGNORECASE)
+_LOTUS = re.compile(r"^\s*-{3,}\s*Forwarded by\s+(?P<by>.+?)\s+on\s+(?P<date>.+?)\s*-{3,}\s*$", re.IGNORECASE)
+_LOTUS_FROM = re.compile(r"^\s*(?P<sender>\S.{1,120}?)\s+on\s+(?P<date>\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+                         r"\s*(?:AM|PM)?)\s*$", re.IGNORECASE)
+_HEADER = re.compile(
+    r"^\s*\*?(?P<key>from|de|von|sent|date|envoyé|envoye|gesendet|datum|to|à|a|an|cc|bcc|cci|subject|objet|"
+    r"betreff|sujet|importance|priority|reply-to|répondre à)\s*\*?\s*:\s*\*?(?P<value>.*)$", re.IGNORECASE)
+_ATTR_START = re.compile(r"^\s*(?:On|Le|Am|El|Il)\s+\S", re.IGNORECASE)
+_ATTR_END = re.compile(r"(?:wrote|a écrit|a ecrit|schrieb|escribió|ha scritto)\s*:\s*$", re.IGNORECASE)
+_ATTR_FULL = re.compile(r"^\s*(?:On|Le|Am|El|Il)\s+(?P<body>.+?)\s+(?:wrote|a écrit|a ecrit|schrieb|escribió|"
+                        r"ha scritto)\s*:\s*$", re.IGNORECASE)
+_NAME_WROTE = re.compile(r"^\s*(?P<sender>[^>\s][^:>]{1,80}?)\s+(?:wrote|a écrit|a ecrit|schrieb)\s*:\s*$",
+                         re.IGNORECASE)
+_ANGLE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+_FROM_DATE = re.compile(r"^(?P<sender>.+?)\s{2,}(?P<date>\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}.*)$")
+
+_KEYS = {"from": "sender", "de": "sender", "von": "sender", "sent": "date", "date": "date", "envoyé": "date",
+         "envoye": "date", "gesendet": "date", "datum": "date", "to": "to", "à": "to", "a": "to", "an": "to",
+         "subject": "subject", "objet": "subject", "betreff": "subject", "sujet": "subject"}
+
+
+@dataclass
+class Block:
+    """One quoted or forwarded message inside a body."""
+
+    kind: str                      # original | forward | header | attribution | quote
+    sender: str = ""
+    date: str = ""
+    subject: str = ""
+    to: str = ""
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        return "\n".join(_unquote(x) for x in self.lines)
+
+
+@dataclass
+class Parsed:
+    own: str
+    blocks: list[Block]
+
+
+def _unquote(line: str) -> str:
+    return re.sub(r"^(?:\s*>)+ ?", "", line)
+
+
+def _header_block(lines: list[str], i: int, block: Block) -> int:
+    """Read "Key: value" lines from i into `block`; return the index after them (and the blank after)."""
+    seen = 0
+    last = ""
+    while i < len(lines):
+        line = _unquote(lines[i])
+        m = _HEADER.match(line)
+        if m and not (m["key"].lower() == "a" and not m["value"].strip()):
+            key = _KEYS.get(m["key"].lower())
+            last = key or ""
+            if key and not getattr(block, key):
+                setattr(block, key, m["value"].strip())
+            seen += 1
+        elif not line.strip():
+            if seen:
+                return i + 1
+        elif seen and line[:1] in " \t" and last in ("to", "subject"):
+            setattr(block, last, getattr(block, last) + " " + line.strip())
+        elif not seen and (lm := _LOTUS_FROM.match(line)):
+            block.sender, block.date = lm["sender"].replace('"', "").strip(), lm["date"]
+            seen += 1
+        else:
+            return i if seen else i
+        i += 1
+    return i
+
+
+def _attribution(text: str) -> tuple[str, str]:
+    """(sender, date) of an attribution such as "On Sun, 14 Nov 2010 at 19:05 -0800, Joe Perches wrote:"."""
+    m = _ATTR_FULL.match(text)
+    if not m:
+        n = _NAME_WROTE.match(text)
+        return (n["sender"].strip().strip('"'), "") if n else ("", "")
+    body = m["body"].strip().rstrip(",")
+    a = _ANGLE.search(body)
+    if a:
+        before = body[:a.start()].rstrip()
+        # the name is what follows the date: after the last comma, or the words after a time
+        name = before.rsplit(",", 1)[-1].strip() if "," in before else ""
+        tm = re.search(r"\d{1,2}[:h]\d{2}(?::\d{2})?\s*(?:AM|PM)?\s*(?:[+-]\d{4})?\s*", before, re.IGNORECASE)
+        if tm and (not name or re.search(r"\d", name)):
+            name = before[tm.end():].strip()
+            date = before[:tm.end()].strip()
+        else:
+            date = before.rsplit(",", 1)[0] if "," in before else before
+        return (f"{name} <{a[1]}>".strip() if name else a[1]), date.strip(" ,")
+    if "," in body:
+        date, name = body.rsplit(",", 1)
+        return name.strip().strip('"'), date.strip()
+    return "", body
+
+
+def parse(text: str) -> Parsed:
+    """The writer's own text and the blocks it quotes, in order of appearance (most recent first)."""
+    lines = (text or "").splitlines()
+    own: list[str] = []
+    blocks: list[Block] = []
+    cur: Block | None = None       # the block being read; None while reading the writer's own text
+    nested = False                 # inside a header-style block, which runs to the end of the body
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        plain = _unquote(line)
+        new: Block | None = None
+        nxt = i + 1
+        if _ORIGINAL.match(plain) or _FORWARDED.match(plain):
+            new = Block("original" if _ORIGINAL.match(plain) else "forward")
+            nxt = _header_block(lines, i + 1, new)
+        elif (lm := _LOTUS.match(plain)):
+            new = Block("forward", date=lm["date"])
+            j = i + 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            nxt = _header_block(lines, j, new)
+        elif (hm := _HEADER.match(plain)) and _KEYS.get(hm["key"].lower()) == "sender" and _follows_header(lines, i):
+            new = Block("header")
+            nxt = _header_block(lines, i, new)
+            fd = _FROM_DATE.match(new.sender)
+            if fd and not new.date:
+                new.sender, new.date = fd["sender"].strip(), fd["date"].strip()
+        elif _ATTR_START.match(plain) and i + 1 < len(lines) and not _ATTR_END.search(plain) \
+                and _ATTR_END.search(plain + " " + _unquote(lines[i + 1]).strip()) and len(plain) < 200:
+            sender, date = _attribution(plain + " " + _unquote(lines[i + 1]).strip())
+            new, nxt = Block("attribution", sender=sender, date=date), i + 2
+        elif _ATTR_END.search(plain) and len(plain) < 250 and (_ATTR_FULL.match(plain) or _NAME_WROTE.match(plain)):
+            sender, date = _attribution(plain)
+            new = Block("attribution", sender=sender, date=date)
+        if new is not None:
+            if new.sender.startswith("mailto:"):
+                new.sender = new.sender[7:]
+            blocks.append(new)
+            cur = new
+            nested = nested or new.kind != "attribution"
+            i = nxt
+            continue
+        quoted = line.lstrip().startswith(">")
+        if cur is None:
+            if quoted:
+                cur = Block("quote")
+                blocks.append(cur)
+                cur.lines.append(line)
+            else:
+                own.append(line)
+        elif nested or quoted or not line.strip():
+            cur.lines.append(line)
+        else:
+            # bottom-posting: a plain line after "> " lines is the writer's own text again
+            cur = None
+            own.append(line)
+        i += 1
+    return Parsed("\n".join(own).strip(), blocks)
+
+
+def _follows_header(lines: list[str], i: int) -> bool:
+    """A "From:" line starts a quoted header block when a Sent/Date/To line follows within 4 lines."""
+    for j in range(i + 1, min(i + 5, len(lines))):
+        m = _HEADER.match(_unquote(lines[j]))
+        if m and _KEYS.get(m["key"].lower()) in ("date", "to", "subject"):
+            return True
+    return False
+
+
+def fingerprint(text: str, size: int = 160, minimum: int = 40) -> str | None:
+    """A key of a text's first `size` letters and digits (case, spacing and "> " ignored); None if too short."""
+    letters = "".join(ch for ch in _strip_quotes(text).casefold() if ch.isalnum())
+    if len(letters) < minimum:
+        return None
+    return hashlib.sha1(letters[:size].encode("utf-8")).hexdigest()[:16]
+
+
+def _strip_quotes(text: str) -> str:
+    return "\n".join(_unquote(x) for x in text.splitlines())
