@@ -86,9 +86,23 @@ def tag_counts(store: Store) -> list[tuple[str, int]]:
         "SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY count(*) DESC, tag")]
 
 
+# the tables later stages write, which some search fields read through the index
+DATA_TABLES = {"person": "document_entities", "org": "document_entities", "place": "document_entities",
+               "thread": "message_threads"}
+
+
 def lookup(store: Store, field: str, value: str) -> set[str] | None:
-    """Document ids for `tag:`, `star:` and `note:` (tag values may end in * for a prefix)."""
+    """Document ids for `tag:`, `star:` and `note:` (tag values may end in * for a prefix).
+
+    `lookup(store, "has-data", "person")` is {"yes"} when the stage that fills that field has run.
+    """
     q = store.db.execute
+    if field == "has-data":
+        table = DATA_TABLES.get(value)
+        if table is None:
+            return {"yes"}
+        found = q("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+        return {"yes"} if found and q(f"SELECT 1 FROM {table} LIMIT 1").fetchone() else set()
     if field == "tag":
         if value.endswith("*"):
             like = value[:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

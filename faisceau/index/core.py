@@ -119,7 +119,10 @@ class Index:
             path.mkdir(parents=True, exist_ok=True)
             (path / META).write_text(json.dumps({"schema": schema.SCHEMA_VERSION}) + "\n", "utf-8")
             self.created = True
-        self.tantivy = tantivy.Index(self.schema, path=str(path), reuse=True)
+        try:
+            self.tantivy = tantivy.Index(self.schema, path=str(path), reuse=True)
+        except ValueError as e:  # written by another build of this schema version
+            raise IndexOutdated(f"{path}: the index does not match this faisceau ({e}); run `faisceau reindex`") from None
         analysis.register(self.tantivy)
 
     @staticmethod

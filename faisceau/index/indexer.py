@@ -51,7 +51,7 @@ class Indexer:
         self.stage = stage("index")
         self.store = store
         self.run_id = run_id
-        self.started = time.monotonic()
+        self.busy = 0.0   # seconds spent indexing, over every step
         self.counts = {"indexed": 0, "failed": 0, "removed": 0}
         self.cursor = 0
         path = index_path(project_root)
@@ -99,7 +99,8 @@ class Indexer:
     def step(self, budget: float | None = None, on_progress: Callable[[int], None] | None = None) -> int:
         """Index finished documents after the cursor (all of them with no budget); commit; return how many."""
         st = self.stage
-        deadline = None if budget is None else time.monotonic() + budget
+        t0 = time.monotonic()
+        deadline = None if budget is None else t0 + budget
         batch: list[tuple[str, str, str | None]] = []
         last = time.monotonic()
         done = 0
@@ -113,12 +114,15 @@ class Indexer:
             w = self._writer()
             contents = _contents(self.store, {r["sha256"] for r in rows if r["sha256"]})
             threads = _threads(self.store, [r["id"] for r in rows])
+            entities = _entities(self.store, [r["id"] for r in rows])
             for row in rows:
                 self.cursor = row["seq"]
                 doc = dict(row)
                 try:
                     idoc = from_store(doc, contents.get(doc["sha256"]))
                     idoc.thread = threads.get(doc["id"], idoc.thread)
+                    for kind, names in entities.get(doc["id"], {}).items():
+                        getattr(idoc, {"PER": "persons", "ORG": "orgs", "LOC": "places"}[kind]).extend(names)
                     w.add(idoc)
                     batch.append((doc["id"], "ok", None))
                     self.counts["indexed"] += 1
@@ -133,6 +137,7 @@ class Indexer:
                 if on_progress:
                     on_progress(done)
         self._commit(batch)
+        self.busy += time.monotonic() - t0
         return done
 
     def _commit(self, batch: list[tuple[str, str, str | None]]) -> None:
@@ -157,7 +162,7 @@ class Indexer:
             if self.writer is not None:
                 self.writer.close()
                 self.writer = None
-        return self.counts | {"seconds": round(time.monotonic() - self.started, 2), "documents": self.index.num_docs()}
+        return self.counts | {"seconds": round(self.busy, 2), "documents": self.index.count("")}
 
 
 def update(project_root: Path, store: Store, settings: Settings, run_id: str | None, *, rebuild: bool = False,
@@ -175,6 +180,21 @@ def _threads(store: Store, ids: list[str]) -> dict[str, str]:
         part = ids[i:i + 500]
         out.update((r[0], r[1]) for r in store.db.execute(
             f"SELECT document_id, thread_id FROM message_threads WHERE document_id IN ({','.join('?' * len(part))})", part))
+    return out
+
+
+def _entities(store: Store, ids: list[str]) -> dict[str, dict[str, list[str]]]:
+    """Canonical entity names per document and type (PER, ORG, LOC), from the analysis stage's
+    table `document_entities(document_id, type, name)` when it has run."""
+    if store.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'document_entities'").fetchone() is None:
+        return {}
+    out: dict[str, dict[str, list[str]]] = {}
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        for doc_id, kind, name in store.db.execute(
+                "SELECT document_id, type, name FROM document_entities WHERE type IN ('PER', 'ORG', 'LOC')"
+                f" AND document_id IN ({','.join('?' * len(part))})", part):
+            out.setdefault(doc_id, {}).setdefault(kind, []).append(name)
     return out
 
 

@@ -355,6 +355,9 @@ class Compiler:
                 return qs[0] if len(qs) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in qs])
             return self.on_field("fold", "fold", t)
         f = t.field
+        if f in ("person", "org", "place", "thread") and self.lookup is not None and not self.lookup("has-data", f):
+            stage = "e-mail threading" if f == "thread" else "analysis"
+            self.notes.append(f"{f}: has no data yet: the {stage} stage has not run on this project")
         if f in WORD_FIELDS:
             return self.on_field(f, "fold", t)
         if f in ADDRESS_FIELDS:

@@ -200,3 +200,70 @@ def fingerprint(text: str, size: int = 160, minimum: int = 40) -> str | None:
 
 def _strip_quotes(text: str) -> str:
     return "\n".join(_unquote(x) for x in text.splitlines())
+
+
+_MONTHS = {m: i for i, names in enumerate((
+    ("jan", "january", "janv", "janvier", "januar"), ("feb", "february", "fév", "fev", "févr", "fevr", "février",
+                                                       "fevrier", "februar"),
+    ("mar", "march", "mars", "märz", "maerz"), ("apr", "april", "avr", "avril"), ("may", "mai"),
+    ("jun", "june", "juin", "juni"), ("jul", "july", "juil", "juillet", "juli"), ("aug", "august", "août", "aout"),
+    ("sep", "sept", "september", "septembre"), ("oct", "october", "octobre", "okt", "oktober"),
+    ("nov", "november", "novembre"), ("dec", "december", "déc", "décembre", "decembre", "dez", "dezember")), 1)
+    for m in names}
+_MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_D_NAMED = re.compile(rf"\b(?P<d>\d{{1,2}})(?:er)?\.?\s+(?P<mon>{_MONTH_RE})\.?,?\s+(?P<y>\d{{4}})", re.IGNORECASE)
+_NAMED_D = re.compile(rf"\b(?P<mon>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})", re.IGNORECASE)
+_ISO = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})")
+_SLASH = re.compile(r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2,4})\b")
+_TIME = re.compile(r"\b(?P<h>\d{1,2})[:h](?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ap>[ap]\.?m\.?)?(?:\s*(?P<tz>[+-]\d{4}))?",
+                   re.IGNORECASE)
+
+
+def loose_date(text: str) -> tuple[float, bool] | None:
+    """(epoch seconds, whether the offset was given) of a date as mail clients write it in quotes.
+
+    Without an offset the time is the writer's local time, returned as if it were UTC: a
+    matcher then allows any whole quarter-hour offset.
+    """
+    import calendar
+    import email.utils
+
+    t = (text or "").strip()
+    if not t:
+        return None
+    parsed = email.utils.parsedate_tz(t)
+    if parsed and parsed[0] > 1900:
+        return float(email.utils.mktime_tz(parsed)), parsed[9] is not None
+    y = mo = d = None
+    for rx in (_ISO, _D_NAMED, _NAMED_D, _SLASH):
+        m = rx.search(t)
+        if m:
+            y = int(m["y"])
+            y = y + 2000 if y < 50 else y + 1900 if y < 100 else y
+            mo = _MONTHS.get(m["mon"].lower().rstrip(".")) if "mon" in m.groupdict() else int(m["m"])
+            d = int(m["d"])
+            rest = t[m.end():]
+            break
+    if not (y and mo and d) or not 1 <= mo <= 12 or not 1 <= d <= 31:
+        return None
+    h = mi = s = 0
+    tz = None
+    tm = _TIME.search(rest) or _TIME.search(t)
+    if tm:
+        h, mi, s = int(tm["h"]), int(tm["mi"]), int(tm["s"] or 0)
+        ap = (tm["ap"] or "").lower().replace(".", "")
+        if ap == "pm" and h < 12:
+            h += 12
+        elif ap == "am" and h == 12:
+            h = 0
+        tz = tm["tz"]
+    if h > 23 or mi > 59 or s > 59:
+        return None
+    try:
+        epoch = float(calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)))
+    except (ValueError, OverflowError):
+        return None
+    if tz:
+        sign = 1 if tz[0] == "+" else -1
+        epoch -= sign * (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60)
+    return epoch, bool(tz)
