@@ -198,3 +198,9 @@ def test_outdated_index_is_refused_then_rebuilt(project: Path, tmp_path: Path) -
     report = json.loads(faisceau("reindex", "--project", copy, "--json").stdout)
     assert report["indexed"] == report["documents"] > 0
     assert jsonl(search(copy, "amiens", "--json").stdout)[0]["total"] == 3
+
+
+def test_fields_of_later_stages_say_when_they_have_no_data(project: Path) -> None:
+    head = jsonl(search(project, "person:camille", "--json").stdout)[0]
+    assert head["total"] == 0
+    assert head["notes"] == ["person: has no data yet: the analysis stage has not run on this project"]
