@@ -276,12 +276,17 @@ class Writer:
     def __init__(self, index: Index, heap: int, threads: int) -> None:
         self.index = index
         self.w = index.tantivy.writer(heap, threads)
+        # a brand-new index holds nothing to replace until its first commit: skip the deletes
+        # then, except for an id added twice before that commit
         self.fresh = index.created and index.num_docs() == 0
+        self.added: set[str] = set()
         self.pending = 0
 
     def add(self, doc: IndexDoc) -> None:
-        if not self.fresh:
+        if not self.fresh or doc.id in self.added:
             self.delete(doc.id)
+        if self.fresh:
+            self.added.add(doc.id)
         for entry in doc.to_tantivy(self.index.tz):
             self.w.add_document(entry)
         self.pending += 1
@@ -294,12 +299,10 @@ class Writer:
     def commit(self) -> None:
         self.w.commit()
         self.pending = 0
+        self.fresh = False
+        self.added.clear()
 
     def close(self) -> None:
         if self.pending:
             self.w.rollback()
         self.w.wait_merging_threads()
-
-
-__all__ = ["Filter", "FacetValue", "Hit", "Index", "IndexDoc", "IndexOutdated", "QueryError", "SearchResult",
-           "Snippet"]

@@ -212,8 +212,12 @@ def test_a_document_added_again_replaces_its_entry(tmp_path: Path) -> None:
     ix = Index(tmp_path / "index")
     w = ix.writer()
     w.add(IndexDoc(id="x", path="x", text="first version"))
+    w.add(IndexDoc(id="x", path="x", text="first version, again before the commit"))
+    w.commit()
+    w.add(IndexDoc(id="x", path="x", text="first version, after the commit"))
     w.commit()
     w.close()
+    assert ix.count("") == 1 and ix.count("after") == 1
     again = Index(tmp_path / "index")
     w = again.writer()
     w.add(IndexDoc(id="x", path="x", text="second version"))
