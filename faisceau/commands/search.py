@@ -16,6 +16,7 @@ from ..cli import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
 from ..index import Filter, Hit, Index, QueryError, facet_names
 from ..index import query as query_mod
+from ..index.query import STEMMING
 from ..index.indexer import open_index, update
 from ..ingest.project import Project
 from ..ingest.store import Store
@@ -91,12 +92,14 @@ def _ranges(pages: list[int]) -> str:
 @click.option("--include", "includes", multiple=True, metavar="FACET=VALUE", help="Keep hits with this facet value.")
 @click.option("--exclude", "excludes", multiple=True, metavar="FACET=VALUE", help="Drop hits with this facet value.")
 @click.option("--snippets", default=3, show_default=True, help="Highlighted passages per hit.")
+@click.option("--stemming", type=click.Choice(STEMMING), default="light", show_default=True,
+              help="Bare words match their inflections (light), Snowball stems by language (full), or only themselves (off).")
 @click.option("--help-syntax", is_flag=True, expose_value=False, is_eager=True, callback=_help_syntax,
               help="Show the query syntax and exit.")
 @handle_errors
 def search(query: str, project: Path, as_json: bool, as_csv: bool, all_hits: bool, limit: int, page: int, sort: str,
            facets: tuple[str, ...], facet_size: int, includes: tuple[str, ...], excludes: tuple[str, ...],
-           snippets: int) -> None:
+           snippets: int, stemming: str) -> None:
     """Search the project: ranked hits with highlighted snippets, exact total, facets.
 
     QUERY uses the syntax of `faisceau search --help-syntax`; an empty query matches everything.
@@ -110,9 +113,9 @@ def search(query: str, project: Path, as_json: bool, as_csv: bool, all_hits: boo
     try:
         res = index.search(query, filters=filters, facets=facets, facet_size=facet_size, sort=sort,
                            limit=0 if all_hits else limit, offset=0 if all_hits else (page - 1) * limit,
-                           snippets_per_hit=snippets)
-        hits: Iterable[Hit] = index.iter_hits(query, filters=filters, sort=sort, snippets_per_hit=snippets) \
-            if all_hits else res.hits
+                           snippets_per_hit=snippets, stemming=stemming)
+        hits: Iterable[Hit] = index.iter_hits(query, filters=filters, sort=sort, snippets_per_hit=snippets,
+                                              stemming=stemming) if all_hits else res.hits
         if as_json:
             emit(res.head())
             for h in hits:
@@ -186,8 +189,10 @@ def read_batch(path: Path) -> list[tuple[str, str | None]]:
 @click.option("--mode", type=click.Choice(MODES), default="query", show_default=True,
               help="How each row is searched: as a query, a phrase, all its words, fuzzy words, or exact.")
 @click.option("--ids", "n_ids", default=10, show_default=True, help="Document ids listed per row.")
+@click.option("--stemming", type=click.Choice(STEMMING), default="light", show_default=True,
+              help="Stemming of bare words, as in `faisceau search`.")
 @handle_errors
-def batch_search(file: Path, project: Path, mode: str, n_ids: int) -> None:
+def batch_search(file: Path, project: Path, mode: str, n_ids: int, stemming: str) -> None:
     """Run one search per row of FILE (CSV or text) and print CSV: hit count and first document ids.
 
     A CSV's `query` (or `name`) column is read, else its first column; a `mode` column sets the
@@ -197,6 +202,7 @@ def batch_search(file: Path, project: Path, mode: str, n_ids: int) -> None:
     _, _, index = _open(project)
     w = csv.writer(sys.stdout)
     w.writerow(["row", "input", "mode", "query", "total", "ids", "error"])
+    se = index.searcher()  # one snapshot for the whole batch
     for n, (text, row_mode) in enumerate(rows, 1):
         m = row_mode or mode
         if m not in MODES:
@@ -204,7 +210,7 @@ def batch_search(file: Path, project: Path, mode: str, n_ids: int) -> None:
             continue
         q = batch_query(text, m)
         try:
-            total, ids = index.ids(q, n_ids)
+            total, ids = index.ids(q, n_ids, stemming=stemming, se=se)
             w.writerow([n, text, m, q, total, " ".join(ids), ""])
         except QueryError as e:
             w.writerow([n, text, m, q, "", "", f"{e.message} (at {e.position})"])

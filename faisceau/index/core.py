@@ -143,8 +143,17 @@ class Index:
     def num_docs(self) -> int:
         return int(self.searcher().num_docs)
 
-    def compile(self, query: str, filters: Sequence[Filter] = ()) -> tuple[tantivy.Query, Compiler]:
-        comp = Compiler(self.schema, query, self.tz, self.lookup)
+    def compile(self, query: str, filters: Sequence[Filter] = (), stemming: str = "light",
+                se: tantivy.Searcher | None = None) -> tuple[tantivy.Query, Compiler]:
+        searcher = se or self.searcher()
+        cache: dict[str, list[str]] = {}
+
+        def vocabulary(prefix: str) -> list[str]:
+            if prefix not in cache:
+                cache[prefix] = [t for t, _ in searcher.terms_with_prefix("fold", prefix)]
+            return cache[prefix]
+
+        comp = Compiler(self.schema, query, self.tz, self.lookup, stemming, vocabulary)
         q = comp.compile(parse(query))
         clauses = [(tantivy.Occur.Must, q)]
         for f in filters:
@@ -173,24 +182,24 @@ class Index:
 
     def search(self, query: str, *, filters: Sequence[Filter] = (), facets: Sequence[str] = (),
                facet_size: int = 10, sort: str = "relevance", limit: int = 20, offset: int = 0,
-               snippets_per_hit: int = 3) -> SearchResult:
+               snippets_per_hit: int = 3, stemming: str = "light") -> SearchResult:
         """Run a query: exact total, `facets` counted over every hit, hits [offset, offset+limit)."""
         if sort not in SORTS:
             raise UsageError(f"unknown sort {sort!r}: use relevance, date (newest first) or -date (oldest first)")
         if limit < 0 or offset < 0:
             raise UsageError("limit and offset are not negative")
-        q, comp = self.compile(query, filters)
         se = self.searcher()
+        q, comp = self.compile(query, filters, stemming, se)
         found, total = self._run(se, q, sort, limit, offset)
         hits = [self._hit(se, score, addr, comp, snippets_per_hit) for score, addr in found]
         return SearchResult(query, total, hits, self.facets(se, q, comp, facets, facet_size),
                             offset, comp.notes)
 
     def iter_hits(self, query: str, *, filters: Sequence[Filter] = (), sort: str = "relevance",
-                  snippets_per_hit: int = 0) -> Iterator[Hit]:
+                  snippets_per_hit: int = 0, stemming: str = "light") -> Iterator[Hit]:
         """Every hit, in order, in batches on one snapshot of the index (no cap)."""
-        q, comp = self.compile(query, filters)
         se = self.searcher()
+        q, comp = self.compile(query, filters, stemming, se)
         offset = 0
         while True:
             found, _ = self._run(se, q, sort, ALL_BATCH, offset)
@@ -200,14 +209,17 @@ class Index:
             if len(found) < ALL_BATCH:
                 return
 
-    def count(self, query: str, filters: Sequence[Filter] = ()) -> int:
-        q, _ = self.compile(query, filters)
-        return _count(self.searcher(), q)
-
-    def ids(self, query: str, limit: int, filters: Sequence[Filter] = ()) -> tuple[int, list[str]]:
-        """Total and the ids of the first `limit` hits by relevance: what batch search needs."""
-        q, _ = self.compile(query, filters)
+    def count(self, query: str, filters: Sequence[Filter] = (), stemming: str = "light") -> int:
         se = self.searcher()
+        q, _ = self.compile(query, filters, stemming, se)
+        return _count(se, q)
+
+    def ids(self, query: str, limit: int, filters: Sequence[Filter] = (), stemming: str = "light",
+            se: tantivy.Searcher | None = None) -> tuple[int, list[str]]:
+        """Total and the ids of the first `limit` hits by relevance: what batch search needs
+        (pass one searcher for a whole batch: one snapshot, no reload per row)."""
+        se = se or self.searcher()
+        q, _ = self.compile(query, filters, stemming, se)
         found, total = self._run(se, q, "relevance", limit, 0)
         return total, [str(se.doc(a).get_first("id")) for _, a in found]
 
@@ -231,7 +243,7 @@ class Index:
             body = doc.get_first("body")
             text = bytes(body).decode("utf-8", "surrogatepass") if body else ""
             snips = snippets(text, comp.highlights, shown.get("language"),
-                             [tuple(p) for p in shown.get("pages") or []], n)
+                             [tuple(p) for p in shown.get("pages") or []], n, stemming=comp.stemming)
         doc_id = str(doc.get_first("id"))
         pages = self.pages(se, comp, doc_id) if len(shown.get("pages") or []) > 1 else []
         return Hit(id=doc_id, score=float(score) if isinstance(score, float) else 0.0,

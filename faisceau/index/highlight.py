@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from . import inflect
 from .analysis import JOIN_RE, WORD_RE, analyze, words
 from .query import Term
 
@@ -46,8 +47,9 @@ class Snippet:
 class _Matcher:
     """Decides, word by word, which query terms a word of a document matches."""
 
-    def __init__(self, terms: list[Term], stem: str) -> None:
+    def __init__(self, terms: list[Term], stem: str, stemming: str = "light") -> None:
         self.stem = stem                      # fr or en: the analyzer of this document's text
+        self.stemming = stemming              # light, full or off, as the query was run
         self.singles: list[tuple[int, Term, object]] = []
         self.phrases: list[tuple[int, list[tuple[str, str]]]] = []
         for n, t in enumerate(terms):
@@ -90,7 +92,7 @@ class _Matcher:
             return False
         if t.form == "word":
             assert isinstance(key, tuple)
-            return fold == key[0] or analyze(self.stem, word) == key[1]
+            return self._word(word, fold, key[0], key[1])
         if t.form == "prefix":
             assert isinstance(key, str)
             return fold[0].startswith(key)
@@ -132,7 +134,17 @@ class _Matcher:
     def _same(self, word: str, kind: str, tok: str) -> bool:
         if kind == "exact":
             return word == tok
-        return analyze("fold", word) == analyze("fold", tok) or analyze(self.stem, word) == analyze(self.stem, tok)
+        return self._word(word, analyze("fold", word), analyze("fold", tok), analyze(self.stem, tok))
+
+    def _word(self, word: str, fold: tuple[str, ...], q_fold: tuple[str, ...], q_stem: tuple[str, ...]) -> bool:
+        """Does a word of the text match a query word, under this query's stemming?"""
+        if fold == q_fold:
+            return True
+        if self.stemming == "light":
+            return len(fold) == 1 and len(q_fold) == 1 and inflect.related(fold[0], q_fold[0])
+        if self.stemming == "full":
+            return analyze(self.stem, word) == q_stem
+        return False
 
 
 def _normal(surface: str) -> str:
@@ -166,11 +178,11 @@ def _distance(a: str, b: str, limit: int) -> int:
 
 
 def snippets(text: str, terms: list[Term], language: str | None, pages: list[tuple[int, int, int]] | None,
-             count: int = 3, window: int = WINDOW) -> list[Snippet]:
+             count: int = 3, window: int = WINDOW, stemming: str = "light") -> list[Snippet]:
     """Up to `count` passages of `text`, best first: those covering the most query terms."""
     if count <= 0 or not text:
         return []
-    spans = _Matcher(terms, "fr" if language == "fr" else "en").spans(text) if terms else []
+    spans = _Matcher(terms, "fr" if language == "fr" else "en", stemming).spans(text) if terms else []
     if not spans:
         return [_cut(text, 0, 0, [], pages, window)] if text.strip() else []
     chosen: list[Snippet] = []

@@ -14,9 +14,10 @@
     date:2019-10  date:[2019-10 TO 2020-03]  date:[* TO 2019]   partial dates cover their span
     from:*@example.com  to:alice@example.org                    addresses, with wildcards
 
-Bare words and phrases search the French-stemmed, English-stemmed and folded text together,
-so `societe` finds `sociétés` and `running` finds `run`. Words after a field name are folded
-(case and accents ignored) but not stemmed. A malformed query raises `QueryError` with the
+Bare words and phrases ignore case and accents and find their inflections: `societe` finds
+`sociétés`, `leak` finds `leaked`, `journal` finds `journaux` (--stemming light, the default);
+--stemming full adds Snowball stems by language (French, English); --stemming off, neither.
+Words after a field name ignore case and accents but are not stemmed. A malformed query raises `QueryError` with the
 position of the problem.
 """
 
@@ -30,7 +31,7 @@ from typing import Callable, Iterable, Union
 import tantivy
 
 from ..exc import FaisceauError
-from . import dates
+from . import dates, inflect
 from .analysis import analyze
 
 
@@ -101,6 +102,7 @@ KEYWORDS = {"kind", "mime", "language", "ext", "source", "sha256", "id", "has", 
 STORE_FIELDS = {"tag", "star", "note"}   # live annotations, looked up in the store at query time
 
 _SPECIAL = set('()"')
+STEMMING = ("light", "full", "off")
 _OPS = {"AND", "OR", "NOT", "&&", "||"}
 
 
@@ -310,11 +312,16 @@ Lookup = Callable[[str, str], "set[str] | None"]   # (tag|star|note, value) → 
 class Compiler:
     """Turns a tree into a tantivy query, and remembers what to highlight."""
 
-    def __init__(self, schema: tantivy.Schema, query: str, tz: dt.tzinfo, lookup: Lookup | None = None) -> None:
+    def __init__(self, schema: tantivy.Schema, query: str, tz: dt.tzinfo, lookup: Lookup | None = None,
+                 stemming: str = "light", vocabulary: Callable[[str], list[str]] | None = None) -> None:
+        if stemming not in STEMMING:
+            raise QueryError(f"unknown stemming {stemming!r}: use {', '.join(STEMMING)}", query, 0)
         self.schema = schema
         self.query = query
         self.tz = tz
         self.lookup = lookup
+        self.stemming = stemming
+        self.vocabulary = vocabulary   # prefix → indexed spellings of the folded text
         self.highlights: list[Term] = []
         self.notes: list[str] = []
         self.matched: tantivy.Query | None = None   # the query with its filters, pages included
@@ -348,8 +355,11 @@ class Compiler:
                 self.highlights.append(t)
             if t.exact:
                 return self.on_field("exact", "exact", t)
+            if t.form in ("word", "phrase") and self.stemming == "light":
+                return self.light(t)
             if t.form in ("word", "phrase"):
-                qs = [q for f in ("fr", "en", "fold") if (q := self.maybe_on_field(f, f, t)) is not None]
+                fields = ("fr", "en", "fold") if self.stemming == "full" else ("fold",)
+                qs = [q for f in fields if (q := self.maybe_on_field(f, f, t)) is not None]
                 if not qs:
                     raise self.error(f"nothing searchable in {t.text!r}: no letters or digits", t.pos)
                 return qs[0] if len(qs) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in qs])
@@ -375,6 +385,30 @@ class Compiler:
         if f in STORE_FIELDS:
             return self.annotation(f, t)
         raise self.error(f"{f}: cannot be searched this way", t.pos)
+
+    def light(self, t: Term) -> tantivy.Query:
+        """A bare word or phrase with light stemming: each word becomes the indexed spellings
+        that are its inflections (see `inflect`)."""
+        tokens = analyze("fold", t.text)
+        if not tokens:
+            raise self.error(f"nothing searchable in {t.text!r}: no letters or digits", t.pos)
+        forms = [self.inflections(tok) for tok in tokens]
+        if len(forms) == 1:
+            (words,) = forms
+            if len(words) == 1:
+                return tantivy.Query.term_query(self.schema, "fold", words[0])
+            return tantivy.Query.term_set_query(self.schema, "fold", words)
+        if all(len(ws) == 1 for ws in forms):
+            return tantivy.Query.phrase_query(self.schema, "fold", [ws[0] for ws in forms], slop=t.slop)
+        return tantivy.Query.regex_phrase_query(
+            self.schema, "fold", ["|".join(re.escape(w) for w in ws) for ws in forms], slop=t.slop)
+
+    def inflections(self, token: str) -> list[str]:
+        """The indexed spellings related to a folded token (the token itself when none is)."""
+        if self.vocabulary is None:
+            return [token]
+        found = sorted(w for w in self.vocabulary(inflect.prefix(token)) if inflect.related(w, token))
+        return found or [token]
 
     def on_field(self, field_name: str, analyzer_name: str, t: Term) -> tantivy.Query:
         q = self.maybe_on_field(field_name, analyzer_name, t, required=True)

@@ -224,3 +224,30 @@ def test_a_document_added_again_replaces_its_entry(tmp_path: Path) -> None:
     w.commit()
     w.close()
     assert again.count("") == 1 and again.count("second") == 1 and again.count("first") == 0
+
+
+def test_light_stemming_matches_inflections_only_full_stemming_more(tmp_path: Path) -> None:
+    ix = Index(tmp_path / "index")
+    w = ix.writer()
+    texts = {"a": "Their familiarity with the site", "b": "a familiar face", "c": "the randomness of badges",
+             "d": "random checks were carried out", "e": "Les données surveillées et les journaux",
+             "f": "la caméra surveille le journal", "g": "leaked reports, leaking again"}
+    for k, v in texts.items():
+        w.add(IndexDoc(id=k, path=k, text=v, language="fr" if k in "ef" else "en"))
+    w.commit()
+    w.close()
+
+    def found(q: str, stemming: str = "light") -> set[str]:
+        return {h.id for h in ix.search(q, stemming=stemming, limit=10).hits}
+
+    assert found("familiar") == {"b"}
+    assert found("familiar", "full") == {"a", "b"}
+    assert found("random") == {"d"} and found("random", "full") == {"c", "d"}
+    assert found("carry") == {"d"}
+    assert found("leak") == {"g"} and found('"leak reports"') == {"g"}
+    assert found("surveillee") == {"e", "f"}             # surveillées; folded, surveillé and surveille are one word
+    assert found("journal") == {"e", "f"}                # journaux
+    assert found('"les journal"') == {"e"}               # a phrase of inflections
+    assert found("journal", "off") == {"f"}
+    (hit,) = ix.search("leak").hits
+    assert [hit.snippets[0].text[a:b] for a, b in hit.snippets[0].highlights] == ["leaked", "leaking"]
