@@ -189,3 +189,24 @@ def test_html_wins_over_plain() -> None:
     probe = Probe(name="page.asp", mime="text/html", head=b"<html>", size=6)
     assert HtmlExtractor.match(probe) > PlainTextExtractor.match(probe)
     assert HtmlExtractor.match(Probe(name="a.mht", mime="message/rfc822", head=b"MIME", size=4)) == 0
+
+
+def test_a_server_page_with_a_stray_control_byte_is_html(tmp_path: Path) -> None:
+    # libmagic calls this application/octet-stream (two \x01 bytes); the .asp name and the
+    # opening tag still make it HTML, through the real identification of an ingest
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page.asp").write_bytes(b"<html><head><TITLE>Page</TITLE></head><body><p>certaines \x01\x01nominations"
+                                   b"</p></body></html>\r\n")
+    (src / "page.dat").write_bytes(b"\r\n  <HTML><body>sans extension \x01 connue</body></HTML>")
+    import subprocess
+    import sys
+    proj = tmp_path / "p"
+    subprocess.run([sys.executable, "-m", "faisceau", "ingest", str(src), "--project", str(proj)], check=True,
+                   capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "faisceau", "documents", "--project", str(proj), "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    import json
+    docs = {d["path"]: d for d in map(json.loads, out.splitlines())}
+    assert docs["page.asp"]["kind"] == "html" and docs["page.asp"]["mime"] == "text/html"
+    assert docs["page.dat"]["kind"] == "html"

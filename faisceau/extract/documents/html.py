@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ...exc import LimitExceeded
 from ...model import Child, Extracted
-from ..base import Context, Extractor, register
+from ..base import Probe, Context, Extractor, register
 from .charset import decode_report
 from .plain import size_label
 
@@ -85,13 +85,25 @@ class HtmlExtractor(Extractor):
     NAME = "html"
     VERSION = "1"
     MIME_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-    EXTENSIONS = frozenset({"html", "htm", "xhtml", "xht", "shtml"})
+    # server pages saved from a site keep their script's extension but hold HTML
+    EXTENSIONS = frozenset({"html", "htm", "xhtml", "xht", "shtml", "asp", "aspx", "php", "jsp", "cfm"})
     SCORE = 10
     KIND = "html"
+
+    @classmethod
+    def match(cls, probe: Probe) -> int:
+        """Also HTML by its opening tag, when a stray control byte made libmagic say octet-stream."""
+        score = super().match(probe)
+        start = probe.head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if start.startswith((b"<!doctype html", b"<html")) or (start.startswith(b"<") and b"<html" in start):
+            score += cls.SCORE
+        return score
 
     def extract(self, path: Path, doc: Extracted, ctx: Context) -> Iterator[Child]:
         """Decode the page, then add its title and visible text."""
         doc.kind = self.KIND
+        if doc.mime not in self.MIME_TYPES:  # an .asp page, or a page libmagic misread
+            doc.mime = "text/html"
         limit = ctx.settings.max_text
         cap = limit * MARKUP_FACTOR
         with open(path, "rb") as f:
