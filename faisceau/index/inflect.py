@@ -1,73 +1,42 @@
-"""Light stemming: a word matches its own inflections, and nothing further.
+"""Light stemming: a word matches itself, itself plus one inflectional ending, or itself less one.
 
-`sociétés` finds `société`, `companies` finds `company`, `leaked` and `leaking` find `leak`,
-`journaux` finds `journal`, `surveillées` finds `surveillée`. But `familiarity` does not find
-`familiar`, and `randomness` does not find `random`: derivations change the meaning, and a
-journalist counting documents that name a thing wants that thing. Full Snowball stemming stays
-available (`--stemming full`).
+`société` finds `sociétés` and `sociétés` finds `société`; `leak` finds `leaks`, `leaked`,
+`leaking`; `surveillé` finds `surveillée` and `surveillés`; `bureau` finds `bureaux`. Nothing
+further: `familiarity` does not find `familiar`, `trainee` does not find `training`, `company`
+does not find `companies`. The rule is deliberately one step and literal, so a count of
+documents stays a count of documents that use the word, and anyone can predict what matched.
+Full Snowball stemming by language stays available (`--stemming full`).
 
-Each word has a small set of keys: itself, plus what remains once one plural, feminine or verb
-ending is taken off (English and French). Two folded words match when their keys meet. At query
-time, the index's own vocabulary is walked from a short prefix of the word, so the query
-becomes the exact set of indexed spellings that match.
+At query time the index's own vocabulary is walked from the word's prefix, so a query becomes
+the exact set of indexed spellings that match.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+# endings of English and French inflection: plurals, the French feminine, English verb forms
+ENDINGS = ("s", "es", "e", "d", "ed", "ing")
+MIN_BASE = 3
 
-_VOWELS = set("aeiouy")
-_NO_UNDOUBLE = set("lsz")
 
-
-@lru_cache(maxsize=100_000)
-def keys(word: str) -> frozenset[str]:
-    """The word and its bases without one inflectional ending (word already folded, lower case)."""
-    w = word
-    out = {w}
-    n = len(w)
-    if n <= 3 or not w.isalpha():
-        return frozenset(out)
-    # plurals: English -s, -es, -ies; French -s, -x, -aux
-    if w.endswith("ies") and n > 4:
-        out.add(w[:-3] + "y")
-    if w.endswith("aux") and n > 4:
-        out.add(w[:-3] + "al")
-        out.add(w[:-1])                      # bureaux → bureau
-    elif w.endswith("x") and w[-3:-1] in ("au", "eu", "ou"):
-        out.add(w[:-1])                      # jeux → jeu
-    if w.endswith("es") and (w[:-2].endswith(("s", "x", "z", "ch", "sh"))):
-        out.add(w[:-2])                      # boxes → box
-    if w.endswith("s") and not w.endswith("ss"):
-        out.add(w[:-1])
-    # French feminine of a participle or adjective in -é: -ée, -ées
-    for base in list(out):
-        if base.endswith("ee") and len(base) > 4:
-            out.add(base[:-1])
-    # English verbs: -ed, -ing (with doubled consonants undone and a silent e restored)
-    for suffix in ("ing", "ed"):
-        if w.endswith(suffix) and n - len(suffix) >= 2:
-            stem = w[: -len(suffix)]
-            if not any(c in _VOWELS for c in stem):
-                continue
-            out.add(stem + "e")                  # used → use, making → make
-            if len(stem) < 3:
-                continue
-            out.add(stem)
-            if len(stem) >= 3 and stem[-1] == stem[-2] and stem[-1] not in _VOWELS | _NO_UNDOUBLE:
-                out.add(stem[:-1])
-            if suffix == "ed" and stem.endswith("i"):
-                out.add(stem[:-1] + "y")     # carried → carry
-    return frozenset(out)
+def _ending(longer: str, base: str) -> bool:
+    if len(base) < MIN_BASE or not longer.startswith(base):
+        return False
+    rest = longer[len(base):]
+    if rest in ENDINGS:
+        return True
+    # French plural in -x after -au, -eu, -ou (bureaux, jeux, genoux)
+    return rest == "x" and base.endswith(("au", "eu", "ou"))
 
 
 def related(a: str, b: str) -> bool:
-    """Do two folded words match under light stemming?"""
-    return a == b or not keys(a).isdisjoint(keys(b))
+    """Do two folded, lower-case words match under light stemming?"""
+    if a == b:
+        return True
+    if not (a.isalpha() and b.isalpha()):
+        return False
+    return _ending(a, b) if len(a) > len(b) else _ending(b, a)
 
 
 def prefix(word: str) -> str:
-    """Every word related to `word` starts with this: its shortest key less two letters (a key
-    may end in letters its word lacks: carry ← carried, journal ← journaux)."""
-    shortest = min(keys(word), key=len)
-    return shortest[: max(2, len(shortest) - 2)]
+    """Every word related to `word` starts with this: the word less its longest possible ending."""
+    return word[: max(MIN_BASE, len(word) - 3)] if len(word) > MIN_BASE else word

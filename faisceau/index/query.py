@@ -14,8 +14,8 @@
     date:2019-10  date:[2019-10 TO 2020-03]  date:[* TO 2019]   partial dates cover their span
     from:*@example.com  to:alice@example.org                    addresses, with wildcards
 
-Bare words and phrases ignore case and accents and find their inflections: `societe` finds
-`sociétés`, `leak` finds `leaked`, `journal` finds `journaux` (--stemming light, the default);
+Bare words and phrases ignore case and accents and find the forms one ending away: `societe`
+finds `sociétés`, `leak` finds `leaked` (-s -es -e -d -ed -ing; --stemming light, the default);
 --stemming full adds Snowball stems by language (French, English); --stemming off, neither.
 Words after a field name ignore case and accents but are not stemmed. A malformed query raises `QueryError` with the
 position of the problem.
