@@ -52,7 +52,19 @@ class _Matcher:
         self.stemming = stemming              # light, full or off, as the query was run
         self.singles: list[tuple[int, Term, object]] = []
         self.phrases: list[tuple[int, list[tuple[str, str]]]] = []
+        # the fast path: words whose matching spellings the query already knows (from the index
+        # vocabulary), looked up by their folded form
+        self.by_fold: dict[str, int] = {}
+        self.fold_phrases: list[tuple[int, list[frozenset[str]]]] = []
         for n, t in enumerate(terms):
+            if t.forms is not None and not t.exact and t.form in ("word", "phrase"):
+                if t.form == "phrase" and t.slop == 0 and len(t.forms) > 1:
+                    self.fold_phrases.append((n, t.forms))
+                else:
+                    for forms in t.forms:
+                        for f in forms:
+                            self.by_fold.setdefault(f, n)
+                continue
             if t.form == "phrase" and t.slop == 0:
                 seq = self._phrase_tokens(t)
                 if len(seq) > 1:
@@ -63,6 +75,12 @@ class _Matcher:
                     self.singles.append((n, Term(None, w, "word", exact=t.exact), self._key(Term(None, w, "word", exact=t.exact))))
                 continue
             self.singles.append((n, t, self._key(t)))
+        key = (tuple(sorted(self.by_fold.items())), tuple((n, tuple(sets)) for n, sets in self.fold_phrases))
+        if key not in _REGEXES:
+            if len(_REGEXES) > 256:
+                _REGEXES.clear()
+            _REGEXES[key] = fold_regex(self.by_fold, self.fold_phrases)
+        self.fast = _REGEXES[key]
 
     def _phrase_tokens(self, t: Term) -> list[tuple[str, str]]:
         if t.exact:
@@ -112,15 +130,32 @@ class _Matcher:
         Python loop per word.
         """
         text = text[:SCAN_LIMIT]
+        if self.fast is not None and not self.singles and not self.phrases:
+            # every term has known spellings: one pass of one pattern
+            return [(m.start(), m.end(), int((m.lastgroup or "t0")[1:])) for m in self.fast.finditer(text)]
         distinct = set(WORD_RE.findall(text))
         found: dict[str, int] = {}
+        folds = {surface: _fold1(_normal(surface)) for surface in distinct} if self.by_fold or self.fold_phrases else {}
         for surface in distinct:
+            if self.by_fold:
+                hit = self.by_fold.get(folds[surface])
+                if hit is not None:
+                    found[surface] = hit
+                    continue
+            if not self.singles:
+                continue
             w = _normal(surface)
             for n, t, key in self.singles:
                 if self.word_matches(w, t, key):
                     found[surface] = n
                     break
         out = [(m.start(), m.end(), found[m.group()]) for m in _find(found, text)]
+        for n, sets in self.fold_phrases:
+            heads = {sf: 0 for sf, f in folds.items() if f in sets[0]}
+            for m in _find(heads, text):
+                following = list(words(text[m.start():m.start() + 64 * len(sets)]))[:len(sets)]
+                if len(following) == len(sets) and all(_fold1(w) in forms for (_, _, w), forms in zip(following, sets)):
+                    out.append((m.start(), m.start() + following[-1][1], n))
         for n, seq in self.phrases:
             kind, tok = seq[0]
             heads = {s: 0 for s in distinct if self._same(_normal(s), kind, tok)}
@@ -145,6 +180,66 @@ class _Matcher:
         if self.stemming == "full":
             return analyze(self.stem, word) == q_stem
         return False
+
+
+_FOLD_CLASSES: dict[str, set[str]] = {}
+_REGEXES: dict[object, "re.Pattern[str] | None"] = {}
+
+
+def _fold_classes() -> dict[str, set[str]]:
+    """Folded form → the characters that fold to it (built once, from the index's own analyzer)."""
+    if not _FOLD_CLASSES:
+        for cp in range(0x30, 0x3000):
+            ch = chr(cp)
+            if ch.isalnum():
+                toks = analyze("fold", ch)
+                if len(toks) == 1:
+                    _FOLD_CLASSES.setdefault(toks[0], set()).add(ch)
+    return _FOLD_CLASSES
+
+
+_JOINER_OPT = r"(?:\u00ad|-[ \t]*\r?\n[ \t]*)?"
+
+
+def _spelling_pattern(form: str) -> str:
+    """A pattern for every spelling whose folded form is `form` (case, accents, œ/æ/ß…), also
+    when a soft hyphen or an end-of-line hyphenation splits it (the index joined those)."""
+    classes = _fold_classes()
+    out, i = [], 0
+    while i < len(form):
+        one = "[" + "".join(re.escape(c) for c in sorted(classes.get(form[i], {form[i]}))) + "]"
+        two = classes.get(form[i:i + 2]) if i + 1 < len(form) else None
+        if two:
+            rest = "[" + "".join(re.escape(c) for c in sorted(classes.get(form[i + 1], {form[i + 1]}))) + "]"
+            out.append(f"(?:{one}{_JOINER_OPT}{rest}|[{''.join(re.escape(c) for c in sorted(two))}])")
+            i += 2
+        else:
+            out.append(one)
+            i += 1
+    return _JOINER_OPT.join(out)
+
+
+def fold_regex(singles: dict[str, int], phrases: list[tuple[int, list[frozenset[str]]]]) -> re.Pattern[str] | None:
+    """One pattern for the query's known spellings: group `tN` is term N (phrases first)."""
+    parts = []
+    for n, sets in phrases:
+        words = ["(?:" + "|".join(_spelling_pattern(f) for f in sorted(forms, key=len, reverse=True)) + ")"
+                 for forms in sets]
+        parts.append(f"(?P<p{n}>" + r"[\W_]+".join(words) + ")")
+    by_term: dict[int, list[str]] = {}
+    for f, n in singles.items():
+        by_term.setdefault(n, []).append(f)
+    for n, forms in by_term.items():
+        parts.append(f"(?P<t{n}>" + "|".join(_spelling_pattern(f) for f in sorted(forms, key=len, reverse=True)) + ")")
+    if not parts:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + r")(?![^\W_])")
+
+
+def _fold1(word: str) -> str:
+    """The folded form of one word ("" when folding does not give exactly one token)."""
+    toks = analyze("fold", word)
+    return toks[0] if len(toks) == 1 else ""
 
 
 def _normal(surface: str) -> str:

@@ -60,6 +60,7 @@ class Term:
     slop: int = 0
     distance: int = 0
     pos: int = 0
+    forms: list[frozenset[str]] | None = None   # per word: the folded spellings it matched
 
 
 @dataclass
@@ -358,6 +359,8 @@ class Compiler:
             if t.form in ("word", "phrase") and self.stemming == "light":
                 return self.light(t)
             if t.form in ("word", "phrase"):
+                if self.stemming == "off":
+                    t.forms = [frozenset({tok}) for tok in analyze("fold", t.text)]
                 fields = ("fr", "en", "fold") if self.stemming == "full" else ("fold",)
                 qs = [q for f in fields if (q := self.maybe_on_field(f, f, t)) is not None]
                 if not qs:
@@ -393,6 +396,7 @@ class Compiler:
         if not tokens:
             raise self.error(f"nothing searchable in {t.text!r}: no letters or digits", t.pos)
         forms = [self.inflections(tok) for tok in tokens]
+        t.forms = [frozenset(ws) for ws in forms]
         if len(forms) == 1:
             (words,) = forms
             if len(words) == 1:
