@@ -34,28 +34,39 @@ each `Index.ids(q, 10)`. Targets (issue 3): p99 ≤ 50 ms; FTS5 p99 ≥ 10 × fa
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path, where a sibling module (bench/email.py)
+# would shadow the standard library's `email`: drop it, and load search_corpus by its path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
 import argparse
+import importlib.util
 import json
 import math
 import os
 import random
 import shutil
 import sqlite3
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # search_corpus, when run as a script
-
-import search_corpus as sc
+from typing import TYPE_CHECKING, Any
 
 from faisceau.index import dates
 from faisceau.index.core import Index, QueryError
 
-ROOT = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:
+    import search_corpus as sc
+else:
+    _spec = importlib.util.spec_from_file_location("search_corpus", _HERE / "search_corpus.py")
+    sc = importlib.util.module_from_spec(_spec)
+    sys.modules["search_corpus"] = sc   # dataclasses look their module up while the class is made
+    _spec.loader.exec_module(sc)
+
+ROOT = _HERE.parent
 CORPORA = Path(os.environ.get("FAISCEAU_CORPORA", ROOT.parent / "shared" / "corpora"))
 FACETS = ["kind", "language", "from", "from_domain", "year", "month"]
 FTS_FACETS = ["kind", "language", "from_addr", "from_domain", "year", "month"]
