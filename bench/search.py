@@ -37,8 +37,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, this folder comes first on sys.path, where a sibling module (bench/email.py)
-# would shadow the standard library's `email`: drop it, and load search_corpus by its path.
+# Run as a script, this folder comes first on sys.path; a sibling module named like a standard
+# library one would shadow it: drop the folder, and load search_corpus by its path.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 

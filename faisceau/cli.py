@@ -61,9 +61,9 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import documents, ingest, misc, search
+    from .commands import documents, ingest, mail, misc, search
 
-    for mod in (ingest, documents, search, misc):
+    for mod in (ingest, documents, search, misc, mail):
         for cmd in mod.COMMANDS:
             main.add_command(cmd)
 

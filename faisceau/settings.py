@@ -68,6 +68,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ocr_min_text", 20, "characters per page below which a page is marked needs_ocr", int),
     Setting("index", True, "build the full-text index as the last ingest stage (false: the next ingest or"
             " `faisceau reindex` does it)", _bool),
+    Setting("neardup_threshold", 0.8, "near-duplicate texts: least estimated Jaccard similarity (word 3-grams)"
+            " of a pair kept", float),
+    Setting("thread_window_days", 30.0, "e-mail without threading headers: most days between a reply and an"
+            " earlier message of the same subject", float),
     Setting("timezone", "UTC", "time zone for timeline buckets and date ranges", str),
     Setting("soffice", "soffice", "LibreOffice executable", str),
     Setting("tesseract", "tesseract", "Tesseract executable", str),

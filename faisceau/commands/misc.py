@@ -83,7 +83,8 @@ def demo(dest: Path, no_serve: bool, workers: int | None) -> None:
     click.echo(f"\nExplore it:\n  faisceau status --project {project_dir}\n  faisceau documents --project {project_dir}\n"
                f"  faisceau failures --project {project_dir}\n  faisceau show DOC_ID --project {project_dir}\n"
                f"  faisceau search '\"salle de pause\" OR caméras' --facet kind --facet language --project {project_dir}\n"
-               f"  faisceau search 'from:*@meridian.example.fr date:2024-05' --project {project_dir}")
+               f"  faisceau search 'from:*@meridian.example.fr date:2024-05' --project {project_dir}\n"
+               f"  faisceau threads --project {project_dir}\n  faisceau correspondents --project {project_dir}")
     if not no_serve:
         click.echo("\n(The web workbench is not part of this version yet; the CLI above shows everything.)")
 

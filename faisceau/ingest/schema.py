@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each entry migrates from version i to i+1; the store applies the missing ones on open.
 MIGRATIONS: tuple[str, ...] = (
@@ -120,5 +120,68 @@ MIGRATIONS: tuple[str, ...] = (
         user        TEXT NOT NULL
     );
     CREATE INDEX notes_document ON notes(document_id);
+    """,
+    """
+    -- e-mail intelligence (faisceau.mail): one record per e-mail, threads, addresses, near-duplicates
+    CREATE TABLE mail_messages (
+        document_id TEXT PRIMARY KEY,
+        sha256      TEXT,
+        message_id  TEXT,
+        copy_key    TEXT,                 -- same-message key: every copy of one mail shares it
+        date_utc    TEXT,
+        subject     TEXT,
+        record      TEXT NOT NULL,        -- JSON: what the threader reads
+        version     TEXT NOT NULL         -- of the parsing: another version parses the message again
+    );
+    CREATE INDEX mail_messages_copy ON mail_messages(copy_key);
+    CREATE INDEX mail_messages_mid ON mail_messages(message_id);
+    CREATE TABLE message_threads (
+        document_id    TEXT PRIMARY KEY,
+        thread_id      TEXT NOT NULL,
+        parent_id      TEXT,
+        depth          INTEGER NOT NULL,
+        via            TEXT,
+        missing_parent TEXT,
+        copy_of        TEXT,
+        conflict       INTEGER NOT NULL DEFAULT 0,
+        inclusive      INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX message_threads_thread ON message_threads(thread_id);
+    CREATE TABLE mail_addresses (
+        document_id TEXT NOT NULL,
+        role        TEXT NOT NULL,        -- from | to | cc | bcc
+        address     TEXT NOT NULL,
+        name        TEXT,
+        PRIMARY KEY (document_id, role, address)
+    );
+    CREATE INDEX mail_addresses_address ON mail_addresses(address);
+    CREATE TABLE correspondent_decisions (
+        id       INTEGER PRIMARY KEY,
+        a        TEXT NOT NULL,
+        b        TEXT NOT NULL,
+        decision TEXT NOT NULL,           -- merge | split
+        time     TEXT NOT NULL,
+        user     TEXT NOT NULL
+    );
+    CREATE TABLE neardup_signatures (
+        sha256    TEXT PRIMARY KEY,
+        text_hash TEXT,                   -- folded text: equal texts are signed once
+        same_as   TEXT,                   -- the content already signed with the same text
+        signature BLOB                    -- MinHash values, uint64; null when too short or same_as
+    );
+    CREATE INDEX neardup_signatures_text ON neardup_signatures(text_hash);
+    CREATE TABLE neardup_bands (
+        band   INTEGER NOT NULL,          -- layout (bands·100 + rows) · 1000 + band number
+        bucket INTEGER NOT NULL,          -- 64 bits of the band's hash
+        sha256 TEXT NOT NULL
+    );
+    CREATE INDEX neardup_bands_key ON neardup_bands(band, bucket);
+    CREATE TABLE neardup_pairs (
+        a          TEXT NOT NULL,
+        b          TEXT NOT NULL,
+        similarity REAL NOT NULL,
+        PRIMARY KEY (a, b)
+    );
+    CREATE INDEX neardup_pairs_b ON neardup_pairs(b);
     """,
 )

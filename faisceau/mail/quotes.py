@@ -64,8 +64,11 @@ class Parsed:
     blocks: list[Block]
 
 
+_QUOTE_MARKS = re.compile(r"^(?:\s*>)+ ?")
+
+
 def _unquote(line: str) -> str:
-    return re.sub(r"^(?:\s*>)+ ?", "", line)
+    return _QUOTE_MARKS.sub("", line) if ">" in line[:40] else line
 
 
 def _header_block(lines: list[str], i: int, block: Block) -> int:
@@ -90,7 +93,7 @@ def _header_block(lines: list[str], i: int, block: Block) -> int:
             block.sender, block.date = lm["sender"].replace('"', "").strip(), lm["date"]
             seen += 1
         else:
-            return i if seen else i
+            return i
         i += 1
     return i
 
@@ -133,7 +136,10 @@ def parse(text: str) -> Parsed:
         plain = _unquote(line)
         new: Block | None = None
         nxt = i + 1
-        if _ORIGINAL.match(plain) or _FORWARDED.match(plain):
+        if ":" not in plain and "--" not in plain and not (
+                i + 1 < len(lines) and ":" in lines[i + 1] and _ATTR_START.match(plain)):
+            pass  # every marker has a colon or a dashed rule (or is an attribution ending on the next line)
+        elif _ORIGINAL.match(plain) or _FORWARDED.match(plain):
             new = Block("original" if _ORIGINAL.match(plain) else "forward")
             nxt = _header_block(lines, i + 1, new)
         elif (lm := _LOTUS.match(plain)):
@@ -156,8 +162,7 @@ def parse(text: str) -> Parsed:
             sender, date = _attribution(plain)
             new = Block("attribution", sender=sender, date=date)
         if new is not None:
-            if new.sender.startswith("mailto:"):
-                new.sender = new.sender[7:]
+            new.sender = new.sender.removeprefix("mailto:")
             blocks.append(new)
             cur = new
             nested = nested or new.kind != "attribution"
@@ -192,14 +197,18 @@ def _follows_header(lines: list[str], i: int) -> bool:
 
 def fingerprint(text: str, size: int = 160, minimum: int = 40) -> str | None:
     """A key of a text's first `size` letters and digits (case, spacing and "> " ignored); None if too short."""
-    letters = "".join(ch for ch in _strip_quotes(text).casefold() if ch.isalnum())
-    if len(letters) < minimum:
+    got: list[str] = []
+    n = 0
+    for line in (text or "").splitlines():
+        letters = "".join(ch for ch in _unquote(line).casefold() if ch.isalnum())
+        got.append(letters)
+        n += len(letters)
+        if n >= size:
+            break
+    joined = "".join(got)
+    if len(joined) < minimum:
         return None
-    return hashlib.sha1(letters[:size].encode("utf-8")).hexdigest()[:16]
-
-
-def _strip_quotes(text: str) -> str:
-    return "\n".join(_unquote(x) for x in text.splitlines())
+    return hashlib.sha1(joined[:size].encode("utf-8")).hexdigest()[:16]
 
 
 _MONTHS = {m: i for i, names in enumerate((

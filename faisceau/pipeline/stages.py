@@ -36,6 +36,10 @@ STAGES: list[Stage] = [
           "faisceau.pipeline.worker:run_extract", "identify the item and extract text, metadata and children"),
     Stage("language", "1", ("text",), ("language", "languages"), "item",
           "faisceau.pipeline.worker:run_language", "language of the document and of its parts"),
+    Stage("threads", "1", ("text", "metadata"), ("thread",), "corpus", "faisceau.mail.stage:run_threads",
+          "e-mail threads, same-message copies and correspondents' addresses"),
+    Stage("neardup", "1", ("text",), ("neardup",), "corpus", "faisceau.mail.stage:run_neardup",
+          "near-duplicate texts (MinHash, LSH buckets on disk)"),
     Stage("index", "1", ("text", "language"), ("indexed",), "item", "faisceau.index.indexer:update",
           "full-text index: analyzers by language, fields, facets", writer=True),
 ]

@@ -1,0 +1,130 @@
+"""Threading on plain records: headers, Thread-Index, quotes, subjects, series, loops, duplicates, copies."""
+
+from __future__ import annotations
+
+import base64
+
+from faisceau.mail import people
+from faisceau.mail.threading import MailRecord, Quote, thread
+
+DAY = 86400.0
+
+
+def rec(i: str, t: float, subject: str = "", sender: str = "a@x.org", **kw: object) -> MailRecord:
+    name = kw.pop("name", "")
+    return MailRecord(id=i, date=t, subject=subject, sender=sender,
+                      sender_keys=tuple(sorted(people.keys(sender, str(name)))), source=str(kw.pop("source", "box")),
+                      **kw)  # type: ignore[arg-type]
+
+
+def tree(recs: list[MailRecord]) -> dict[str, tuple[str, str | None, int]]:
+    res = thread(recs).assignments
+    return {k: (a.thread_id, a.parent_id, a.depth) for k, a in res.items()}
+
+
+def test_reply_chain_with_headers_and_a_placeholder_parent() -> None:
+    recs = [rec("1", 0, "Plan", message_id="1@x"),
+            rec("2", 10, "Re: Plan", message_id="2@x", in_reply_to=("1@x",), references=("1@x",)),
+            rec("3", 20, "Re: Plan", message_id="3@x", references=("1@x", "2@x")),
+            # two replies to a message nobody has: one thread under a placeholder
+            rec("4", 30, "Re: Other", message_id="4@x", in_reply_to=("gone@x",)),
+            rec("5", 40, "Re: Other", message_id="5@x", references=("gone@x",))]
+    res = thread(recs).assignments
+    assert res["2"].parent_id == "1" and res["3"].parent_id == "2" and res["3"].depth == 2
+    assert res["1"].thread_id == res["3"].thread_id
+    assert res["4"].thread_id == res["5"].thread_id != res["1"].thread_id
+    assert res["4"].parent_id is None and res["4"].missing_parent == "gone@x"
+
+
+def test_tokens_without_at_link_nothing_and_self_references_are_ignored() -> None:
+    recs = [rec("1", 0, "[PATCH 1/2] a", message_id="1@x", in_reply_to=("",)),
+            rec("2", 10, "[PATCH] b", message_id="2@x", references=("2@x",)),
+            rec("3", 20, "Re: [PATCH] b", message_id="3@x", in_reply_to=("2@x",))]
+    res = thread(recs).assignments
+    assert res["2"].parent_id is None and res["3"].parent_id == "2"
+    assert res["1"].thread_id != res["2"].thread_id
+
+
+def test_reference_loops_are_cut_at_the_oldest_message() -> None:
+    recs = [rec("1", 0, "x", message_id="1@x", in_reply_to=("3@x",)),
+            rec("2", 10, "Re: x", message_id="2@x", in_reply_to=("1@x",)),
+            rec("3", 20, "Re: x", message_id="3@x", in_reply_to=("2@x",))]
+    res = thread(recs).assignments
+    assert res["1"].parent_id is None and res["2"].parent_id == "1" and res["3"].parent_id == "2"
+    assert len({a.thread_id for a in res.values()}) == 1
+
+
+def test_duplicate_message_ids_with_different_content_are_flagged() -> None:
+    recs = [rec("1", 0, "One", message_id="same@x", copy_key="k1"),
+            rec("2", 5, "Two", message_id="same@x", copy_key="k2"),
+            rec("3", 10, "Re: One", message_id="3@x", in_reply_to=("same@x",), copy_key="k3")]
+    res = thread(recs).assignments
+    assert res["2"].conflict and not res["1"].conflict
+    assert res["3"].parent_id == "1"
+
+
+def test_copies_land_with_the_message_they_copy() -> None:
+    recs = [rec("1", 0, "Deal", message_id="1@x", copy_key="k"),
+            rec("1b", 0, "Deal", message_id="1b@x", copy_key="k"),
+            rec("2", 50, "RE: Deal", sender="b@x.org", recipients=("a@x.org",), copy_key="k2")]
+    res = thread(recs).assignments
+    assert res["1b"].copy_of == "1" and res["1b"].thread_id == res["1"].thread_id == res["2"].thread_id
+
+
+def test_outlook_thread_index_gives_conversation_and_parent() -> None:
+    head = bytes(range(22))
+    root = base64.b64encode(head).decode()
+    child = base64.b64encode(head + b"\x00\x01\x02\x03\x04").decode()
+    grandchild = base64.b64encode(head + b"\x00\x01\x02\x03\x04" + b"\x05\x06\x07\x08\x09").decode()
+    recs = [rec("1", 0, "Budget", thread_index=root, source="rich"),
+            rec("2", 10, "RE: Budget", thread_index=child, source="rich"),
+            rec("3", 20, "RE: Budget", thread_index=grandchild, source="rich")]
+    res = thread(recs).assignments
+    assert res["2"].parent_id == "1" and res["3"].parent_id == "2" and res["3"].via == "thread-index"
+
+
+def test_without_headers_a_quoted_header_names_the_parent() -> None:
+    recs = [rec("1", 1000, "Prices", sender="larry@x.org", name="Larry Lewter", recipients=("p@x.org",)),
+            rec("2", 1000 + DAY, "Prices", sender="larry@x.org", name="Larry Lewter", recipients=("p@x.org",)),
+            rec("3", 1000 + 2 * DAY, "RE: Prices", sender="p@x.org", name="Phillip Allen",
+                quotes=(Quote(("n:larry lewter",), 1000 + DAY - 7 * 3600, False, "prices"),))]
+    res = thread(recs).assignments
+    assert res["3"].parent_id == "2" and res["3"].via == "quote"
+
+
+def test_without_headers_quoted_text_matches_the_message_it_quotes() -> None:
+    recs = [rec("1", 0, "Note", own_fp="aaa", sender="x@y.org"),
+            rec("2", 100, "Note", own_fp="bbb", sender="x@y.org"),
+            rec("3", 200, "Fwd: Note", sender="z@y.org", quotes=(Quote((), None, False, "", "aaa"),))]
+    assert thread(recs).assignments["3"].parent_id == "1"
+
+
+def test_subject_fallback_prefers_an_exchange_between_the_same_people() -> None:
+    recs = [rec("1", 0, "Gas", sender="a@x.org", recipients=("b@x.org",)),
+            rec("2", 10, "Gas", sender="c@x.org", recipients=("d@x.org",)),
+            rec("3", 20, "Re: Gas", sender="b@x.org", recipients=("a@x.org",)),
+            rec("4", 40 * DAY, "Re: Gas", sender="b@x.org", recipients=("a@x.org",))]
+    res = thread(recs).assignments
+    assert res["3"].parent_id == "1" and res["2"].parent_id is None
+    assert res["4"].parent_id is None  # beyond the window: a new conversation
+
+
+def test_patch_series_joins_its_cover_letter_only_in_mailboxes_without_headers() -> None:
+    def series(source: str) -> list[MailRecord]:
+        return [rec(f"{source}{n}", n, f"[PATCH {n:02d}/03] part {n}", sender="joe@p.com", name="Joe P",
+                    source=source, message_id=f"{source}{n}@x") for n in range(4)]
+    poor = thread(series("poor")).assignments
+    assert {poor[f"poor{n}"].parent_id for n in (1, 2, 3)} == {"poor0"}
+    linked = [rec(f"r{n}", 100 + n, "Re: z", source="rich", in_reply_to=("q@x",)) for n in range(3)]
+    rich = thread(series("rich") + linked).assignments
+    assert len({rich[f"rich{n}"].thread_id for n in range(4)}) == 4
+
+
+def test_inclusive_marks_the_last_message_quoting_the_whole_branch() -> None:
+    recs = [rec("1", 0, "Q", message_id="1@x", own_fp="f1"),
+            rec("2", 10, "Re: Q", message_id="2@x", in_reply_to=("1@x",), own_fp="f2", block_fps=("f1",)),
+            rec("3", 20, "Re: Q", message_id="3@x", in_reply_to=("2@x",), own_fp="f3", block_fps=("f2", "f1")),
+            rec("4", 30, "Re: Q", message_id="4@x", in_reply_to=("2@x",), own_fp="f4", block_fps=("f2",))]
+    res = thread(recs).assignments
+    assert res["3"].inclusive and not res["2"].inclusive and not res["1"].inclusive
+    assert not res["4"].inclusive  # it dropped the first message's text
