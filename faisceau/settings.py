@@ -68,6 +68,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ocr_min_text", 20, "characters per page below which a page is marked needs_ocr", int),
     Setting("index", True, "build the full-text index as the last ingest stage (false: the next ingest or"
             " `faisceau reindex` does it)", _bool),
+    Setting("skip_stages", "", "corpus stages not to run, comma-separated (e.g. neardup); they run on a later"
+            " ingest without it", str),
     Setting("neardup_threshold", 0.8, "near-duplicate texts: least estimated Jaccard similarity (word 3-grams)"
             " of a pair kept", float),
     Setting("thread_window_days", 30.0, "e-mail without threading headers: most days between a reply and an"

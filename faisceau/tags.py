@@ -92,7 +92,7 @@ DATA_TABLES = {"person": "document_entities", "org": "document_entities", "place
 
 
 def lookup(store: Store, field: str, value: str) -> set[str] | None:
-    """Document ids for `tag:`, `star:` and `note:` (tag values may end in * for a prefix).
+    """Document ids for `tag:`, `star:`, `note:` and `thread:` (values may end in * for a prefix).
 
     `lookup(store, "has-data", "person")` is {"yes"} when the stage that fills that field has run.
     """
@@ -110,6 +110,13 @@ def lookup(store: Store, field: str, value: str) -> set[str] | None:
         return {r[0] for r in q("SELECT document_id FROM tags WHERE tag = ?", (value,))}
     if field == "star":
         return {r[0] for r in q("SELECT document_id FROM stars")}
+    if field == "thread":
+        if q("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'message_threads'").fetchone() is None:
+            return set()
+        if value.endswith("*"):
+            return {r[0] for r in q("SELECT document_id FROM message_threads WHERE thread_id LIKE ?",
+                                    (value[:-1].replace("%", "").replace("_", "") + "%",))}
+        return {r[0] for r in q("SELECT document_id FROM message_threads WHERE thread_id = ?", (value,))}
     if field == "note":
         wanted = analyze("fold", value.rstrip("*"))
         if not wanted:

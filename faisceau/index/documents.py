@@ -42,7 +42,6 @@ class IndexDoc:
     to: list[Address] = field(default_factory=list)
     cc: list[Address] = field(default_factory=list)
     has: list[str] = field(default_factory=list)   # attachment, ocr, text…
-    thread: str | None = None
     persons: list[str] = field(default_factory=list)
     orgs: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
@@ -110,10 +109,10 @@ class IndexDoc:
             d.add_unsigned("page", page)
         keywords: tuple[tuple[str, str | None], ...] = (
             ("kind", self.kind), ("mime", self.mime), ("language", self.language), ("sha256", self.sha256),
-            ("thread", self.thread), ("parent_id", self.parent_id))
+            ("parent_id", self.parent_id))
         for key, kw in keywords:
             if kw:
-                d.add_text(key, kw.lower() if key != "thread" else kw)
+                d.add_text(key, kw.lower())
         if self.ext:
             d.add_text("ext", self.ext)
         d.add_text("source", self.source)
@@ -177,4 +176,4 @@ def from_store(doc: dict[str, Any], content: dict[str, Any] | None) -> IndexDoc:
         size=doc.get("size"), parent_id=doc.get("parent_id"), date=date,
         author=author if isinstance(author, str) else ", ".join(map(str, author)),
         senders=_addresses(meta.get("from")), to=_addresses(meta.get("to")), cc=_addresses(meta.get("cc")),
-        has=has, thread=meta.get("thread_id"), pages=pages, status=doc.get("status") or "ok")
+        has=has, pages=pages, status=doc.get("status") or "ok")

@@ -113,14 +113,12 @@ class Indexer:
                 break
             w = self._writer()
             contents = _contents(self.store, {r["sha256"] for r in rows if r["sha256"]})
-            threads = _threads(self.store, [r["id"] for r in rows])
             entities = _entities(self.store, [r["id"] for r in rows])
             for row in rows:
                 self.cursor = row["seq"]
                 doc = dict(row)
                 try:
                     idoc = from_store(doc, contents.get(doc["sha256"]))
-                    idoc.thread = threads.get(doc["id"], idoc.thread)
                     for kind, names in entities.get(doc["id"], {}).items():
                         getattr(idoc, {"PER": "persons", "ORG": "orgs", "LOC": "places"}[kind]).extend(names)
                     w.add(idoc)
@@ -169,18 +167,6 @@ def update(project_root: Path, store: Store, settings: Settings, run_id: str | N
            on_progress: Callable[[int], None] | None = None, log: Callable[..., None] | None = None) -> dict[str, Any]:
     """Index what is not indexed yet (everything with `rebuild`); returns counts and time."""
     return Indexer(project_root, store, settings, run_id, rebuild=rebuild, log=log).finish(on_progress)
-
-
-def _threads(store: Store, ids: list[str]) -> dict[str, str]:
-    """Thread ids written by the e-mail corpus stage (table `message_threads`), when it has run."""
-    if store.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'message_threads'").fetchone() is None:
-        return {}
-    out: dict[str, str] = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        out.update((r[0], r[1]) for r in store.db.execute(
-            f"SELECT document_id, thread_id FROM message_threads WHERE document_id IN ({','.join('?' * len(part))})", part))
-    return out
 
 
 def _entities(store: Store, ids: list[str]) -> dict[str, dict[str, list[str]]]:

@@ -99,8 +99,10 @@ ALIASES = {
 }
 WORD_FIELDS = {"title", "author", "filename", "path", "person", "org", "place"}
 ADDRESS_FIELDS = {"from", "to", "cc"}
-KEYWORDS = {"kind", "mime", "language", "ext", "source", "sha256", "id", "has", "thread"}
-STORE_FIELDS = {"tag", "star", "note"}   # live annotations, looked up in the store at query time
+KEYWORDS = {"kind", "mime", "language", "ext", "source", "sha256", "id", "has"}
+# looked up in the store when the query runs: live annotations, and the e-mail threads (which
+# change as new mail joins them, without re-indexing anything)
+STORE_FIELDS = {"tag", "star", "note", "thread"}
 
 _SPECIAL = set('()"')
 STEMMING = ("light", "full", "off")
@@ -384,7 +386,7 @@ class Compiler:
             q = tantivy.Query.term_query(self.schema, "has", "ocr")
             return q if v in ("true", "yes") else _not(q)
         if f in KEYWORDS:
-            return self.keyword(f, t, lower=f not in ("thread", "id"))
+            return self.keyword(f, t, lower=f != "id")
         if f in STORE_FIELDS:
             return self.annotation(f, t)
         raise self.error(f"{f}: cannot be searched this way", t.pos)

@@ -18,7 +18,7 @@ WORD_FIELDS = ("title", "author", "filename", "path", "from", "to", "cc", "perso
 
 # single-value keyword fields (lower-cased, whole value), all fast for facets and sorting
 KEYWORD_FIELDS = ("id", "kind", "mime", "language", "ext", "source", "sha256", "from_addr", "to_addr",
-                  "cc_addr", "from_domain", "to_domain", "year", "month", "has", "thread",
+                  "cc_addr", "from_domain", "to_domain", "year", "month", "has",
                   "person_name", "org_name", "place_name", "unit", "parent_id", "page_of")
 
 # facet name → keyword field (tags come from the store, not the index)
@@ -26,7 +26,7 @@ FACETS = {
     "kind": "kind", "mime": "mime", "language": "language", "extension": "ext", "source": "source",
     "from": "from_addr", "sender": "from_addr", "to": "to_addr", "recipient": "to_addr",
     "from_domain": "from_domain", "to_domain": "to_domain", "year": "year", "month": "month",
-    "person": "person_name", "org": "org_name", "place": "place_name", "thread": "thread",
+    "person": "person_name", "org": "org_name", "place": "place_name",
 }
 
 

@@ -2,8 +2,9 @@
 
 They run in the orchestrator after the item stages and before the index, one after the other,
 each as `function(ctx) -> set of document ids whose derived data changed`. Each stage keeps its
-own tables and its own incremental state (new mail joins existing threads on the next ingest);
-the documents it reports as changed are indexed again, so fields such as `thread:` stay true.
+own tables and its own incremental state (new mail joins existing threads on the next ingest).
+When the index holds what a stage writes (`Stage.indexed`), the documents it reports as changed are
+indexed again; the e-mail stages' data (`thread:`) is looked up in the store when a query runs.
 """
 
 from __future__ import annotations
@@ -41,10 +42,19 @@ def run_all(store: Store, settings: Settings, run_id: str | None, project_root: 
             log: Callable[..., None]) -> dict[str, Any]:
     """Run every declared corpus stage in order; returns seconds and changed counts per stage."""
     report: dict[str, Any] = {}
+    skip = {n.strip() for n in str(settings.skip_stages or "").split(",") if n.strip()}
+    unknown = skip - {st.name for st in corpus_stages()}
+    if unknown:
+        from ..exc import UsageError
+
+        raise UsageError(f"skip_stages: no corpus stage named {', '.join(sorted(unknown))}")
     for st in corpus_stages():
+        if st.name in skip:
+            report[st.name] = {"skipped": True}
+            continue
         t0 = time.monotonic()
         changed = load(st)(CorpusContext(store, settings, run_id, project_root, st, log))
-        if changed:
+        if changed and st.indexed:
             with store.transaction():
                 store.db.executemany("DELETE FROM stages WHERE document_id = ? AND stage = 'index'",
                                      [(i,) for i in changed])

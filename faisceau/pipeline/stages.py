@@ -27,6 +27,7 @@ class Stage:
     target: str
     help: str = ""
     writer: bool = False   # run by the single writer in the main process (the index), not by workers
+    indexed: bool = False  # a corpus stage whose output the index holds: what it changes is indexed again
 
 
 # The built-in stages, in pipeline order. Later issues add OCR, analysis, corpus stages and

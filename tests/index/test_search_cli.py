@@ -204,3 +204,21 @@ def test_fields_of_later_stages_say_when_they_have_no_data(project: Path) -> Non
     head = jsonl(search(project, "person:camille", "--json").stdout)[0]
     assert head["total"] == 0
     assert head["notes"] == ["person: has no data yet: the analysis stage has not run on this project"]
+
+
+def test_thread_field_finds_the_messages_of_a_conversation(tmp_path: Path) -> None:
+    src = tmp_path / "leak"
+    src.mkdir()
+    (src / "box.mbox").write_text(
+        _message(1, "alice@example.com", "Tractage Amiens", "Premier message.", "Tue, 10 Mar 2020 09:00:00 +0100")
+        + "From bob@example.com Mon Mar  9 10:00:00 2020\nFrom: bob@example.com\nTo: alice@example.com\n"
+          "Subject: Re: Tractage Amiens\nDate: Tue, 10 Mar 2020 10:00:00 +0100\nMessage-ID: <r1@example.com>\n"
+          "In-Reply-To: <m1@example.com>\n\nBien reçu.\n\n"
+        + _message(3, "carol@example.com", "Autre sujet", "Sans rapport.", "Tue, 10 Mar 2020 11:00:00 +0100"), "utf-8")
+    project = tmp_path / "p"
+    faisceau("ingest", src, "--project", project)
+    threads = jsonl(faisceau("threads", "--project", project, "--json").stdout)
+    (pair,) = [t for t in threads if len(t["messages"]) == 2]
+    hits = jsonl(search(project, f"thread:{pair['thread_id']}", "--json").stdout)
+    assert hits[0]["total"] == 2 and {h["id"] for h in hits[1:]} == {m["id"] for m in pair["messages"]}
+    assert jsonl(search(project, "thread:nosuchthread", "--json").stdout)[0]["total"] == 0
