@@ -132,8 +132,10 @@ def correspondents(project: Path, as_json: bool, as_csv: bool, limit: int, top: 
 @project_option
 @click.option("--format", "fmt", type=click.Choice(["gexf", "graphml", "csv", "json"]), default="gexf",
               show_default=True, help="Export format (json: JSON Lines, a summary then nodes and edges).")
-@click.option("--from", "date_from", metavar="DATE", help="Messages on or after this UTC date (YYYY[-MM[-DD]]).")
-@click.option("--to", "date_to", metavar="DATE", help="Messages on or before this UTC date (YYYY[-MM[-DD]]).")
+@click.option("--from", "date_from", metavar="DATE",
+              help="Messages on or after this date (YYYY[-MM[-DD]], in the project's time zone).")
+@click.option("--to", "date_to", metavar="DATE",
+              help="Messages on or before this date, the whole day, month or year included.")
 @click.option("--query", metavar="Q", help="Only messages matching this search query.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @handle_errors
@@ -142,12 +144,21 @@ def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, q
     """The communication graph: directed edges sender → recipient (to/cc/bcc), weighted by unique messages."""
     from ..mail import graph as graph_mod
 
+    from .. import settings as settings_mod
+    from ..index import dates
+    from ..ingest.project import Project
+
     _check_period(date_from, "--from")
     _check_period(date_to, "--to")
+    tz = dates.zone(str(settings_mod.load(Project.open(project).root).timezone))
+    since = dates.interval(date_from, tz) if date_from else None
+    until = dates.interval(date_to, tz) if date_to else None
+    if (date_from and since is None) or (date_to and until is None):
+        raise UsageError("--from and --to take real dates (YYYY, YYYY-MM or YYYY-MM-DD)")
     store = _store(project)
     ids = _query_ids(project, store, query) if query else None
-    text = graph_mod.export(graph_mod.build(views.mentions(store, ids, date_from, date_to), views.decisions(store)),
-                            fmt)
+    found = views.mentions(store, ids, since[0] if since else None, until[1] if until else None)
+    text = graph_mod.export(graph_mod.build(found, views.decisions(store)), fmt)
     if output:
         output.write_text(text, "utf-8")
     else:

@@ -115,9 +115,12 @@ def thread_of(store: Store, doc_id: str) -> dict[str, Any] | None:
     return thread_object(row[0], _messages(store, row[0]), _participants(store, row[0]))
 
 
-def mentions(store: Store, doc_ids: set[str] | None = None, date_from: str | None = None,
-             date_to: str | None = None) -> list[Any]:
-    """Addresses on unique messages (copies left out), optionally within documents and a date range."""
+def mentions(store: Store, doc_ids: set[str] | None = None, since: int | None = None,
+             until: int | None = None) -> list[Any]:
+    """Addresses on unique messages (copies left out), optionally within documents and a period
+    [since, until] in Unix seconds (a message without a date is outside any period)."""
+    import datetime as dt
+
     from .correspondents import Mention
 
     out = []
@@ -127,10 +130,13 @@ def mentions(store: Store, doc_ids: set[str] | None = None, date_from: str | Non
             " JOIN mail_messages m ON m.document_id = a.document_id"):
         if doc_ids is not None and doc not in doc_ids:
             continue
-        if date_from and (not date or date[:len(date_from)] < date_from):
-            continue
-        if date_to and (not date or date[:len(date_to)] > date_to):
-            continue
+        if since is not None or until is not None:
+            try:
+                t = dt.datetime.fromisoformat(str(date).replace("Z", "+00:00")).timestamp() if date else None
+            except ValueError:
+                t = None
+            if t is None or (since is not None and t < since) or (until is not None and t > until):
+                continue
         out.append(Mention(doc, role, addr, name or "", date))
     return out
 

@@ -193,3 +193,19 @@ def test_new_mail_joins_existing_threads_on_the_next_ingest(project: Path, tmp_p
     assert after["p4@x"]["me"]["parent_id"] == before["p3@x"]["me"]["id"]  # type: ignore[index]
     assert after["b4@x"]["thread_id"] == before["b1@x"]["thread_id"]
     assert after["b4@x"]["me"]["parent_id"] == before["b2@x"]["me"]["id"]  # type: ignore[index]
+
+
+def test_graph_periods_are_read_in_the_project_time_zone(project: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy)
+    # "Lyon budget", Mon 9 March 2020 09:00 +0100, is 08:00 UTC: still Sunday 8 March at UTC-12;
+    # its reply at 15:00 +0100 is 9 March there too
+    (copy / "faisceau.toml").write_text('timezone = "Etc/GMT+12"\n', "utf-8")
+
+    def period(p: Path, day: str) -> dict:
+        return jsonl(faisceau("graph", "--project", p, "--format", "json", "--from", day, "--to", day).stdout)[0]
+
+    assert period(project, "2020-03-08")["edges"] == 0
+    assert period(copy, "2020-03-08") == {"nodes": 2, "edges": 1}
