@@ -10,13 +10,14 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from . import inflect
 from .analysis import JOIN_RE, WORD_RE, analyze, words
 from .query import Term
 
 WINDOW = 180          # characters of context per snippet
+ENOUGH_SPANS = 60      # matches found in a document before the highlighter stops looking
 SCAN_LIMIT = 20_000_000  # characters of a huge text scanned for highlights
 
 
@@ -81,6 +82,7 @@ class _Matcher:
                 _REGEXES.clear()
             _REGEXES[key] = fold_regex(self.by_fold, self.fold_phrases)
         self.fast = _REGEXES[key]
+        self.n_terms = len({n for n in self.by_fold.values()} | {n for n, _ in self.fold_phrases})
 
     def _phrase_tokens(self, t: Term) -> list[tuple[str, str]]:
         if t.exact:
@@ -132,7 +134,17 @@ class _Matcher:
         text = text[:SCAN_LIMIT]
         if self.fast is not None and not self.singles and not self.phrases:
             # every term has known spellings: one pass of one pattern
-            return [(m.start(), m.end(), int((m.lastgroup or "t0")[1:])) for m in self.fast.finditer(text)]
+            # enough spans to choose three passages from, once every term has been seen: stop
+            # there rather than scan the rest of a long document
+            fast: list[tuple[int, int, int]] = []
+            seen: set[int] = set()
+            for m in self.fast.finditer(text):
+                n = int((m.lastgroup or "t0")[1:])
+                fast.append((m.start(), m.end(), n))
+                seen.add(n)
+                if len(fast) >= ENOUGH_SPANS and len(seen) == self.n_terms:
+                    break
+            return fast
         distinct = set(WORD_RE.findall(text))
         found: dict[str, int] = {}
         folds = {surface: _fold1(_normal(surface)) for surface in distinct} if self.by_fold or self.fold_phrases else {}
@@ -219,21 +231,55 @@ def _spelling_pattern(form: str) -> str:
     return _JOINER_OPT.join(out)
 
 
+def _char_class(ch: str) -> str:
+    chars = _fold_classes().get(ch, {ch})
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
+def _forms_pattern(forms: Iterable[str]) -> str:
+    """A pattern for every spelling of any of these folded forms, as a trie: at each position
+    the engine tests one character class per distinct next letter, not one per form."""
+    trie: dict[str, dict] = {}
+    for f in forms:
+        node = trie
+        for ch in f:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        alts = []
+        for ch, sub in sorted(node.items()):
+            if ch == "":
+                continue
+            alts.append(_char_class(ch) + _JOINER_OPT + emit(sub) if sub.keys() - {""} else _char_class(ch) + emit(sub))
+            for ch2, sub2 in sorted(sub.items()):   # a ligature or ß standing for two letters
+                two = _fold_classes().get(ch + ch2) if ch2 else None
+                if two:
+                    alts.append("[" + "".join(re.escape(c) for c in sorted(two)) + "]" + emit(sub2))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
 def fold_regex(singles: dict[str, int], phrases: list[tuple[int, list[frozenset[str]]]]) -> re.Pattern[str] | None:
     """One pattern for the query's known spellings: group `tN` is term N (phrases first)."""
     parts = []
     for n, sets in phrases:
-        words = ["(?:" + "|".join(_spelling_pattern(f) for f in sorted(forms, key=len, reverse=True)) + ")"
-                 for forms in sets]
+        words = ["(?:" + _forms_pattern(forms) + ")" for forms in sets]
         parts.append(f"(?P<p{n}>" + r"[\W_]+".join(words) + ")")
     by_term: dict[int, list[str]] = {}
     for f, n in singles.items():
         by_term.setdefault(n, []).append(f)
     for n, forms in by_term.items():
-        parts.append(f"(?P<t{n}>" + "|".join(_spelling_pattern(f) for f in sorted(forms, key=len, reverse=True)) + ")")
+        parts.append(f"(?P<t{n}>" + _forms_pattern(forms) + ")")
     if not parts:
         return None
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + r")(?![^\W_])")
+    # \b, not a look-around: far faster to test at every position (only "_" joins words for \b and
+    # not for the index, which costs a highlight in "x_word" and nothing else)
+    return re.compile(r"\b(?:" + "|".join(parts) + r")\b")
 
 
 def _fold1(word: str) -> str:

@@ -24,6 +24,8 @@ position of the problem.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Union
@@ -406,13 +408,17 @@ class Compiler:
             return tantivy.Query.term_set_query(self.schema, "fold", words)
         if all(len(ws) == 1 for ws in forms):
             return tantivy.Query.phrase_query(self.schema, "fold", [ws[0] for ws in forms], slop=t.slop)
+        if math.prod(len(ws) for ws in forms) <= 16:  # a few exact phrases beat one regex phrase
+            return tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, tantivy.Query.phrase_query(self.schema, "fold", list(words), slop=t.slop))
+                 for words in itertools.product(*forms)])
         return tantivy.Query.regex_phrase_query(
             self.schema, "fold", ["|".join(re.escape(w) for w in ws) for ws in forms], slop=t.slop)
 
     def inflections(self, token: str) -> list[str]:
         """The indexed spellings related to a folded token (the token itself when none is)."""
-        if self.vocabulary is None:
-            return [token]
+        if self.vocabulary is None or len(token) < inflect.MIN_BASE or not token.isalpha():
+            return [token]  # too short to carry an ending (or not a word): only itself
         found = sorted(w for w in self.vocabulary(inflect.prefix(token)) if inflect.related(w, token))
         return found or [token]
 
