@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -190,10 +191,12 @@ class Index:
             raise UsageError("limit and offset are not negative")
         se = self.searcher()
         q, comp = self.compile(query, filters, stemming, se)
+        # the facet counts run in another thread (tantivy releases the GIL) while this one ranks
+        # the hits and cuts their snippets: a query with a million hits pays once, not twice
+        counting = _pool().submit(self.facets, se, q, comp, facets, facet_size) if facets else None
         found, total = self._run(se, q, sort, limit, offset)
         hits = [self._hit(se, score, addr, comp, snippets_per_hit) for score, addr in found]
-        return SearchResult(query, total, hits, self.facets(se, q, comp, facets, facet_size),
-                            offset, comp.notes)
+        return SearchResult(query, total, hits, counting.result() if counting else {}, offset, comp.notes)
 
     def iter_hits(self, query: str, *, filters: Sequence[Filter] = (), sort: str = "relevance",
                   snippets_per_hit: int = 0, stemming: str = "light") -> Iterator[Hit]:
@@ -276,6 +279,16 @@ class Index:
             counts.sort(key=lambda v: (-v.count, v.value))
             out["tag"] = counts[:size]
         return {name: out[name] for name in names if name in out}
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="faisceau-facets")
+    return _POOL
 
 
 def _count(se: tantivy.Searcher, q: tantivy.Query) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 # endings of English and French inflection: plurals, the French feminine, English verb forms
 ENDINGS = ("s", "es", "e", "d", "ed", "ing")
-MIN_BASE = 3
+MIN_BASE = 4   # shorter words (the, for, new) carry no ending here: expanding them is noise, and slow
 
 
 def _ending(longer: str, base: str) -> bool:
