@@ -3,8 +3,9 @@
 `société` finds `sociétés` and `sociétés` finds `société`; `leak` finds `leaks`, `leaked`,
 `leaking`; `surveillé` finds `surveillée` and `surveillés`; `bureau` finds `bureaux`. Nothing
 further: `familiarity` does not find `familiar`, `trainee` does not find `training`, `company`
-does not find `companies`. The rule is deliberately one step and literal, so a count of
-documents stays a count of documents that use the word, and anyone can predict what matched.
+does not find `companies`, and a word under four letters (the, for, new) matches only itself. The
+rule is deliberately one step and literal, so a count of documents stays a count of documents
+that use the word, and anyone can predict what matched.
 Full Snowball stemming by language stays available (`--stemming full`).
 
 At query time the index's own vocabulary is walked from the word's prefix, so a query becomes
