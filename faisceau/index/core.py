@@ -193,10 +193,11 @@ class Index:
         q, comp = self.compile(query, filters, stemming, se)
         # the facet counts run in another thread (tantivy releases the GIL) while this one ranks
         # the hits and cuts their snippets: a query with a million hits pays once, not twice
-        counting = _pool().submit(self.facets, se, q, comp, facets, facet_size) if facets else None
+        counting = _pool().submit(self._index_facets, se, q, facets, facet_size) if facets else None
         found, total = self._run(se, q, sort, limit, offset)
         hits = [self._hit(se, score, addr, comp, snippets_per_hit) for score, addr in found]
-        return SearchResult(query, total, hits, counting.result() if counting else {}, offset, comp.notes)
+        counted = self._tag_facet(se, q, comp, facets, facet_size, counting.result()) if counting else {}
+        return SearchResult(query, total, hits, counted, offset, comp.notes)
 
     def iter_hits(self, query: str, *, filters: Sequence[Filter] = (), sort: str = "relevance",
                   snippets_per_hit: int = 0, stemming: str = "light") -> Iterator[Hit]:
@@ -256,7 +257,11 @@ class Index:
 
     def facets(self, se: tantivy.Searcher, q: tantivy.Query, comp: Compiler, names: Sequence[str],
                size: int) -> dict[str, list[FacetValue]]:
-        out: dict[str, list[FacetValue]] = {}
+        return self._tag_facet(se, q, comp, names, size, self._index_facets(se, q, names, size))
+
+    def _index_facets(self, se: tantivy.Searcher, q: tantivy.Query, names: Sequence[str],
+                      size: int) -> dict[str, list[FacetValue]]:
+        """The facets the index counts (safe in another thread: no store access)."""
         aggs = {}
         for name in names:
             if name == "tag":
@@ -264,10 +269,14 @@ class Index:
             if name not in schema.FACETS:
                 raise UsageError(f"unknown facet {name!r}: known facets are {', '.join(facet_names())}")
             aggs[name] = {"terms": {"field": schema.FACETS[name], "size": size}}
-        if aggs:
-            res = se.aggregate(q, aggs)
-            for name in aggs:
-                out[name] = [FacetValue(str(b["key"]), int(b["doc_count"])) for b in res[name]["buckets"]]
+        if not aggs:
+            return {}
+        res = se.aggregate(q, aggs)
+        return {name: [FacetValue(str(b["key"]), int(b["doc_count"])) for b in res[name]["buckets"]] for name in aggs}
+
+    def _tag_facet(self, se: tantivy.Searcher, q: tantivy.Query, comp: Compiler, names: Sequence[str], size: int,
+                   out: dict[str, list[FacetValue]]) -> dict[str, list[FacetValue]]:
+        """Add the tag facet (tags live in the store: this runs in the caller's thread)."""
         if "tag" in names:
             counts = []
             for tag, _ in (self.tag_counts() if self.tag_counts else [])[:200]:
@@ -277,7 +286,7 @@ class Index:
                 if n:
                     counts.append(FacetValue(tag, n))
             counts.sort(key=lambda v: (-v.count, v.value))
-            out["tag"] = counts[:size]
+            out = {**out, "tag": counts[:size]}
         return {name: out[name] for name in names if name in out}
 
 
