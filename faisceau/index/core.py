@@ -22,7 +22,8 @@ from ..exc import FaisceauError, UsageError
 from . import analysis, dates, schema
 from .documents import IndexDoc
 from .highlight import Snippet, snippets
-from .query import Compiler, Lookup, QueryError, parse
+from .compile import Compiler, Lookup
+from .query import parse
 
 META = "faisceau-index.json"
 SORTS = ("relevance", "date", "-date", "oldest", "newest")

@@ -213,24 +213,6 @@ def _fold_classes() -> dict[str, set[str]]:
 _JOINER_OPT = r"(?:\u00ad|-[ \t]*\r?\n[ \t]*)?"
 
 
-def _spelling_pattern(form: str) -> str:
-    """A pattern for every spelling whose folded form is `form` (case, accents, œ/æ/ß…), also
-    when a soft hyphen or an end-of-line hyphenation splits it (the index joined those)."""
-    classes = _fold_classes()
-    out, i = [], 0
-    while i < len(form):
-        one = "[" + "".join(re.escape(c) for c in sorted(classes.get(form[i], {form[i]}))) + "]"
-        two = classes.get(form[i:i + 2]) if i + 1 < len(form) else None
-        if two:
-            rest = "[" + "".join(re.escape(c) for c in sorted(classes.get(form[i + 1], {form[i + 1]}))) + "]"
-            out.append(f"(?:{one}{_JOINER_OPT}{rest}|[{''.join(re.escape(c) for c in sorted(two))}])")
-            i += 2
-        else:
-            out.append(one)
-            i += 1
-    return _JOINER_OPT.join(out)
-
-
 def _char_class(ch: str) -> str:
     chars = _fold_classes().get(ch, {ch})
     return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
