@@ -56,7 +56,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from faisceau.index import dates
-from faisceau.index.core import Index, QueryError
+from faisceau.index import Index, QueryError
 
 if TYPE_CHECKING:
     import search_corpus as sc
