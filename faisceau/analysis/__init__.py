@@ -1,0 +1,1 @@
+"""Analysis: named entities, validated identifiers, dates and events, canonical entities."""

@@ -1,0 +1,121 @@
+"""Cross-document consistency: a name recognised with confidence somewhere is recognised everywhere.
+
+A gazetteer is built from the corpus itself: every surface form the model labelled, with the votes of
+its types, plus the surnames of multi-word persons. Then each text is read again: a form labelled
+with another type than its clear majority is relabelled, and an occurrence the model missed is added
+(source `corpus`). No list comes from outside the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import replace
+from typing import Iterable
+
+from .ner import PRONOUNS, Mention
+
+MIN_VOTES = 2          # a form seen labelled at least twice…
+MAJORITY = 0.6         # …with one type in this share of its labels, joins the gazetteer
+RELABEL = 0.75         # a stronger majority overrides the model's type on a single mention
+MIN_LEN = 3
+TITLES = frozenset("m mm mme mmes mlle dr pr mr mrs ms sir st saint sainte lord lady".split())
+
+
+class Gazetteer:
+    """Surface forms and their majority type, gathered from the model's mentions over a corpus."""
+
+    def __init__(self) -> None:
+        self.votes: dict[str, Counter[str]] = defaultdict(Counter)
+        self._pattern: re.Pattern[str] | None = None
+        self._types: dict[str, tuple[str, float]] = {}
+        self._first: dict[str, list[str]] = {}
+
+    def add(self, mentions: Iterable[Mention]) -> None:
+        for m in mentions:
+            if m.source != "model" and m.source != "header":
+                continue
+            weight = 3 if m.source == "header" else 1
+            self.votes[m.text][m.type] += weight
+            if m.type == "PER":
+                parts = m.text.split()
+                if len(parts) >= 2 and parts[-1][:1].isupper() and parts[0].rstrip(".").lower() not in TITLES | {""}:
+                    self.votes[parts[-1]]["PER"] += 1  # a surname stands for the person later on
+        self._pattern = None
+
+    def types(self) -> dict[str, tuple[str, float]]:
+        """Form → (majority type, its share) for the forms that qualify."""
+        if self._pattern is None:
+            self._build()
+        return self._types
+
+    def _build(self) -> None:
+        self._types = {}
+        for form, votes in self.votes.items():
+            total = sum(votes.values())
+            kind, n = votes.most_common(1)[0]
+            if total >= MIN_VOTES and n / total >= MAJORITY and _usable(form):
+                self._types[form] = (kind, n / total)
+        # forms by their first word, longest first: a text is scanned once, word by word
+        self._first = defaultdict(list)
+        for form in sorted(self._types, key=len, reverse=True):
+            self._first[form.split()[0].rstrip(".")].append(form)
+        self._pattern = _WORD
+
+    def apply(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """The text's mentions made consistent with the corpus: relabelled and completed."""
+        types = self.types()
+        if not types:
+            return mentions
+        out = []
+        for m in mentions:
+            t = types.get(m.text)
+            if t is not None and t[0] != m.type and t[1] >= RELABEL:
+                m = replace(m, type=t[0])
+            out.append(m)
+        taken = sorted((m.start, m.end) for m in out)
+        added = []
+        for w in _WORD.finditer(text):
+            forms = self._first.get(w.group())
+            if not forms:
+                continue
+            s = w.start()
+            for form in forms:
+                e = s + len(form)
+                if text.startswith(form, s) and not (e < len(text) and (text[e].isalnum() or text[e] in "-_")):
+                    if not (_overlaps(taken, s, e) or _sentence_start(text, s) and " " not in form):
+                        added.append(Mention(s, e, form, types[form][0], "corpus"))
+                    break
+        if not added:
+            return out
+        return sorted(out + added, key=lambda m: m.start)
+
+
+_WORD = re.compile(r"(?<![\w-])[^\W\d_](?:[\w’'-]|\.(?=\w))*")  # a word, without a final full stop
+
+
+def _usable(form: str) -> bool:
+    """Forms worth matching alone: capitalised words, not pronouns, not too short."""
+    return (len(form) >= MIN_LEN and form[:1].isupper() and form.lower() not in PRONOUNS
+            and not form.isupper() or len(form) >= 4 and form.isupper() and " " not in form) and form.strip() == form
+
+
+def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    import bisect
+
+    i = bisect.bisect_left(spans, (e, e))
+    return any(a < e and s < b for a, b in spans[max(0, i - 3):i])
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    """A capitalised word after a full stop (or at the start) may be an ordinary word."""
+    before = text[max(0, pos - 3):pos].rstrip(" \"'«“(—-–")
+    return not before or before[-1:] in ".!?:\n"
+
+
+def consistent(texts: list[str], mentions: list[list[Mention]]) -> list[list[Mention]]:
+    """The whole corpus made consistent at once (the `--lines` mode, and a small corpus)."""
+    g = Gazetteer()
+    for ms in mentions:
+        g.add(ms)
+    return [g.apply(t, ms) for t, ms in zip(texts, mentions)]

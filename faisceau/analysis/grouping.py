@@ -1,0 +1,294 @@
+"""The `entity_grouping` corpus stage: mentions made consistent over the corpus, then grouped into
+canonical entities, with the user's curation decisions replayed on top.
+
+1. Consistency: contents analysed since the last run are read again against the corpus gazetteer
+   (every form the model or an e-mail header labelled, with its type votes), which adds the
+   occurrences the model missed (`source = corpus`).
+2. Grouping: one entity per normalised key ("M. Jean Dupont" and "DUPONT, Jean" share one), typed by
+   the majority of its mentions; a lone surname or an initialled name joins the one full name of the
+   corpus it can stand for. Then merge, split, rename and ignore decisions apply, in their order.
+3. The tables `entities`, `entity_keys` and `document_entities` are rewritten; documents whose
+   entities changed are indexed again (`person:`, `org:`, `place:` and their facets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from typing import Any, Iterable
+
+from ..ingest.store import Store
+from .consistency import Gazetteer
+from .names import initials_match, key
+from .ner import Mention
+
+_NO_DATES: list[str | None] = [None, None]
+
+
+def run_grouping(ctx: Any) -> set[str]:
+    """The corpus stage: returns the documents whose entities changed."""
+    propagated = propagate(ctx.store)
+    changed = regroup(ctx.store)
+    ctx.log("entity-grouping", propagated=propagated, documents_changed=len(changed))
+    return changed
+
+
+# -- 1. consistency ------------------------------------------------------------------------------
+
+def gazetteer(store: Store) -> Gazetteer:
+    g = Gazetteer()
+    for text, kind, source, n in store.db.execute(
+            "SELECT text, type, source, COUNT(*) FROM mentions WHERE source != 'corpus' GROUP BY text, type, source"):
+        g.add([Mention(0, 0, text, kind, source)] * min(n, 50))
+    return g
+
+
+def propagate(store: Store) -> int:
+    """Read the contents not yet read against the gazetteer; returns how many mentions were added."""
+    todo = [r[0] for r in store.db.execute(
+        "SELECT DISTINCT m.sha256 FROM mentions m LEFT JOIN entity_propagated p ON p.sha256 = m.sha256"
+        " WHERE p.sha256 IS NULL")]
+    if not todo:
+        return 0
+    g = gazetteer(store)
+    size = len(g.types())
+    added = 0
+    for i in range(0, len(todo), 200):
+        with store.transaction():
+            for sha in todo[i:i + 200]:
+                row = store.db.execute("SELECT text FROM contents WHERE sha256 = ?", (sha,)).fetchone()
+                text = (row[0] if row else "") or ""
+                have = [Mention(s, e, t, k, src) for s, e, t, k, src in store.db.execute(
+                    "SELECT start, end, text, type, source FROM mentions WHERE sha256 = ? AND source != 'corpus'"
+                    " ORDER BY start", (sha,))]
+                store.db.execute("DELETE FROM mentions WHERE sha256 = ? AND source = 'corpus'", (sha,))
+                new = [m for m in g.apply(text, have) if m.source == "corpus"]
+                store.db.executemany(
+                    "INSERT INTO mentions (sha256, start, end, text, type, source, key) VALUES (?,?,?,?,?,?,?)",
+                    [(sha, m.start, m.end, m.text, m.type, "corpus", key(m.text, m.type)) for m in new])
+                store.db.execute("INSERT OR REPLACE INTO entity_propagated (sha256, forms) VALUES (?, ?)", (sha, size))
+                added += len(new)
+    return added
+
+
+# -- 2. grouping ---------------------------------------------------------------------------------
+
+class Groups:
+    """Union-find over keys, with the facts grouping and curation need."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str, str, int]]) -> None:
+        """`rows`: (key, type, spelling, source, count) of the corpus's mentions."""
+        self.types: dict[str, Counter[str]] = defaultdict(Counter)
+        self.spellings: dict[str, Counter[str]] = defaultdict(Counter)
+        for k, kind, text, source, n in rows:
+            if not k:
+                continue
+            self.types[k][kind] += n * (3 if source == "header" else 1)
+            self.spellings[k][text] += n
+        self.parent = {k: k for k in self.types}
+        self.names: dict[str, str] = {}      # root → name given by a rename
+        self.ignored: set[str] = set()       # keys whose entity is ignored
+
+    def kind(self, k: str) -> str:
+        return self.types[k].most_common(1)[0][0]
+
+    def find(self, k: str) -> str:
+        while self.parent[k] != k:
+            self.parent[k] = self.parent[self.parent[k]]
+            k = self.parent[k]
+        return k
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # the better-attested key leads, so the entity keeps its id when a variant joins
+            if self.weight(rb) > self.weight(ra):
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+    def weight(self, k: str) -> tuple[int, int, str]:
+        return (len(k.split()), sum(self.spellings[k].values()), k)
+
+    def resolve(self, name: str) -> str | None:
+        """The key a user's name stands for."""
+        k = key(name)
+        return k if k in self.parent else None
+
+    def link_persons(self) -> None:
+        """A lone surname or an initialled name joins the one full person name it can stand for."""
+        persons = [k for k in self.parent if self.kind(k) == "PER"]
+        full = [k for k in persons if len(k.split()) >= 2]
+        by_last: dict[str, list[str]] = defaultdict(list)
+        by_first: dict[str, list[str]] = defaultdict(list)
+        for k in full:
+            by_last[k.split()[-1]].append(k)
+            by_first[k.split()[0]].append(k)
+        for k in persons:
+            words = k.split()
+            if len(words) == 1:
+                # a surname ("Berger"), else a first name in a greeting or signature ("Thomas")
+                for index in (by_last, by_first):
+                    cands = [f for f in index.get(k, []) if not any(len(w) == 1 for w in f.split())]
+                    if len(cands) == 1:
+                        self.union(cands[0], k)
+                        break
+            elif any(len(w) == 1 for w in words[:-1]):
+                cands = [f for f in by_last.get(words[-1], []) if initials_match(k, f)]
+                if len(cands) == 1:
+                    self.union(cands[0], k)
+
+    def members(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for k in self.parent:
+            out[self.find(k)].append(k)
+        return out
+
+
+def canonical(rows: Iterable[tuple[str, str, str, str, int]]) -> dict[str, tuple[str, str]]:
+    """Key → (canonical name, type) for mentions grouped in memory (text given on the command line)."""
+    g = Groups(rows)
+    g.link_persons()
+    out = {}
+    for keys in g.members().values():
+        lead = max(keys, key=g.weight)
+        kinds: Counter[str] = Counter()
+        for k in keys:
+            kinds.update(g.types[k])
+        name = g.spellings[lead].most_common(1)[0][0]
+        for k in keys:
+            out[k] = (name, kinds.most_common(1)[0][0])
+    return out
+
+
+def apply_decisions(g: Groups, decisions: list[dict[str, Any]]) -> None:
+    """Merges, renames and ignores (splits need the whole group: `_separate`)."""
+    for d in decisions:
+        a = g.resolve(d["a"])
+        if a is None:
+            continue  # the name is no longer in the corpus; the decision waits for it
+        b = g.resolve(d["b"]) if d.get("b") else None
+        if d["action"] == "merge" and b is not None:
+            g.union(a, b)
+        elif d["action"] == "rename":
+            g.names[g.find(a)] = d["b"]
+        elif d["action"] == "ignore":
+            g.ignored.add(a)
+
+
+def regroup(store: Store) -> set[str]:
+    """Rebuild the entity tables from the mentions and the decisions; the documents that changed."""
+    g = Groups(store.db.execute(
+        "SELECT key, type, text, source, COUNT(*) FROM mentions GROUP BY key, type, text, source"))
+    g.link_persons()
+    decisions = [dict(r) for r in store.db.execute(
+        "SELECT action, a, b FROM entity_decisions WHERE undone = 0 ORDER BY id")]
+    _apply_all(g, decisions)
+    members = g.members()
+    dates = _content_dates(store)
+    before = _document_signatures(store)
+    entity_of: dict[str, tuple[str, str, str]] = {}
+    rows: list[tuple[str, str, str, int, str]] = []
+    for root, keys in members.items():
+        if any(k in g.ignored for k in keys):
+            continue
+        kinds: Counter[str] = Counter()
+        spell: Counter[str] = Counter()
+        for k in keys:
+            kinds.update(g.types[k])
+            spell.update(g.spellings[k])
+        kind = kinds.most_common(1)[0][0]
+        lead = max(keys, key=g.weight)
+        name = g.names.get(root) or g.spellings[lead].most_common(1)[0][0]
+        eid = hashlib.sha256(f"{kind}\0{lead}".encode()).hexdigest()[:16]
+        for k in keys:
+            entity_of[k] = (eid, kind, name)
+        rows.append((eid, kind, name, sum(spell.values()),
+                     json.dumps([s for s, _ in spell.most_common(20)], ensure_ascii=False)))
+    per_doc: dict[tuple[str, str], int] = Counter()
+    docs_of: dict[str, set[str]] = defaultdict(set)
+    span: dict[str, list[str]] = {}
+    for sha, k, n in store.db.execute("SELECT sha256, key, COUNT(*) FROM mentions GROUP BY sha256, key"):
+        e = entity_of.get(k)
+        if e is None:
+            continue
+        per_doc[(sha, e[0])] += n
+        docs_of[e[0]].add(sha)
+        d = dates.get(sha)
+        if d:
+            lo_hi = span.setdefault(e[0], [d, d])
+            lo_hi[0], lo_hi[1] = min(lo_hi[0], d), max(lo_hi[1], d)
+    info = {r[0]: (r[1], r[2]) for r in rows}
+    with store.transaction():
+        db = store.db
+        for t in ("entities", "entity_keys", "document_entities"):
+            db.execute(f"DELETE FROM {t}")
+        db.executemany("INSERT INTO entities (id, type, name, mentions, documents, first_date, last_date, variants)"
+                       " VALUES (?,?,?,?,?,?,?,?)",
+                       [(eid, kind, name, n, _locations(store, docs_of[eid]), *(span.get(eid) or _NO_DATES), var)
+                        for eid, kind, name, n, var in rows])
+        db.executemany("INSERT INTO entity_keys (key, type, entity_id) VALUES (?,?,?)",
+                       [(k, e[1], e[0]) for k, e in entity_of.items()])
+        db.executemany(
+            "INSERT INTO document_entities (document_id, entity_id, type, name, count)"
+            " SELECT d.id, ?, ?, ?, ? FROM documents d WHERE d.sha256 = ?",
+            [(eid, *info[eid], n, sha) for (sha, eid), n in per_doc.items()])
+    after = _document_signatures(store)
+    return {d for d in set(before) | set(after) if before.get(d) != after.get(d)}
+
+
+def _apply_all(g: Groups, decisions: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Merges, renames and ignores in order; a split keeps the two names apart from then on."""
+    apart: list[tuple[str, str]] = []
+    for d in decisions:
+        if d["action"] == "split":
+            a, b = g.resolve(d["a"]), g.resolve(d["b"] or "")
+            if a and b:
+                apart.append((a, b))
+                _separate(g, a, b)
+        else:
+            apply_decisions(g, [d])
+    return apart
+
+
+def _separate(g: Groups, a: str, b: str) -> None:
+    """Take `b` (and the keys that joined through it alone) out of `a`'s entity."""
+    root = g.find(a)
+    if g.find(b) != root:
+        return
+    keys = [k for k in g.parent if g.find(k) == root]
+    for k in keys:
+        g.parent[k] = k
+    for k in keys:  # rebuild the group without b: every other key back with a
+        if k != b and k != a:
+            g.union(a, k)
+    # b stays alone; a rename of the group stays with a's side
+    if root in g.names and g.find(a) != root:
+        g.names[g.find(a)] = g.names.pop(root)
+
+
+def _content_dates(store: Store) -> dict[str, str]:
+    """The date of each content (sent, else created), as YYYY-MM-DD, for an entity's first/last date."""
+    out = {}
+    for sha, d, c in store.db.execute(
+            "SELECT sha256, json_extract(metadata, '$.date_utc'), json_extract(metadata, '$.created') FROM contents"
+            " WHERE sha256 IN (SELECT DISTINCT sha256 FROM mentions)"):
+        v = d or c
+        if isinstance(v, str) and len(v) >= 10 and v[:4].isdigit():
+            out[sha] = v[:10]
+    return out
+
+
+def _locations(store: Store, shas: set[str]) -> int:
+    """Documents (locations) holding any of these contents."""
+    n = 0
+    for sha in shas:
+        n += store.db.execute("SELECT COUNT(*) FROM documents WHERE sha256 = ?", (sha,)).fetchone()[0]
+    return n
+
+
+def _document_signatures(store: Store) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for doc, eid, name in store.db.execute("SELECT document_id, entity_id, name FROM document_entities"):
+        out[doc] ^= hash((eid, name))
+    return dict(out)

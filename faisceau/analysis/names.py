@@ -1,0 +1,36 @@
+"""Keys of names: what grouping compares, so spellings of one name meet.
+
+"M. Jean Dupont", "DUPONT, Jean", "jean dupont" and "Jean Dupont" share the key `jean dupont`;
+a title, an article, a possessive and accents do not make a new name.
+"""
+
+from __future__ import annotations
+
+
+from ..mail.people import name_order
+
+TITLES = frozenset("""m mm mme mmes mlle mlles mr mrs ms miss dr pr prof me maitre monsieur madame mademoiselle
+    sir lord lady dame herr frau general gen col capt colonel capitaine commandant""".split())
+ARTICLES = frozenset("the le la les l".split())
+LEGAL = frozenset("sa sas sasu sarl eurl inc incorporated corp corporation ltd llc plc gmbh ag co".split())
+
+
+def key(text: str, kind: str = "") -> str:
+    """The normalised name: folded, "Last, First" turned round, without titles, articles or legal forms.
+
+    The same for every type, so one spelling labelled PER here and ORG there is one entity, typed by
+    the majority of its mentions."""
+    words = name_order(text).split()
+    while len(words) > 1 and (words[0] in TITLES or words[0] in ARTICLES):
+        words = words[1:]
+    while len(words) > 1 and words[-1] in LEGAL:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def initials_match(short: str, full: str) -> bool:
+    """`j bezos` or `j p morgan` against `jeff bezos` / `john pierpont morgan`: same surname, initials agree."""
+    s, f = short.split(), full.split()
+    if len(s) != len(f) or s[-1] != f[-1] or s == f:
+        return False
+    return all(a == b or len(a) == 1 and b.startswith(a) for a, b in zip(s[:-1], f[:-1]))

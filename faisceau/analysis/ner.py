@@ -1,0 +1,132 @@
+"""Named entities with spaCy: persons, organisations, places (and MISC), French and English.
+
+The model's spans are mapped to four types, trimmed of what is not part of a name (articles,
+possessive 's, quotes, punctuation) and filtered of junk (pronouns, single letters, numbers, code).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from .models import load, model_for
+
+# OntoNotes labels (English) and WikiNER labels (French) to ours; the rest (dates, amounts) is not a name
+LABELS = {
+    "PERSON": "PER", "PER": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC",
+    "NORP": "MISC", "EVENT": "MISC", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC",
+    "LANGUAGE": "MISC", "MISC": "MISC",
+}
+TYPES = ("PER", "ORG", "LOC", "MISC")
+BATCH = 256
+MAX_CHARS = 100_000   # texts are read in pieces of this size (spaCy's cost grows with the piece)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    text: str
+    type: str
+    source: str = "model"   # model | header | corpus
+
+
+def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
+    """The mentions in each text, read by the model of `lang`; offsets in code points of each text."""
+    nlp = load(model_for(lang))
+    pieces: list[tuple[int, int]] = []   # (text number, offset of the piece in it)
+    chunks: list[str] = []
+    for i, t in enumerate(texts):
+        for off, piece in _pieces(t):
+            pieces.append((i, off))
+            chunks.append(piece)
+    out: list[list[Mention]] = [[] for _ in texts]
+    for (i, off), doc in zip(pieces, nlp.pipe(chunks, batch_size=BATCH)):
+        for ent in doc.ents:
+            kind = LABELS.get(ent.label_)
+            if kind is None:
+                continue
+            m = clean(doc.text, ent.start_char, ent.end_char, kind)
+            if m is not None:
+                out[i].append(Mention(m[0] + off, m[1] + off, doc.text[m[0]:m[1]], kind))
+    return out
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """A long text in pieces cut at paragraph or line ends, so no name is cut in two."""
+    start = 0
+    while len(text) - start > MAX_CHARS:
+        cut = text.rfind("\n", start + MAX_CHARS // 2, start + MAX_CHARS)
+        if cut < 0:
+            cut = text.rfind(" ", start + MAX_CHARS // 2, start + MAX_CHARS)
+        if cut < 0:
+            cut = start + MAX_CHARS
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
+
+
+_LEAD = re.compile(r"^(?:(?:the|The|THE|a|an)\s+|[\"'«“‘(\[]\s*)+")
+_TRAIL = re.compile(r"(?:'s|’s|'|’|[\s.,;:!?\"»”)\]-])+$")
+_JUNK = re.compile(r"^(?:[\W\d_]+|\w\.?|[\w.-]*[=<>{}\\/@$#|][\w.-]*)$")
+PRONOUNS = frozenset("""i me my you he him his she her it its we us our they them their who whom this that these
+    those je tu il elle on nous vous ils elles lui leur eux moi toi ce cela ceci celui celle qui que dont
+    le la les un une des du de au aux the a an of and et ou or mais but""".split())
+
+
+_BREAK = re.compile(r"\s*[\t\n\r\f\v|]")
+_NUMBERS = re.compile(r"(?:[\s,]+[\d.,:/-]+)+$")
+_MONTH = re.compile(r"(?i)^(?:jan|feb|fév|fev|mar|apr|avr|may|mai|jun|juin|jul|juil|aug|août|aout|sep|oct|nov|dec|déc)\w*\.?"
+                    r"(?:\s+\d{1,4})*$|^\d{1,2}(?:er)?\s+\w+\.?\s+\d{2,4}$")
+
+
+def clean(text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
+    """Trim a span to the name it holds, or None when what is left is not a name."""
+    brk = _BREAK.search(text, start, end)
+    if brk:  # a name never runs over a line end, a tab or a table cell
+        end = brk.start()
+    span = text[start:end]
+    lead = _LEAD.match(span)
+    if lead and kind != "MISC":
+        start += lead.end()
+    span = text[start:end]
+    trail = _TRAIL.search(span)
+    if trail:
+        # keep the full stop of an abbreviation (Corp., U.S.) and an initial (J.)
+        cut = trail.start()
+        if span[cut:cut + 1] == "." and re.search(r"(?:\b\w|Corp|Inc|Ltd|Co|Jr|Sr|St|Bros)$", span[:cut]):
+            cut += 1
+        end = start + cut
+    span = text[start:end]
+    num = _NUMBERS.search(span)
+    if num:  # "Somerset 83", "Leicestershire 296": a score, not part of the name
+        end -= len(num.group())
+        span = text[start:end]
+    if not span or any(c.isdigit() for c in span) or _MONTH.match(span) or _unbalanced(span):
+        return None  # codes (EXT-01, VLAN40) and dates are not names
+    if _lower_elsewhere(text, start, end, span):
+        return None
+    if _JUNK.match(span) or span.lower() in PRONOUNS or not any(c.isupper() for c in span[:1] + span):
+        return None
+    return start, end
+
+
+def _unbalanced(span: str) -> bool:
+    return any(span.count(a) != span.count(b) for a, b in ("()", "[]", "{}"))
+
+
+def _lower_elsewhere(text: str, start: int, end: int, span: str) -> bool:
+    """A single capitalised word at the start of a sentence or line that the same text also writes in
+    lower case ("Site", "Décision") is an ordinary word, not a name."""
+    if " " in span or not span[:1].isupper() or span.isupper():
+        return False
+    before = text[max(0, start - 3):start].rstrip(" \"'«“(—-–")
+    if before and before[-1:] not in ".!?:\n\t":
+        return False
+    low = span.lower()
+    return re.search(r"(?<![\w-])" + re.escape(low) + r"(?![\w-])", text) is not None
+
+
+def mentions_json(mentions: Iterable[Mention]) -> list[dict[str, object]]:
+    return [{"start": m.start, "end": m.end, "text": m.text, "type": m.type, "source": m.source} for m in mentions]
