@@ -1,0 +1,157 @@
+"""The who-wrote-to-whom graph for the web: selection, server-side layout, SVG.
+
+`select` is the graph the CLI's `faisceau graph` exports (same filters: dates in the project's
+time zone, a search query); `layout` places the most connected people with networkx's spring
+layout (seeded, so a shared link shows the same picture); `svg` draws it. Labels are escaped
+here like everywhere else: a display name in a leak is hostile text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+import networkx as nx  # type: ignore[import-untyped]
+
+from ..exc import UsageError
+from ..index import QueryError, dates
+from ..mail import graph as graph_mod
+from ..mail import views
+from .workbench import Workbench
+
+MAX_NODES = 150
+SIZE = 1000.0
+_PERIOD = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def query_ids(wb: Workbench, query: str) -> set[str]:
+    """Documents matching a query, and the messages their copies stand for."""
+    store = wb.store()
+    try:
+        ids = {h.id for h in wb.index().iter_hits(query, snippets_per_hit=0)}
+    except QueryError as e:
+        raise UsageError(f"bad query: {e.message}") from None
+    hits = list(ids)
+    for i in range(0, len(hits), 500):
+        part = hits[i:i + 500]
+        ids.update(r[0] for r in store.db.execute(
+            "SELECT copy_of FROM message_threads WHERE copy_of IS NOT NULL AND document_id IN"
+            f" ({','.join('?' * len(part))})", part))
+    return ids
+
+
+def mentions(wb: Workbench, date_from: str | None = None, date_to: str | None = None,
+             query: str | None = None) -> list[Any]:
+    """The address mentions of unique messages in the selection."""
+    tz = dates.zone(str(wb.settings.timezone))
+    bounds = []
+    for value, name in ((date_from, "from"), (date_to, "to")):
+        if value and (not _PERIOD.fullmatch(value) or dates.interval(value, tz) is None):
+            raise UsageError(f"{name} takes a date YYYY, YYYY-MM or YYYY-MM-DD, not {value[:40]!r}")
+        bounds.append(dates.interval(value, tz) if value else None)
+    store = wb.store()
+    if not views.has_tables(store):
+        return []
+    ids = query_ids(wb, query) if query else None
+    since, until = bounds
+    return views.mentions(store, ids, since[0] if since else None, until[1] if until else None)
+
+
+def select(wb: Workbench, date_from: str | None = None, date_to: str | None = None,
+           query: str | None = None) -> graph_mod.Graph:
+    """The communication graph of the selection (correspondent merges applied)."""
+    found = mentions(wb, date_from, date_to, query)
+    return graph_mod.build(found, views.decisions(wb.store()) if found else [])
+
+
+def layout(g: graph_mod.Graph, max_nodes: int = MAX_NODES) -> dict[str, Any]:
+    """Nodes with x, y in [0, SIZE] and weighted edges between drawn nodes (to, cc, bcc merged)."""
+    degree: dict[str, int] = {n: 0 for n in g.nodes}
+    weights: dict[tuple[str, str], int] = {}
+    for (s, t, _kind), w in g.edges.items():
+        degree[s] = degree.get(s, 0) + w
+        degree[t] = degree.get(t, 0) + w
+        weights[(s, t)] = weights.get((s, t), 0) + w
+    keep = sorted(degree, key=lambda n: (-degree[n], n))[:max_nodes]
+    kept = set(keep)
+    ug = nx.Graph()
+    ug.add_nodes_from(sorted(kept))
+    for (s, t), w in sorted(weights.items()):
+        if s in kept and t in kept:
+            prev = ug.get_edge_data(s, t, {}).get("weight", 0)
+            ug.add_edge(s, t, weight=prev + w)
+    pos = nx.spring_layout(ug, seed=7, weight=None, k=1.6 / math.sqrt(max(len(ug), 1))) if len(ug) else {}
+    xs = [p[0] for p in pos.values()] or [0.0]
+    ys = [p[1] for p in pos.values()] or [0.0]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
+    margin = 80.0
+
+    def place(n: str) -> tuple[float, float]:
+        x, y = pos[n]
+        return (round(margin + (x - min(xs)) / span * (SIZE - 2 * margin), 1),
+                round(margin + (y - min(ys)) / span * (SIZE - 2 * margin), 1))
+
+    nodes = []
+    for n in keep:
+        x, y = place(n)
+        a = g.nodes.get(n, {})
+        nodes.append({"id": n, "label": a.get("label", n), "addresses": a.get("addresses", n),
+                      "sent": a.get("sent", 0), "received": a.get("received", 0), "degree": degree[n], "x": x, "y": y})
+    edges = [{"source": s, "target": t, "weight": w} for (s, t), w in sorted(weights.items()) if s in kept and t in kept]
+    return {"nodes": nodes, "edges": edges, "total_nodes": len(g.nodes), "total_edges": len(g.edges),
+            "cut": len(g.nodes) > len(keep)}
+
+
+def svg(drawn: dict[str, Any], standalone: bool = False) -> str:
+    """The laid-out graph as SVG; every label and id is escaped."""
+    e = html.escape
+    at = {n["id"]: n for n in drawn["nodes"]}
+    top = max((n["degree"] for n in drawn["nodes"]), default=1) or 1
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE:.0f} {SIZE:.0f}" id="graph-svg"'
+           f' class="graph" role="img" aria-label="graph">']
+    if standalone:
+        out.append('<rect width="100%" height="100%" fill="white"/>')
+    out.append('<g id="viewport"><g class="edges">')
+    for ed in drawn["edges"]:
+        a, b = at[ed["source"]], at[ed["target"]]
+        width = 0.6 + min(ed["weight"], 20) * 0.3
+        out.append(f'<line x1="{a["x"]}" y1="{a["y"]}" x2="{b["x"]}" y2="{b["y"]}" stroke="#8aa" '
+                   f'stroke-width="{width:.1f}" data-source="{e(ed["source"])}" data-target="{e(ed["target"])}">'
+                   f'<title>{e(a["label"])} → {e(b["label"])}: {ed["weight"]}</title></line>')
+    out.append('</g><g class="nodes">')
+    for n in drawn["nodes"]:
+        r = 5 + 14 * math.sqrt(n["degree"] / top)
+        out.append(f'<g class="node" data-id="{e(n["id"])}" tabindex="0">'
+                   f'<circle cx="{n["x"]}" cy="{n["y"]}" r="{r:.1f}" fill="#2c6e9b" stroke="#fff" stroke-width="1.5"/>'
+                   f'<text x="{n["x"] + r + 3:.1f}" y="{n["y"] + 4:.1f}" font-size="13" font-family="sans-serif"'
+                   f' fill="#222">{e(n["label"])}</text>'
+                   f'<title>{e(n["label"])} &lt;{e(n["addresses"])}&gt; · {n["sent"]} / {n["received"]}</title></g>')
+    out.append("</g></g></svg>")
+    return "".join(out)
+
+
+def messages_of(wb: Workbench, node: str, date_from: str | None = None, date_to: str | None = None,
+                query: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The unique messages of the selection that a person (a graph node) sent or received."""
+    g_mentions = mentions(wb, date_from, date_to, query)
+    g = graph_mod.build(g_mentions, views.decisions(wb.store()) if g_mentions else [])
+    if node not in g.nodes:
+        return []
+    addresses = set(str(g.nodes[node].get("addresses", node)).split())
+    docs: dict[str, str] = {}
+    for m in g_mentions:
+        if m.address in addresses:
+            docs.setdefault(m.document_id, m.role)
+    out = []
+    ids = list(docs)
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        for r in wb.store().db.execute(
+                "SELECT m.document_id, m.subject, m.date_utc, (SELECT address FROM mail_addresses a WHERE"
+                " a.document_id = m.document_id AND a.role = 'from' LIMIT 1) FROM mail_messages m"
+                f" WHERE m.document_id IN ({','.join('?' * len(part))})", part):
+            out.append({"id": r[0], "subject": r[1] or "", "date": r[2], "from": r[3], "role": docs[r[0]]})
+    out.sort(key=lambda m: (m["date"] or "~", m["id"]))
+    return out[:limit]
