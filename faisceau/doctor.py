@@ -36,9 +36,9 @@ TOOLS: tuple[Tool, ...] = (
 )
 
 PACKAGES = ("pypdfium2", "python-magic", "py3langid", "charset-normalizer", "Pillow", "extract-msg",
-            "libpff-python", "tnefparse", "defusedxml", "lxml", "selectolax", "pikepdf", "tantivy")
+            "libpff-python", "tnefparse", "defusedxml", "lxml", "selectolax", "pikepdf", "tantivy", "spacy")
 
-TESSERACT_LANGS = ("fra", "eng")
+TESSERACT_LANGS = ("fra", "eng", "osd")
 
 
 def _version(path: str, tool: Tool) -> str | None:
@@ -77,6 +77,20 @@ def check(settings: Settings | None = None) -> list[dict[str, Any]]:
         rows.append({"name": pkg, "kind": "python", "path": None, "version": v, "ok": v is not None,
                      "used_for": "extraction", "note": None if v else "not installed"})
     rows.append(_libmagic())
+    rows += _spacy_models()
+    return rows
+
+
+def _spacy_models() -> list[dict[str, Any]]:
+    """The spaCy models of the analysis stages (PyPI wheels pinned by hash; never fetched at run time)."""
+    from .analysis.models import MODELS, versions
+
+    found = versions()
+    rows = []
+    for lang, (pkg, name) in MODELS.items():
+        v = found.get(name)
+        rows.append({"name": name, "kind": "model", "path": None, "version": v, "ok": v is not None,
+                     "used_for": f"named entities in {lang}", "note": None if v else f"not installed (pip package {pkg})"})
     return rows
 
 

@@ -50,6 +50,13 @@ def _bool(value: str) -> bool:
     raise ValueError(f"expected true or false, got {value!r}")
 
 
+def _ocr_mode(value: str) -> str:
+    v = value.strip().lower()
+    if v not in ("off", "auto", "force"):
+        raise ValueError(f"expected off, auto or force, got {value!r}")
+    return v
+
+
 MB = 1 << 20
 GB = 1 << 30
 
@@ -66,10 +73,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("memory_limit", 1536 * MB, "address space one worker may use, in bytes", _size),
     Setting("max_text", 50 * MB, "text kept and indexed per document, in bytes (rest marked truncated)", _size),
     Setting("ocr_min_text", 20, "characters per page below which a page is marked needs_ocr", int),
+    Setting("ocr", "auto", "OCR of scans and images: off, auto (pages without a usable text layer) or force"
+            " (every page of PDFs and images)", _ocr_mode),
+    Setting("ocr_lang", "fra+eng", "Tesseract languages when a document's language is unknown", str),
+    Setting("ocr_dpi", 300, "resolution PDF pages are rendered at for OCR", int),
+    Setting("ocr_max_pixels", 90_000_000, "largest page image given to OCR, in pixels (larger pages are rendered"
+            " at a lower resolution)", int),
+    Setting("ocr_min_side", 48, "images (and image pages) narrower or shorter than this many pixels are not read"
+            " (logos, spacers, tracking pixels)", int),
+    Setting("ocr_ink_text", 200, "a PDF page covered by images reads at least this many characters per full page"
+            " of image, or it is read by OCR", int),
+    Setting("ocr_time_limit", 60, "seconds OCR may take on one page", int),
+    Setting("ocr_processes", 0, "Tesseract processes at once, machine-wide for one ingest (0 = one per worker)", int),
+    Setting("ocr_osd_confidence", 70.0, "mean word confidence below which a page's orientation is checked (OSD)",
+            float),
     Setting("index", True, "build the full-text index as the last ingest stage (false: the next ingest or"
             " `faisceau reindex` does it)", _bool),
-    Setting("skip_stages", "", "corpus stages not to run, comma-separated (e.g. neardup); they run on a later"
-            " ingest without it", str),
+    Setting("skip_stages", "", "stages not to run, comma-separated (e.g. neardup,entities); they run on a later"
+            " ingest without it (extract, language and index cannot be skipped)", str),
+    Setting("analysis_max_chars", 1_000_000, "characters of a document read by the analysis stages (entities,"
+            " identifiers, dates); the rest is noted in the stage's reason", int),
     Setting("neardup_threshold", 0.8, "near-duplicate texts: least estimated Jaccard similarity (word 3-grams)"
             " of a pair kept", float),
     Setting("thread_window_days", 30.0, "e-mail without threading headers: most days between a reply and an"

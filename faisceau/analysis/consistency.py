@@ -19,6 +19,7 @@ MIN_VOTES = 2          # a form seen labelled at least twice…
 MAJORITY = 0.6         # …with one type in this share of its labels, joins the gazetteer
 RELABEL = 0.75         # a stronger majority overrides the model's type on a single mention
 MIN_LEN = 3
+MIN_CAPS = 4           # shorter names in capitals are too often acronyms of something else
 TITLES = frozenset("m mm mme mmes mlle dr pr mr mrs ms sir st saint sainte lord lady".split())
 
 
@@ -57,6 +58,11 @@ class Gazetteer:
             if total >= MIN_VOTES and n / total >= MAJORITY and _usable(form):
                 self._types[form] = (kind, n / total)
         # forms by their first word, longest first: a text is scanned once, word by word
+        # headlines and datelines write names in capitals ("BERNE, 9 août"): those count as the name
+        for form, t in list(self._types.items()):
+            up = form.upper()
+            if len(form) >= MIN_CAPS and up != form and up not in self._types and up not in self.votes:
+                self._types[up] = t
         self._first = defaultdict(list)
         for form in sorted(self._types, key=len, reverse=True):
             self._first[form.split()[0].rstrip(".")].append(form)
@@ -83,7 +89,8 @@ class Gazetteer:
             for form in forms:
                 e = s + len(form)
                 if text.startswith(form, s) and not (e < len(text) and (text[e].isalnum() or text[e] in "-_")):
-                    if not (_overlaps(taken, s, e) or _sentence_start(text, s) and " " not in form):
+                    alone = " " not in form and not form.isupper()  # capitals are no sentence start
+                    if not (_overlaps(taken, s, e) or alone and _sentence_start(text, s)):
                         added.append(Mention(s, e, form, types[form][0], "corpus"))
                     break
         if not added:
@@ -113,8 +120,39 @@ def _sentence_start(text: str, pos: int) -> bool:
     return not before or before[-1:] in ".!?:\n"
 
 
+_LOWER = re.compile(r"(?<![\w-])[^\W\d_A-ZÀ-Þ][\w’'-]*")
+_CAPITAL = re.compile(r"(?<![\w-])[A-ZÀ-Þ][^\W\d_A-ZÀ-Þ][\w’'-]*")
+COMMON = 3   # a word the corpus writes in lower case this often, and more often than it names it…
+
+
+class WordStats:
+    """How a corpus writes its words: in lower case, and capitalised inside a sentence."""
+
+    def __init__(self) -> None:
+        self.lower: Counter[str] = Counter()
+        self.mid: Counter[str] = Counter()
+
+    def add(self, text: str) -> None:
+        self.lower.update(_LOWER.findall(text))
+        self.mid.update(m.group() for m in _CAPITAL.finditer(text) if not _sentence_start(text, m.start()))
+
+    def common(self, form: str, named: int) -> bool:
+        """An ordinary word capitalised, not a name: the corpus writes it in lower case more often than it
+        names it ("State", "Rappel"), or writes it in lower case and capitalises it only where a sentence
+        starts ("Attentat")."""
+        if " " in form or form.isupper() or not form[:1].isupper():
+            return False
+        low = self.lower[form.lower()]
+        return low >= max(COMMON, named + 1) or low >= 1 and self.mid[form] == 0
+
+
 def consistent(texts: list[str], mentions: list[list[Mention]]) -> list[list[Mention]]:
     """The whole corpus made consistent at once (the `--lines` mode, and a small corpus)."""
+    stats = WordStats()
+    for t in texts:
+        stats.add(t)
+    named = Counter(m.text for ms in mentions for m in ms)
+    mentions = [[m for m in ms if m.source == "header" or not stats.common(m.text, named[m.text])] for ms in mentions]
     g = Gazetteer()
     for ms in mentions:
         g.add(ms)

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from typing import Any, Iterable
 
 from ..ingest.store import Store
-from .consistency import Gazetteer
+from .consistency import Gazetteer, WordStats
 from .names import initials_match, key
 from .ner import Mention
 
@@ -36,29 +36,70 @@ def run_grouping(ctx: Any) -> set[str]:
 
 # -- 1. consistency ------------------------------------------------------------------------------
 
-def gazetteer(store: Store) -> Gazetteer:
+def gazetteer(store: Store, stats: WordStats) -> Gazetteer:
     g = Gazetteer()
+    named = _named(store)
     for text, kind, source, n in store.db.execute(
             "SELECT text, type, source, COUNT(*) FROM mentions WHERE source != 'corpus' GROUP BY text, type, source"):
-        g.add([Mention(0, 0, text, kind, source)] * min(n, 50))
+        if source == "header" or not stats.common(text, named.get(text, 0)):
+            g.add([Mention(0, 0, text, kind, source)] * min(n, 50))
     return g
 
 
+def _named(store: Store) -> dict[str, int]:
+    return dict(store.db.execute("SELECT text, COUNT(*) FROM mentions WHERE instr(text, ' ') = 0 GROUP BY text"))
+
+
+def _text(store: Store, sha: str) -> str:
+    row = store.db.execute("SELECT text FROM contents WHERE sha256 = ?", (sha,)).fetchone()
+    return (row[0] if row else "") or ""
+
+
+def word_stats(store: Store, forms: Iterable[str] | None = None) -> WordStats:
+    """The corpus's word statistics (for the given single-word forms, or all)."""
+    stats = WordStats()
+    found: Iterable[Any]
+    if forms is None:
+        found = store.db.execute("SELECT word, lower, mid FROM word_stats")
+    else:
+        words = sorted({f.lower() for f in forms if " " not in f})
+        found = (r for i in range(0, len(words), 500) for r in store.db.execute(
+            f"SELECT word, lower, mid FROM word_stats WHERE word IN ({','.join('?' * len(words[i:i + 500]))})",
+            words[i:i + 500]))
+    for word, low, mid in found:
+        stats.lower[word] = low
+        stats.mid[word[:1].upper() + word[1:]] = mid
+    return stats
+
+
 def propagate(store: Store) -> int:
-    """Read the contents not yet read against the gazetteer; returns how many mentions were added."""
+    """Read the contents not yet read: count how they write their words, then find again in them the
+    names of the gazetteer; returns how many mentions were added."""
     todo = [r[0] for r in store.db.execute(
         "SELECT DISTINCT m.sha256 FROM mentions m LEFT JOIN entity_propagated p ON p.sha256 = m.sha256"
         " WHERE p.sha256 IS NULL")]
     if not todo:
         return 0
-    g = gazetteer(store)
+    fresh = WordStats()
+    for sha in todo:
+        fresh.add(_text(store, sha))
+    with store.transaction():
+        counts: dict[str, list[int]] = {}
+        for w, n in fresh.lower.items():
+            counts.setdefault(w, [0, 0])[0] += n
+        for w, n in fresh.mid.items():
+            counts.setdefault(w.lower(), [0, 0])[1] += n
+        store.db.executemany(
+            "INSERT INTO word_stats (word, lower, mid) VALUES (?, ?, ?) ON CONFLICT(word) DO UPDATE"
+            " SET lower = lower + excluded.lower, mid = mid + excluded.mid", [(w, a, b) for w, (a, b) in counts.items()])
+    stats = word_stats(store, _named(store))
+    g = gazetteer(store, stats)
     size = len(g.types())
     added = 0
     for i in range(0, len(todo), 200):
         with store.transaction():
             for sha in todo[i:i + 200]:
-                row = store.db.execute("SELECT text FROM contents WHERE sha256 = ?", (sha,)).fetchone()
-                text = (row[0] if row else "") or ""
+                text = _text(store, sha)
                 have = [Mention(s, e, t, k, src) for s, e, t, k, src in store.db.execute(
                     "SELECT start, end, text, type, source FROM mentions WHERE sha256 = ? AND source != 'corpus'"
                     " ORDER BY start", (sha,))]
@@ -66,7 +107,7 @@ def propagate(store: Store) -> int:
                 new = [m for m in g.apply(text, have) if m.source == "corpus"]
                 store.db.executemany(
                     "INSERT INTO mentions (sha256, start, end, text, type, source, key) VALUES (?,?,?,?,?,?,?)",
-                    [(sha, m.start, m.end, m.text, m.type, "corpus", key(m.text, m.type)) for m in new])
+                    [(sha, m.start, m.end, m.text, m.type, "corpus", key(m.text)) for m in new])
                 store.db.execute("INSERT OR REPLACE INTO entity_propagated (sha256, forms) VALUES (?, ?)", (sha, size))
                 added += len(new)
     return added
@@ -178,8 +219,12 @@ def apply_decisions(g: Groups, decisions: list[dict[str, Any]]) -> None:
 
 def regroup(store: Store) -> set[str]:
     """Rebuild the entity tables from the mentions and the decisions; the documents that changed."""
-    g = Groups(store.db.execute(
-        "SELECT key, type, text, source, COUNT(*) FROM mentions GROUP BY key, type, text, source"))
+    spellings = store.db.execute(
+        "SELECT key, type, text, source, COUNT(*) FROM mentions GROUP BY key, type, text, source").fetchall()
+    named = _named(store)
+    stats = word_stats(store, named)
+    # ordinary words the model capitalised ("Rappel", "Attentat") are left out; correspondents never are
+    g = Groups(r for r in spellings if r[3] == "header" or not stats.common(r[2], named.get(r[2], 0)))
     g.link_persons()
     decisions = [dict(r) for r in store.db.execute(
         "SELECT action, a, b FROM entity_decisions WHERE undone = 0 ORDER BY id")]

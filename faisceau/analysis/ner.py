@@ -109,7 +109,18 @@ def clean(text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
         return None
     if _JUNK.match(span) or span.lower() in PRONOUNS or not any(c.isupper() for c in span[:1] + span):
         return None
+    if _ROMAN.match(span) or _odd_case(span):
+        return None  # "XIV" alone, "aCted" (OCR noise)
     return start, end
+
+
+_ROMAN = re.compile(r"^[IVXLCDM]+\.?$")
+
+
+def _odd_case(span: str) -> bool:
+    """A lower-case letter then a capital inside a word that starts in lower case: OCR noise ("aCted")."""
+    first = span.split()[0]
+    return first[:1].islower() and any(c.isupper() for c in first[1:]) and "'" not in first and "’" not in first
 
 
 def _unbalanced(span: str) -> bool:

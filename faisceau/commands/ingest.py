@@ -95,11 +95,13 @@ def print_report(report: dict[str, Any]) -> None:
 @click.option("--passwords", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="File with one password per line, tried on encrypted items.")
 @click.option("--retry-failed", is_flag=True, help="Re-process failed items (and those skipped for a missing tool).")
+@click.option("--ocr", type=click.Choice(["off", "auto", "force"]), default=None,
+              help="OCR: off, auto (pages without a usable text layer; the default) or force (every page).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a setting for this run.")
 @json_option
 @handle_errors
 def ingest(inputs: tuple[Path, ...], project: Path, workers: int | None, passwords: Path | None,
-           retry_failed: bool, sets: tuple[str, ...], as_json: bool) -> None:
+           retry_failed: bool, ocr: str | None, sets: tuple[str, ...], as_json: bool) -> None:
     """Ingest files, folders and archives into a project; re-running adds nothing new."""
     if not inputs and not retry_failed:
         raise UsageError("nothing to ingest: give files or folders (or --retry-failed)")
@@ -114,6 +116,8 @@ def ingest(inputs: tuple[Path, ...], project: Path, workers: int | None, passwor
         overrides["workers"] = workers
     if passwords is not None:
         overrides["passwords"] = str(passwords)
+    if ocr is not None:
+        overrides["ocr"] = ocr
     cfg = settings_mod.load(proj.root, overrides)
     pw = read_passwords(Path(cfg.passwords)) if cfg.passwords else []
     bar = Bar()

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ..pipeline.corpus import skipped
 from ..pipeline.pool import Pool
 from ..pipeline.stages import Stage, item_stages
 from ..pipeline.worker import ItemTask
@@ -25,6 +24,7 @@ from .faults import armed, fault
 from .ids import child_path, document_id
 from .project import Project
 from .runlog import RunLog
+from .runparts import Background, Progress, kill_during_commit, self_rss, stage_output, tool_versions
 from .store import Store, dumps
 from .walk import walk
 
@@ -34,35 +34,12 @@ INDEX_BUDGET = 1.0    # seconds one such step may take
 FETCH = 500
 
 
-@dataclass
-class Progress:
-    """Counters of one run, for the progress line and the closing report."""
-
-    started: float = field(default_factory=time.monotonic)
-    walked: int = 0
-    done: int = 0
-    extracted: int = 0
-    duplicates: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    pending: int = 0
-    indexed: int = 0
-    peak_rss: int = 0
-
-    def count(self, status: str) -> None:
-        self.done += 1
-        self.by_status[status] = self.by_status.get(status, 0) + 1
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-
 class Ingest:
     """One ingest run over a project."""
 
     def __init__(self, project: Project, settings: Settings, *, workers: int | None = None,
                  passwords: list[str] | None = None, on_progress: Callable[[Progress], None] | None = None,
-                 command: str = "ingest") -> None:
+                 command: str = "ingest", only: tuple[str, ...] | None = None) -> None:
         self.project = project
         self.settings = settings
         self.workers = workers or settings.workers or os.cpu_count() or 1
@@ -70,7 +47,10 @@ class Ingest:
         self.on_progress = on_progress
         self.command = command
         self.run_id = uuid.uuid4().hex[:12]
-        self.stages: list[Stage] = item_stages()
+        skip = skipped(settings)
+        # `only`: these later stages alone run again where they have not run (`faisceau analyse`)
+        self.stages: list[Stage] = [s for s in item_stages() if s.name not in skip
+                                    and (only is None or s.name == "extract" or s.name in only)]
         self.progress = Progress()
         self.index_report: dict[str, Any] = {}
         self.indexer: Any = None
@@ -85,8 +65,8 @@ class Ingest:
             self.project.clean_tmp()
             # the workers' fork server (imports, language model) and the tool versions are
             # made ready in the background while the inputs are walked and hashed
-            starting = _Background(self._pool)
-            tools = _Background(_tool_versions)
+            starting = Background(self._pool)
+            tools = Background(tool_versions)
             self.store = Store(self.project.store_path)
             self.log = RunLog(self.project.logs, self.run_id)
             self.log.event("run-start", command=self.command, inputs=[str(p) for p in inputs],
@@ -104,6 +84,7 @@ class Ingest:
             finally:
                 pool.close()
             self.corpus_report = self._corpus()
+            self._reanchor()
             if self.indexer is not None:
                 self._index(self.indexer)
             report = self.report()
@@ -232,7 +213,7 @@ class Ingest:
                         inflight.discard(task.sha256)
                     fault("before-commit")
                     if armed("mid-commit"):
-                        _kill_during_commit()
+                        kill_during_commit()
                 fault("after-commit")
                 buffer.clear()
                 last_commit = time.monotonic()
@@ -246,7 +227,11 @@ class Ingest:
                 waiting.clear()
 
     def _rerun_stale(self, pool: Pool) -> None:
-        """Later item stages whose version changed run again on the stored text; extract does not."""
+        """Later item stages whose version changed run again on the stored text; extract does not.
+        OCR (also when it was skipped for want of Tesseract, now found, or with OCR off, now on)
+        reads the original bytes again, and the stages after it run too: their text changes."""
+        from ..ocr import rerun
+
         later = [s for s in self.stages if s.name != "extract"]
         with self.store.transaction():  # items without content: nothing to run, only the version to note
             for s in later:
@@ -257,28 +242,44 @@ class Ingest:
         texts = self.project.tmp / "texts"
         for sha, stages_json, status in self.store.db.execute("SELECT sha256, stages, status FROM contents"):
             done = json.loads(stages_json or "{}")
-            names = [s.name for s in later if (done.get(s.name) or {}).get("version") != s.version]
+            names = [s.name for s in later if (done.get(s.name) or {}).get("version") != s.version
+                     or (s.name == "ocr" and rerun.again(done.get(s.name), self.settings))]
             if not names or status == "pending":
                 continue
+            if "ocr" in names:  # the text changes: every stage after OCR reads it again
+                names = [s.name for s in later]
             content = self.store.content(sha)
             assert content is not None
             texts.mkdir(exist_ok=True)
             (texts / sha).write_text(content.get("text") or "", "utf-8", "surrogatepass")
-            todo.append(ItemTask(doc_id=sha, sha256=sha, file="", name=sha, mime_hint=None, depth=0, stages=names,
-                                 extra={"text_file": str(texts / sha), "size": 0}))
+            extra: dict[str, Any] = {"text_file": str(texts / sha), "size": 0, "language": content.get("language"),
+                                     "metadata": content.get("metadata") or {}}
+            file = ""
+            if "ocr" in names:
+                extra["content_file"] = rerun.content_file(texts, sha, content)
+                file = rerun.original(self.project.blobs.path(sha), self.store.locations(sha))
+            todo.append(ItemTask(doc_id=sha, sha256=sha, file=file, name=sha, mime_hint=None, depth=0, stages=names,
+                                 extra=extra))
         if not todo:
             return
         self.log.event("stale-stages", contents=len(todo))
         for task in todo:
             pool.submit(task)
         while pool.busy:
-            results = pool.poll(0.3)
+            results = [(t, r) for t, r in pool.poll(0.3) if not r.get("partial")]  # partial: OCR's "alive"
             if not results:
                 continue
             with self.store.transaction():
                 for task, result in results:
                     self._write_stages(task.sha256, result)
             self._tick(pool)
+
+    def _reanchor(self) -> None:
+        """Cited excerpts follow their text when a document was extracted again (`anchor`: moved, changed)."""
+        from ..citations import reanchor
+
+        if self.store.db.execute("SELECT 1 FROM citations LIMIT 1").fetchone() is not None:
+            self.log.event("citations-reanchored", **reanchor(self.store))
 
     def _corpus(self) -> dict[str, Any]:
         """Corpus stages (threads, copies…): reducers over the whole store, after the item stages."""
@@ -317,7 +318,11 @@ class Ingest:
         fields: dict[str, Any] = {"stages": stages}
         if "language" in fresh:
             fields.update(language=state.get("language"), languages=state.get("languages") or [])
+        if "ocr" in fresh and state.get("content"):  # OCR read again: its text and pages replace the old
+            fields.update({k: state["content"].get(k) for k in ("text", "pages", "segments", "flags")})
+            fields["text"] = fields["text"] or ""
         self.store.update_content(sha, **fields)
+        self._outputs(sha, result)
         for (doc_id,) in self.store.db.execute("SELECT id FROM documents WHERE sha256 = ?", (sha,)).fetchall():
             for name, st in fresh.items():
                 self.store.set_stage(doc_id, name, st["version"], st["status"], st["reason"], self.run_id, st.get("seconds"))
@@ -345,11 +350,19 @@ class Ingest:
         self.store.put_content(task.sha256, task.extra.get("size"), ext["status"], ext["reason"], content)
         # contents are deleted with their children before a re-extraction, so this one is fresh
         self.store.put_content_children(task.sha256, children, offset=result.get("emitted", 0))
+        self._outputs(task.sha256, result)
         fault("result")
         self.progress.extracted += 1
         self._apply(task.extra["row"], ext["status"], ext["reason"], content, stages, children)
         for other in others:
             self._resolve(other)
+
+    def _outputs(self, sha: str, result: dict[str, Any]) -> None:
+        """Stages that store outputs of their own (mentions, identifiers, dates…) write them here."""
+        state = result.get("state") or {}
+        for s in self.stages:
+            if s.output and s.name in result["stages"]:
+                stage_output(s.output)(self.store, sha, state)
 
     def _write_partial(self, task: ItemTask, result: dict[str, Any]) -> None:
         """A chunk of a container's children, written as it comes so memory stays bounded."""
@@ -407,7 +420,7 @@ class Ingest:
 
     def _tick(self, pool: Pool | None = None) -> None:
         if pool is not None:
-            self.progress.peak_rss = max(self.progress.peak_rss, pool.rss() + _self_rss())
+            self.progress.peak_rss = max(self.progress.peak_rss, pool.rss() + self_rss())
         self.progress.pending = self.store.count_pending()
         if self.on_progress:
             self.on_progress(self.progress)
@@ -424,45 +437,3 @@ class Ingest:
             "peak_rss_mb": round(p.peak_rss / (1 << 20), 1), "workers": self.workers,
             "corpus": self.corpus_report, "index": self.index_report, **summary,
         }
-
-
-class _Background:
-    """Run a function in a thread; `result()` waits for it (and re-raises what it raised)."""
-
-    def __init__(self, func: Callable[[], Any]) -> None:
-        self._value: Any = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(func,), daemon=True)
-        self._thread.start()
-
-    def _run(self, func: Callable[[], Any]) -> None:
-        try:
-            self._value = func()
-        except BaseException as e:  # handed to the caller of result()
-            self._error = e
-
-    def result(self) -> Any:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
-def _tool_versions() -> dict[str, Any]:
-    from ..doctor import tool_versions
-
-    return tool_versions()
-
-
-def _kill_during_commit() -> None:
-    """Fault injection: SIGKILL this process a moment after COMMIT starts (it may or may not land)."""
-    import signal
-    import threading
-
-    threading.Timer(0.0005, os.kill, (os.getpid(), signal.SIGKILL)).start()
-
-
-def _self_rss() -> int:
-    import psutil
-
-    return int(psutil.Process().memory_info().rss)

@@ -38,16 +38,26 @@ def load(stage: Stage) -> Callable[[CorpusContext], set[str]]:
     return fn
 
 
+def skipped(settings: Settings) -> set[str]:
+    """The stages the `skip_stages` setting names, checked against the declared ones."""
+    from ..exc import UsageError
+    from .stages import STAGES
+
+    skip = {n.strip() for n in str(settings.skip_stages or "").split(",") if n.strip()}
+    unknown = skip - {st.name for st in STAGES}
+    if unknown:
+        raise UsageError(f"skip_stages: no stage named {', '.join(sorted(unknown))}")
+    fixed = skip & {"extract", "language", "index"}
+    if fixed:
+        raise UsageError(f"skip_stages: {', '.join(sorted(fixed))} cannot be skipped")
+    return skip
+
+
 def run_all(store: Store, settings: Settings, run_id: str | None, project_root: Path,
             log: Callable[..., None]) -> dict[str, Any]:
     """Run every declared corpus stage in order; returns seconds and changed counts per stage."""
     report: dict[str, Any] = {}
-    skip = {n.strip() for n in str(settings.skip_stages or "").split(",") if n.strip()}
-    unknown = skip - {st.name for st in corpus_stages()}
-    if unknown:
-        from ..exc import UsageError
-
-        raise UsageError(f"skip_stages: no corpus stage named {', '.join(sorted(unknown))}")
+    skip = skipped(settings)
     for st in corpus_stages():
         if st.name in skip:
             report[st.name] = {"skipped": True}

