@@ -20,7 +20,7 @@ MAJORITY = 0.6         # …with one type in this share of its labels, joins the
 RELABEL = 0.75         # a stronger majority overrides the model's type on a single mention
 MIN_LEN = 3
 MIN_CAPS = 4           # shorter names in capitals are too often acronyms of something else
-TITLES = frozenset("m mm mme mmes mlle dr pr mr mrs ms sir st saint sainte lord lady".split())
+SAINTS = frozenset("st ste saint sainte san santa".split())  # "St. Louis" is no person named Louis
 
 
 class Gazetteer:
@@ -40,7 +40,7 @@ class Gazetteer:
             self.votes[m.text][m.type] += weight
             if m.type == "PER":
                 parts = m.text.split()
-                if len(parts) >= 2 and parts[-1][:1].isupper() and parts[0].rstrip(".").lower() not in TITLES | {""}:
+                if len(parts) >= 2 and parts[-1][:1].isupper() and parts[0].rstrip(".").lower() not in SAINTS:
                     self.votes[parts[-1]]["PER"] += 1  # a surname stands for the person later on
         self._pattern = None
 

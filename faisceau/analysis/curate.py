@@ -23,6 +23,8 @@ def decide(project: Project, store: Store, action: str, a: str, b: str | None = 
     """Record a decision and apply it; returns the decision with its evidence and what changed."""
     if action not in ACTIONS:
         raise UsageError(f"unknown decision {action!r}")
+    if action in ("merge", "split") and a and b and "@" in a and "@" in b:
+        return _addresses_decision(store, action, a.strip().lower(), b.strip().lower())
     ea = _known(store, a)
     eb = _known(store, b) if action in ("merge", "split") and b is not None else None
     if action in ("merge", "split") and (b is None or eb is None):
@@ -35,8 +37,16 @@ def decide(project: Project, store: Store, action: str, a: str, b: str | None = 
         raise UsageError(f"{a!r} and {b!r} are not one entity")
     evidence = _evidence(store, ea, eb)
     with store.transaction():
-        cur = store.db.execute("INSERT INTO entity_decisions (action, a, b, time, user) VALUES (?,?,?,?,?)",
-                               (action, a, b, now(), current_user()))
+        mail = None
+        if eb is not None:  # correspondents are the same people: their addresses follow the decision
+            xa, xb = _addresses(store, ea["id"]), _addresses(store, eb["id"])
+            if xa and xb:
+                mail = store.db.execute(
+                    "INSERT INTO correspondent_decisions (a, b, decision, time, user) VALUES (?,?,?,?,?)",
+                    (xa[0], xb[0], action, now(), current_user())).lastrowid
+                evidence["addresses"] = {"a": xa, "b": xb}
+        cur = store.db.execute("INSERT INTO entity_decisions (action, a, b, time, user, mail) VALUES (?,?,?,?,?,?)",
+                               (action, a, b, now(), current_user(), mail))
         decision_id = cur.lastrowid
     store.log_action(f"entities-{action}", {"decision": decision_id, "a": a, "b": b})
     return {"decision": decision_id, "action": action, "a": a, "b": b, "evidence": evidence,
@@ -51,6 +61,8 @@ def undo(project: Project, store: Store, decision_id: int) -> dict[str, Any]:
         raise UsageError(f"decision {decision_id} is undone already")
     with store.transaction():
         store.db.execute("UPDATE entity_decisions SET undone = 1 WHERE id = ?", (decision_id,))
+        if row["mail"] is not None:
+            store.db.execute("DELETE FROM correspondent_decisions WHERE id = ?", (row["mail"],))
     store.log_action("entities-undo", {"decision": decision_id})
     return {"undone": decision_id, **apply(project, store)}
 
@@ -79,6 +91,41 @@ def apply(project: Project, store: Store) -> dict[str, Any]:
         return {"applied": True, "documents_changed": len(changed)}
     finally:
         project.unlock()
+
+
+def _addresses(store: Store, entity_id: str) -> list[str]:
+    """The e-mail addresses a person entity wrote or received mail under (display name matching one of
+    its spellings), most used first."""
+    from .names import key
+
+    keys = set(read._keys(store, entity_id))
+    if not keys or store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'mail_addresses'").fetchone() is None:
+        return []
+    counts: dict[str, int] = {}
+    for address, name, n in store.db.execute(
+            "SELECT address, name, COUNT(*) FROM mail_addresses WHERE name IS NOT NULL AND name != ''"
+            " GROUP BY address, name"):
+        if key(name) in keys:
+            counts[address] = counts.get(address, 0) + n
+    return sorted(counts, key=lambda x: (-counts[x], x))
+
+
+def _addresses_decision(store: Store, action: str, a: str, b: str) -> dict[str, Any]:
+    """Merge or split two correspondents' addresses (the `faisceau correspondents` people)."""
+    known = {r[0] for r in store.db.execute(
+        "SELECT DISTINCT address FROM mail_addresses WHERE address IN (?, ?)", (a, b))}
+    for x in (a, b):
+        if x not in known:
+            raise UsageError(f"no correspondent with the address {x!r} (see `faisceau correspondents`)")
+    with store.transaction():
+        mail = store.db.execute("INSERT INTO correspondent_decisions (a, b, decision, time, user) VALUES (?,?,?,?,?)",
+                                (a, b, action, now(), current_user())).lastrowid
+        decision_id = store.db.execute(
+            "INSERT INTO entity_decisions (action, a, b, time, user, mail) VALUES (?,?,?,?,?,?)",
+            (action, a, b, now(), current_user(), mail)).lastrowid
+    store.log_action(f"entities-{action}", {"decision": decision_id, "a": a, "b": b, "addresses": True})
+    return {"decision": decision_id, "action": action, "a": a, "b": b,
+            "evidence": {"addresses": {"a": [a], "b": [b]}}, "applied": True, "documents_changed": 0}
 
 
 def _known(store: Store, name: str | None) -> dict[str, Any]:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from ..mail.people import name_order
 
-TITLES = frozenset("""m mm mme mmes mlle mlles mr mrs ms miss dr pr prof me maitre monsieur madame mademoiselle
-    sir lord lady dame herr frau general gen col capt colonel capitaine commandant""".split())
+TITLES = frozenset("""m mm mme mmes mlle mlles mr mrs ms miss dr pr prof me mgr maitre monsieur madame mademoiselle
+    sir lord lady dame herr frau general gen col capt colonel capitaine commandant marechal lieutenant lt sgt
+    amiral admiral docteur doctor abbe judge president senator governor captain hon rev comte comtesse duc
+    duchesse prince princesse baron marquis citoyen count countess duke duchess princess king queen emperor
+    citizen""".split())
 ARTICLES = frozenset("the le la les l".split())
 LEGAL = frozenset("sa sas sasu sarl eurl inc incorporated corp corporation ltd llc plc gmbh ag co".split())
 

@@ -49,8 +49,27 @@ def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
                 continue
             m = clean(doc.text, ent.start_char, ent.end_char, kind)
             if m is not None:
-                out[i].append(Mention(m[0] + off, m[1] + off, doc.text[m[0]:m[1]], kind))
+                s, e = m
+                if kind == "PER":
+                    s = with_title(doc.text, s)
+                out[i].append(Mention(s + off, e + off, doc.text[s:e], kind))
     return out
+
+
+# a title or rank written just before a person's name is part of how the text names them
+# ("M. Dupont", "le général Weygand", "Mr. Bezos", "Judge Hand"); the entity's key drops it again
+_TITLE = re.compile(r"(?:\b(?:M|MM|Mme|Mmes|Mlle|Mr|Mrs|Ms|Dr|Pr|Prof|Me|Mgr|Gen|Col|[Cc]apt|Lt|Sgt|[Hh]on|Rev)\.?"
+                    r"|\b(?:[Gg]énéral|[Mm]aréchal|[Cc]olonel|[Cc]apitaine|[Ll]ieutenant|[Cc]ommandant|[Aa]miral"
+                    r"|[Dd]octeur|[Aa]bbé|[Mm]aître|[Mm]adame|[Mm]onsieur|[Mm]ademoiselle|[Cc]omte|[Cc]omtesse|[Dd]uc"
+                    r"|[Dd]uchesse|[Pp]rince|[Pp]rincesse|[Bb]aron|[Mm]arquis|[Cc]itoyen|Judge|General|Colonel|Captain"
+                    r"|Admiral|Doctor|Sir|Lady|Lord|President|Senator|Governor|Count|Countess|Duke|Duchess|Princess"
+                    r"|King|Queen|Emperor|Baron|Citizen|Abbe))\s+$")
+
+
+def with_title(text: str, start: int) -> int:
+    """The start of a person's mention moved back over the title written just before it."""
+    t = _TITLE.search(text, max(0, start - 14), start)
+    return t.start() if t else start
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:
@@ -67,7 +86,8 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
     yield start, text[start:]
 
 
-_LEAD = re.compile(r"^(?:(?:the|The|THE|a|an)\s+|[\"'«“‘(\[]\s*)+")
+# leading articles and quotes; French articles only in lower case, so "La Rochelle" stays whole
+_LEAD = re.compile(r"^(?:(?:the|The|THE|a|an|la|le|les|des|du)\s+|l['’]|[\"'«“‘(\[]\s*)+")
 _TRAIL = re.compile(r"(?:'s|’s|'|’|[\s.,;:!?\"»”)\]-])+$")
 _JUNK = re.compile(r"^(?:[\W\d_]+|\w\.?|[\w.-]*[=<>{}\\/@$#|][\w.-]*)$")
 PRONOUNS = frozenset("""i me my you he him his she her it its we us our they them their who whom this that these

@@ -269,7 +269,8 @@ MIGRATIONS: tuple[str, ...] = (
         b      TEXT,
         time   TEXT NOT NULL,
         user   TEXT NOT NULL,
-        undone INTEGER NOT NULL DEFAULT 0
+        undone INTEGER NOT NULL DEFAULT 0,
+        mail   INTEGER                    -- the correspondent_decisions row it made (persons with addresses)
     );
 
     -- cited excerpts (evidence): re-anchored by their text after a re-extraction

@@ -225,3 +225,49 @@ def test_analyse_lines_one_object_per_line_in_order() -> None:
     last = {m["text"]: m["canonical"] for m in results[3]["mentions"]}
     assert last.get("Bezos") == "Jeff Bezos"   # grouped over the lines: one small corpus
     assert {"value": "2000-01-01", "precision": "day"}.items() <= results[2]["dates"][0].items()
+
+
+def test_correspondents_follow_entity_curation(project: Path) -> None:
+    """One model of people: a merge of two persons with addresses merges them as correspondents too."""
+    p = str(project / "p")
+
+    def people() -> list[list[str]]:
+        out = run("correspondents", "--project", p, "--json").stdout.splitlines()
+        return sorted(sorted(json.loads(line)["addresses"]) for line in out)
+
+    before = people()
+    assert ["jean.dupont@meridian.example.fr"] in before and ["marie.lefevre@meridian.example.fr"] in before
+    made = json.loads(run("entities", "merge", "Jean Dupont", "Marie Lefèvre", "--project", p, "--json").stdout)
+    assert made["evidence"]["addresses"] == {"a": ["jean.dupont@meridian.example.fr"],
+                                             "b": ["marie.lefevre@meridian.example.fr"]}
+    assert ["jean.dupont@meridian.example.fr", "marie.lefevre@meridian.example.fr"] in people()
+    run("entities", "undo", str(made["decision"]), "--project", p)
+    assert people() == before
+    # addresses alone: correspondents only
+    made = json.loads(run("entities", "merge", "jean.dupont@meridian.example.fr", "MARIE.LEFEVRE@meridian.example.fr",
+                          "--project", p, "--json").stdout)
+    assert ["jean.dupont@meridian.example.fr", "marie.lefevre@meridian.example.fr"] in people()
+    run("entities", "undo", str(made["decision"]), "--project", p)
+    assert people() == before
+    bad = run("entities", "merge", "nobody@example.org", "jean.dupont@meridian.example.fr", "--project", p, ok=False)
+    assert bad.returncode == 2 and "no correspondent with the address 'nobody@example.org'" in bad.stderr
+
+
+def test_analyse_project_runs_only_what_has_not_run(tmp_path: Path) -> None:
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    (leak / "a.txt").write_text("Le 3 février 2021, Paul Martin a rencontré la CGT à Amiens.\n", "utf-8")
+    p = str(tmp_path / "p")
+    run("ingest", str(leak), "--project", p, "--set", "skip_stages=entities,identifiers,dates,entity_grouping")
+    assert _entities(tmp_path) == []
+    first = json.loads(run("analyse", "--project", p, "--json").stdout)
+    names = {str(e["name"]) for e in _entities(tmp_path)}
+    assert {"Paul Martin", "Amiens"} <= names, names
+    assert first["corpus"]["entity_grouping"]["changed"] == 1
+    again = json.loads(run("analyse", "--project", p, "--json").stdout)
+    assert again["corpus"]["entity_grouping"]["changed"] == 0
+    stages = subprocess.run(["sqlite3", str(tmp_path / "p" / "store.sqlite"),
+                             "SELECT stage, status, run_id FROM stages WHERE stage IN ('entities','dates') ORDER BY stage"],
+                            capture_output=True, text=True).stdout.split()
+    assert len(stages) == 2 and all(s.split("|")[1] == "ok" for s in stages)
+    assert {s.split("|")[2] for s in stages} == {first["run"]}   # not run again by the second analyse
