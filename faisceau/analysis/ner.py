@@ -52,6 +52,8 @@ def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
                 s, e = m
                 if kind == "PER":
                     s = with_title(doc.text, s)
+                    suffix = _SUFFIX.match(doc.text, e)
+                    e = suffix.end() if suffix else e
                 out[i].append(Mention(s + off, e + off, doc.text[s:e], kind))
     return out
 
@@ -61,9 +63,11 @@ def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
 _TITLE = re.compile(r"(?:\b(?:M|MM|Mme|Mmes|Mlle|Mr|Mrs|Ms|Dr|Pr|Prof|Me|Mgr|Gen|Col|[Cc]apt|Lt|Sgt|[Hh]on|Rev)\.?"
                     r"|\b(?:[Gg]énéral|[Mm]aréchal|[Cc]olonel|[Cc]apitaine|[Ll]ieutenant|[Cc]ommandant|[Aa]miral"
                     r"|[Dd]octeur|[Aa]bbé|[Mm]aître|[Mm]adame|[Mm]onsieur|[Mm]ademoiselle|[Cc]omte|[Cc]omtesse|[Dd]uc"
-                    r"|[Dd]uchesse|[Pp]rince|[Pp]rincesse|[Bb]aron|[Mm]arquis|[Cc]itoyen|Judge|General|Colonel|Captain"
-                    r"|Admiral|Doctor|Sir|Lady|Lord|President|Senator|Governor|Count|Countess|Duke|Duchess|Princess"
+                    r"|[Dd]uchesse|[Pp]rince|[Pp]rincesse|[Bb]aron|[Mm]arquis|[Cc]itoyen|[Jj]udge|[Gg]eneral|[Cc]olonel|[Cc]aptain"
+                    r"|[Aa]dmiral|[Dd]octor|Sir|Lady|Lord|President|Senator|Governor|Count|Countess|Duke|Duchess|Princess"
                     r"|King|Queen|Emperor|Baron|Citizen|Abbe))\s+$")
+# …and so is a suffix written just after it ("Samuel T. Sawyer, Esq.", "John Smith Jr.")
+_SUFFIX = re.compile(r",?\s+(?:Esqs?|Esquire|Jr|Sr)\b\.?")
 
 
 def with_title(text: str, start: int) -> int:
@@ -92,7 +96,7 @@ _TRAIL = re.compile(r"(?:'s|’s|'|’|[\s.,;:!?\"»”)\]-])+$")
 _JUNK = re.compile(r"^(?:[\W\d_]+|\w\.?|[\w.-]*[=<>{}\\/@$#|][\w.-]*)$")
 PRONOUNS = frozenset("""i me my you he him his she her it its we us our they them their who whom this that these
     those je tu il elle on nous vous ils elles lui leur eux moi toi ce cela ceci celui celle qui que dont
-    le la les un une des du de au aux the a an of and et ou or mais but""".split())
+    le la les un une des du de au aux the a an of and et ou or mais but esq esquire jr sr""".split())
 
 
 _BREAK = re.compile(r"\s*[\t\n\r\f\v|]")
@@ -118,6 +122,10 @@ def clean(text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
         if span[cut:cut + 1] == "." and re.search(r"(?:\b\w|Corp|Inc|Ltd|Co|Jr|Sr|St|Bros)$", span[:cut]):
             cut += 1
         end = start + cut
+    if text[end - 1:end] == "¬":  # a word cut at a line end ("Uni¬ ted States"): the name goes on after it
+        more = _GOES_ON.match(text, end)
+        if more:
+            end = more.end()
     span = text[start:end]
     num = _NUMBERS.search(span)
     if num:  # "Somerset 83", "Leicestershire 296": a score, not part of the name
@@ -134,6 +142,7 @@ def clean(text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
     return start, end
 
 
+_GOES_ON = re.compile(r"\s*[^\W\d_]+(?:\s+[A-Z][^\W\d_]+)*")
 _ROMAN = re.compile(r"^[IVXLCDM]+\.?$")
 
 
