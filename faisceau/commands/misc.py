@@ -86,7 +86,12 @@ def demo(dest: Path, no_serve: bool, workers: int | None) -> None:
                f"  faisceau search 'from:*@meridian.example.fr date:2024-05' --project {project_dir}\n"
                f"  faisceau threads --project {project_dir}\n  faisceau correspondents --project {project_dir}")
     if not no_serve:
-        click.echo("\n(The web workbench is not part of this version yet; the CLI above shows everything.)")
+        from ..web import Workbench
+        from ..web.server import bind_free, server
+
+        sock = bind_free("127.0.0.1", 8000)
+        click.echo(f"\nfaisceau: serving the demo at http://127.0.0.1:{sock.getsockname()[1]}/  (Ctrl-C stops)")
+        server(Workbench.open(project_dir)).run(sockets=[sock])
 
 
 COMMANDS = [doctor, settings_cmd, demo]

@@ -42,6 +42,8 @@ def entity_view(wb: Workbench, ident: str, limit: int = 50) -> dict[str, Any] | 
         return None
     eid = e["id"]
     events = timelineview.select(wb, timelineview.Params(entity=eid))
+    if len(events["buckets"]) == 1:  # one year: its months say more
+        events = timelineview.select(wb, timelineview.Params(entity=eid, at=events["buckets"][0]["key"]))
     return dict(e, mentions_in_context=read.mentions(store, eid, limit), documents_list=read.documents_of(store, eid, limit),
                 cooccurring=read.cooccurring(store, eid, 20), timeline=events["buckets"],
                 timeline_level=events["level"], events=events["events"][:20], events_total=events["total"],

@@ -9,6 +9,7 @@ piece that the browser shortens would shift every offset computed inside it.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 # characters the HTML parser changes in text; each becomes a piece of its own
@@ -57,7 +58,7 @@ def cut(text: str, base: int, hits: list[tuple[int, int]], analysis: dict[str, A
     active: list[tuple[int, int, str, dict[str, Any]]] = []
     si = hi_i = 0
     active_hits: list[tuple[int, int]] = []
-    for s, e in zip(bounds, bounds[1:]):
+    for s, e in pairwise(bounds):
         while si < len(spans) and spans[si][0] <= s:
             active.append(spans[si])
             si += 1

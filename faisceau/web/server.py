@@ -22,9 +22,23 @@ def bind(host: str, port: int) -> socket.socket:
     # IPPROTO_TCP, which a socket made like this one (proto 0) is not; without it the response's
     # head and body, written separately, meet the client's delayed ACK: ~40 ms per request (Nagle)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
     return sock
+
+
+def bind_free(host: str, port: int, tries: int = 50) -> socket.socket:
+    """A listening socket on `port`, or on the next free port after it (the demo's 8000 may be taken)."""
+    for p in range(port, port + tries):
+        try:
+            return bind(host, p)
+        except OSError:
+            continue
+    return bind(host, 0)
 
 
 def server(wb: Workbench, log_level: str = "warning", **config: Any) -> uvicorn.Server:

@@ -41,7 +41,7 @@ class Params:
     at: str = ""        # the bucket drilled into: YYYY, YYYY-MM or YYYY-MM-DD
     limit: int = 200
 
-    def check(self) -> "Params":
+    def check(self) -> Params:
         if self.at and not _AT.match(self.at):
             raise UsageError(f"not a bucket: {self.at[:40]!r} (YYYY, YYYY-MM or YYYY-MM-DD)")
         if self.kind not in ("", "text", "metadata"):
@@ -146,8 +146,8 @@ def bars(buckets: list[dict[str, Any]], width: int = 900, height: int = 120) -> 
     step = width / len(buckets)
     bar = max(2.0, min(60.0, step * 0.8))
     chart = height - 20
-    parts = [f'<svg class="bars" id="timeline-bars" viewBox="0 0 {width} {height}" role="img"'
-             f' xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none">']
+    parts = [(f'<svg class="bars" id="timeline-bars" viewBox="0 0 {width} {height}" role="img"'
+              f' xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none">')]
     every = max(1, len(buckets) // 12)   # labels for about a dozen bars, the rest in tooltips
     for n, b in enumerate(buckets):
         h = max(1.0, chart * b["count"] / top)

@@ -44,10 +44,20 @@ def main(base: Path) -> None:
             page.goto(srv.url + "/api/search?q=vigie&include=kind%3Dpdf")
             pdf = page.evaluate("() => JSON.parse(document.body.innerText).hits[0].id")
             shots.append(("pdf", f"/documents/{pdf}?q=vigie"))
+            page.goto(srv.url + "/api/entities?type=person&limit=1")
+            person = page.evaluate("() => JSON.parse(document.body.innerText).entities[0].id")
+            page.goto(srv.url + "/api/timeline?limit=0")
+            year = page.evaluate("() => JSON.parse(document.body.innerText).buckets.sort((a, b) => b.count - a.count)[0].key")
+            shots += [("entities", "/entities"), ("entity", f"/entities/{person}"), ("timeline", f"/timeline?at={year}")]
+            page.goto(srv.url + "/api/search?q=vigie+bilan&include=kind%3Dpdf")
+            report = page.evaluate("() => JSON.parse(document.body.innerText).hits[0].id")
+            shots.append(("highlights", f"/documents/{report}"))
             for name, path in shots:
                 page.goto(srv.url + path)
                 page.wait_for_selector("body[data-ready=true]")
                 page.wait_for_load_state("networkidle")
+                if name == "highlights":
+                    page.locator("pre.text").first.scroll_into_view_if_needed()
                 page.screenshot(path=str(OUT / f"{name}.png"))
                 print(OUT / f"{name}.png")
             browser.close()

@@ -69,3 +69,38 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "faisceau", "serve", "--project", str(tmp_path), "--port", "70000"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--port" in proc.stderr
+
+
+@pytest.mark.slow
+def test_demo_ends_serving_the_workbench_on_the_next_free_port(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8000))  # 8000 taken: the demo must move on and say where it went
+        holder.listen(1)
+    except OSError:
+        pass  # taken by someone else already: the same situation
+    proc = subprocess.Popen([sys.executable, "-m", "faisceau", "demo", "--dir", str(tmp_path / "demo"), "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 600
+        line = ""
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line or "serving the demo" in line:
+                break
+        m = re.search(r"at (http://127\.0\.0\.1:(\d+))/", line)
+        assert m, line
+        assert int(m[2]) != 8000
+        status, page = get(m[1] + "/entities")
+        assert status == 200 and "Thomas Berger" in page
+        status, page = get(m[1] + "/timeline")
+        assert status == 200 and 'id="timeline-bars"' in page
+    finally:
+        holder.close()
+        proc.terminate()
+        proc.wait(timeout=30)
