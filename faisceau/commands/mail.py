@@ -79,14 +79,7 @@ def _query_ids(project: Path, store: Store, query: str) -> set[str]:
         ids = {h.id for h in open_index(root, settings_mod.load(root), store).iter_hits(query, snippets_per_hit=0)}
     except QueryError as e:
         raise UsageError(f"bad query: {e.message}") from None
-    # a hit on a copy stands for the message it copies (the graph counts that one)
-    hits = list(ids)
-    for i in range(0, len(hits), 500):
-        part = hits[i:i + 500]
-        ids.update(r[0] for r in store.db.execute(
-            f"SELECT copy_of FROM message_threads WHERE copy_of IS NOT NULL AND document_id IN ({','.join('?' * len(part))})",
-            part))
-    return ids
+    return views.with_copies(store, ids)
 
 
 def _check_period(value: str | None, name: str) -> None:

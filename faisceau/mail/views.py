@@ -141,6 +141,18 @@ def mentions(store: Store, doc_ids: set[str] | None = None, since: int | None = 
     return out
 
 
+def with_copies(store: Store, ids: set[str]) -> set[str]:
+    """Documents and the messages their copies stand for (the graph counts a message once, by its original)."""
+    hits = list(ids)
+    out = set(ids)
+    for i in range(0, len(hits), 500):
+        part = hits[i:i + 500]
+        out.update(r[0] for r in store.db.execute(
+            "SELECT copy_of FROM message_threads WHERE copy_of IS NOT NULL AND document_id IN"
+            f" ({','.join('?' * len(part))})", part))
+    return out
+
+
 def decisions(store: Store) -> list[tuple[str, str, str]]:
     return [(a, b, d) for a, b, d in store.db.execute("SELECT a, b, decision FROM correspondent_decisions ORDER BY id")]
 

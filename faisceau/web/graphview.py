@@ -33,13 +33,7 @@ def query_ids(wb: Workbench, query: str) -> set[str]:
         ids = {h.id for h in wb.index().iter_hits(query, snippets_per_hit=0)}
     except QueryError as e:
         raise UsageError(f"bad query: {e.message}") from None
-    hits = list(ids)
-    for i in range(0, len(hits), 500):
-        part = hits[i:i + 500]
-        ids.update(r[0] for r in store.db.execute(
-            "SELECT copy_of FROM message_threads WHERE copy_of IS NOT NULL AND document_id IN"
-            f" ({','.join('?' * len(part))})", part))
-    return ids
+    return views.with_copies(store, ids)
 
 
 def mentions(wb: Workbench, date_from: str | None = None, date_to: str | None = None,
