@@ -6,7 +6,9 @@ e-mails with a sender, two recipients, a subject, a date and ~600 characters of 
 a fixed vocabulary, seeded. Then `faisceau export csv` runs in a fresh process, once over a
 tenth of the documents and once over all of them, for (a) every document (store order) and
 (b) a query matching about half of them, with the `snippet` column (index order, snippets cut).
-Peak RSS is the child's own (wait4), so the two sizes compare directly.
+Peak RSS is the child's own (wait4), so the two sizes compare directly. RSS also counts the pages
+of the index and store files the export maps and reads; the peak private memory (RssAnon, sampled
+every 20 ms) is what streaming keeps flat.
 
     .venv/bin/python bench/export.py            # 100,000 documents
     .venv/bin/python bench/export.py --docs 20000
@@ -23,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -64,7 +67,7 @@ def build(root: Path, n: int, seed: int = 1) -> float:
         store.add_document(row)
         content = {"mime": "message/rfc822", "kind": "email", "extractor": "eml", "extractor_version": "1",
                    "metadata": meta, "text": text, "language": "fr"}
-        store.put_content(sha, row["size"], "ok", None, content)
+        store.put_content(sha, len(text.encode()), "ok", None, content)
         w.add(from_store(row, {**content, "pages": []}))
         if i % 20_000 == 19_999:
             store.db.execute("COMMIT")
@@ -82,7 +85,24 @@ def run_export(root: Path, out: Path, args: list[str]) -> dict[str, float]:
     cmd = [sys.executable, "-m", "faisceau", "export", "csv", "--project", str(root), "-o", str(out), "--json", *args]
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    anon = [0]
+    stop = threading.Event()
+
+    def sample() -> None:  # private memory (heap): RSS also counts the mapped index and store files
+        while not stop.is_set():
+            try:
+                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                    if line.startswith("RssAnon:"):
+                        anon[0] = max(anon[0], int(line.split()[1]))
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    stop.set()
+    sampler.join()
     seconds = time.monotonic() - t0
     stdout = proc.stdout.read().decode() if proc.stdout else ""
     if status != 0:
@@ -90,7 +110,7 @@ def run_export(root: Path, out: Path, args: list[str]) -> dict[str, float]:
     rows = json.loads(stdout)["rows"]
     out.unlink()
     return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "peak_anon_mb": round(anon[0] / 1024, 1)}
 
 
 def main() -> None:
@@ -112,12 +132,13 @@ def main() -> None:
                 r = run_export(root, work / "out.csv", args)
                 results[(n, label)] = r
                 print(f"  {label:<24} {r['rows']:>8,} rows  {r['seconds']:>7.2f} s  {r['rows_per_s']:>7,} rows/s"
-                      f"  peak RSS {r['peak_rss_mb']:.1f} MB", flush=True)
+                      f"  peak RSS {r['peak_rss_mb']:.1f} MB (private {r['peak_anon_mb']:.1f} MB)", flush=True)
             shutil.rmtree(root, ignore_errors=True)
         for label in ("all documents", "query vigie + snippet"):
             small, big = results[(a.docs // 10, label)], results[(a.docs, label)]
             print(f"{label}: peak RSS {small['peak_rss_mb']} MB at {a.docs // 10:,} docs, {big['peak_rss_mb']} MB at"
-                  f" {a.docs:,} docs (×{big['peak_rss_mb'] / small['peak_rss_mb']:.2f} for ×10 rows)")
+                  f" {a.docs:,} docs (×{big['peak_rss_mb'] / small['peak_rss_mb']:.2f} for ×10 rows); private memory"
+                  f" {small['peak_anon_mb']} → {big['peak_anon_mb']} MB")
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
