@@ -246,8 +246,21 @@ def _forms_pattern(forms: Iterable[str]) -> str:
     return emit(trie)
 
 
+_PATTERNS: dict[object, "re.Pattern[str] | None"] = {}
+MAX_PATTERNS = 512   # patterns kept: a query paged through, or asked again, is not compiled again
+
+
 def fold_regex(singles: dict[str, int], phrases: list[tuple[int, list[frozenset[str]]]]) -> re.Pattern[str] | None:
     """One pattern for the query's known spellings: group `tN` is term N (phrases first)."""
+    key = (tuple(sorted(singles.items())), tuple((n, tuple(sets)) for n, sets in phrases))
+    if key not in _PATTERNS:
+        if len(_PATTERNS) >= MAX_PATTERNS:
+            _PATTERNS.clear()
+        _PATTERNS[key] = _fold_regex(singles, phrases)
+    return _PATTERNS[key]
+
+
+def _fold_regex(singles: dict[str, int], phrases: list[tuple[int, list[frozenset[str]]]]) -> re.Pattern[str] | None:
     parts = []
     for n, sets in phrases:
         words = ["(?:" + _forms_pattern(forms) + ")" for forms in sets]

@@ -200,8 +200,13 @@ def test_outdated_index_is_refused_then_rebuilt(project: Path, tmp_path: Path) -
     assert jsonl(search(copy, "amiens", "--json").stdout)[0]["total"] == 3
 
 
-def test_fields_of_later_stages_say_when_they_have_no_data(project: Path) -> None:
+def test_fields_of_later_stages_say_when_they_have_no_data(project: Path, tmp_path: Path) -> None:
     head = jsonl(search(project, "person:camille", "--json").stdout)[0]
+    assert head["total"] == 0 and not head.get("notes")   # the analysis ran: no such person, no note
+    bare = tmp_path / "p"
+    faisceau("ingest", write_corpus(tmp_path / "leak"), "--project", bare,
+             "--set", "skip_stages=entities,identifiers,dates,entity_grouping")
+    head = jsonl(search(bare, "person:camille", "--json").stdout)[0]
     assert head["total"] == 0
     assert head["notes"] == ["person: has no data yet: the analysis stage has not run on this project"]
 
