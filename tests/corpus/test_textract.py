@@ -26,10 +26,10 @@ NO_EXT = {"docx_paragraphs_and_tables": "docx/paragraphs_and_tables.txt",
           "msg_standardized_text": STANDARD, "pdf_standardized_text": STANDARD}
 LEGACY = {"doc", "xls", "ppt"}
 # Files whose text cannot be matched yet, with the reason; each is still checked for what it does give.
-NEEDS_OCR = "image-only: its text needs OCR (issue 7), so it is marked needs_ocr"
+# image-only: their text comes from OCR, scored like any other and marked machine-read
+OCR = {*(f"{d}/{n}" for d in ("png", "gif", "jpg", "tiff") for n in ("raw_text", "standardized_text")),
+       "pdf/ocr_text.pdf"}
 EXCEPTIONS = {
-    **{f"{d}/{n}": NEEDS_OCR for d in ("png", "gif", "jpg", "tiff") for n in ("raw_text", "standardized_text")},
-    "pdf/ocr_text.pdf": NEEDS_OCR,
     **{f"{d}/{n}": "audio: no speech-to-text here, skipped as an unsupported format"
        for d in ("mp3", "ogg", "wav") for n in ("raw_text", "standardized_text")},
     **{f"ps/{n}.ps": "PostScript: no interpreter is installed, skipped as an unsupported format"
@@ -91,9 +91,7 @@ def test_textract_texts_match_through_the_whole_pipeline(ingested: dict[str, Pat
         content = store.content(doc["sha256"]) or {}
         if key in EXCEPTIONS or rel in EXCEPTIONS:
             reason = EXCEPTIONS.get(rel) or EXCEPTIONS[key]
-            if reason == NEEDS_OCR:
-                assert "needs_ocr" in content.get("flags", []), rel
-            elif reason.startswith("threshold"):
+            if reason.startswith("threshold"):
                 threshold = float(reason.split()[1].rstrip(":"))
                 score = similarity(content.get("text") or "", exp.read_text("utf-8", "replace"))
                 scores[rel] = score
@@ -103,6 +101,8 @@ def test_textract_texts_match_through_the_whole_pipeline(ingested: dict[str, Pat
                 assert doc["status"] == "skipped" and doc["reason"].startswith("unsupported format"), rel
             continue
         assert doc["status"] == "ok", f"{rel}: {doc['status']}: {doc['reason']}"
+        if key in OCR or rel in OCR:
+            assert "ocr" in content.get("flags", []), rel
         measure = recall if f.suffix == ".json" or doc["kind"] in ("email", "mailbox") else similarity
         score = measure(compared_text(store, doc), exp.read_text("utf-8", "replace"))
         scores[rel] = score
