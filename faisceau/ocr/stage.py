@@ -44,6 +44,8 @@ def run(task: Any, state: dict[str, Any], ctx: Any, blobs: Any) -> tuple[str, st
     settings = ctx.settings
     if settings.ocr == "off":
         return "skipped", "ocr off"
+    if state.get("extracted", "ok") != "ok":
+        return "skipped", "not extracted"  # the item's own status says why; OCR adds no second failure
     content = state.get("content")
     if content is None and task.extra.get("content_file"):
         content = json.loads(Path(task.extra["content_file"]).read_text("utf-8", "surrogatepass"))

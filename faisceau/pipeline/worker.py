@@ -41,6 +41,7 @@ def run_extract(task: ItemTask, state: dict[str, Any], ctx: Context, blobs: Blob
     state["content"] = result["content"]
     state["children"] = result["children"]
     state["text"] = result["content"]["text"]
+    state["extracted"] = result["status"]  # later stages skip what extraction could not read
     return result["status"], result["reason"]
 
 
