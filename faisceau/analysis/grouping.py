@@ -36,9 +36,8 @@ def run_grouping(ctx: Any) -> set[str]:
 
 # -- 1. consistency ------------------------------------------------------------------------------
 
-def gazetteer(store: Store, stats: WordStats) -> Gazetteer:
+def gazetteer(store: Store, stats: WordStats, named: dict[str, int]) -> Gazetteer:
     g = Gazetteer()
-    named = _named(store)
     for text, kind, source, n in store.db.execute(
             "SELECT text, type, source, COUNT(*) FROM mentions WHERE source != 'corpus' GROUP BY text, type, source"):
         if source == "header" or not stats.common(text, named.get(text, 0)):
@@ -92,8 +91,8 @@ def propagate(store: Store) -> int:
         store.db.executemany(
             "INSERT INTO word_stats (word, lower, mid) VALUES (?, ?, ?) ON CONFLICT(word) DO UPDATE"
             " SET lower = lower + excluded.lower, mid = mid + excluded.mid", [(w, a, b) for w, (a, b) in counts.items()])
-    stats = word_stats(store, _named(store))
-    g = gazetteer(store, stats)
+    named = _named(store)
+    g = gazetteer(store, word_stats(store, named), named)
     size = len(g.types())
     added = 0
     for i in range(0, len(todo), 200):
@@ -264,13 +263,17 @@ def regroup(store: Store) -> set[str]:
             lo_hi = span.setdefault(e[0], [d, d])
             lo_hi[0], lo_hi[1] = min(lo_hi[0], d), max(lo_hi[1], d)
     info = {r[0]: (r[1], r[2]) for r in rows}
+    # documents (locations) per content, for each entity's document count
+    locations = dict(store.db.execute(
+        "SELECT sha256, COUNT(*) FROM documents WHERE sha256 IN (SELECT DISTINCT sha256 FROM mentions)"
+        " GROUP BY sha256").fetchall())
     with store.transaction():
         db = store.db
         for t in ("entities", "entity_keys", "document_entities"):
             db.execute(f"DELETE FROM {t}")
         db.executemany("INSERT INTO entities (id, type, name, mentions, documents, first_date, last_date, variants)"
                        " VALUES (?,?,?,?,?,?,?,?)",
-                       [(eid, kind, name, n, _locations(store, docs_of[eid]), *(span.get(eid) or _NO_DATES), var)
+                       [(eid, kind, name, n, sum(locations.get(sha, 0) for sha in docs_of[eid]), *(span.get(eid) or _NO_DATES), var)
                         for eid, kind, name, n, var in rows])
         db.executemany("INSERT INTO entity_keys (key, type, entity_id) VALUES (?,?,?)",
                        [(k, e[1], e[0]) for k, e in entity_of.items()])
@@ -322,14 +325,6 @@ def _content_dates(store: Store) -> dict[str, str]:
         if isinstance(v, str) and len(v) >= 10 and v[:4].isdigit():
             out[sha] = v[:10]
     return out
-
-
-def _locations(store: Store, shas: set[str]) -> int:
-    """Documents (locations) holding any of these contents."""
-    n = 0
-    for sha in shas:
-        n += store.db.execute("SELECT COUNT(*) FROM documents WHERE sha256 = ?", (sha,)).fetchone()[0]
-    return n
 
 
 def _document_signatures(store: Store) -> dict[str, int]:

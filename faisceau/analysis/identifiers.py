@@ -30,13 +30,14 @@ a valid phone written with dots ("+33 1. 45.24.80.61") is not an IP address.
 
 from __future__ import annotations
 
-import bisect
 import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import phonenumbers
+
+from .spans import non_overlapping
 
 __all__ = ["Identifier", "find_identifiers", "iban_valid", "luhn_valid", "siret_valid"]
 
@@ -337,17 +338,7 @@ def _domains(text: str) -> Iterator[_Cand]:
 
 def _select(cands: list[_Cand]) -> list[_Cand]:
     """Keep the best candidates without overlaps: by type priority, then length."""
-    starts: list[int] = []
-    ends: list[int] = []
-    kept: list[_Cand] = []
-    for c in sorted(cands, key=lambda c: (-_PRIORITY[c[2]], c[0] - c[1], c[0])):
-        i = bisect.bisect_right(starts, c[0])
-        if (i < len(starts) and starts[i] < c[1]) or (i > 0 and ends[i - 1] > c[0]):
-            continue
-        starts.insert(i, c[0])
-        ends.insert(i, c[1])
-        kept.append(c)
-    return sorted(kept)
+    return non_overlapping(cands, lambda c: (-_PRIORITY[c[2]], c[0] - c[1], c[0]))
 
 
 def find_identifiers(text: str, lang: str | None = None, region: str = "FR") -> list[Identifier]:

@@ -33,11 +33,12 @@ What counts (the rules the annotated corpus test follows):
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from .spans import non_overlapping
 
 __all__ = ["TextDate", "find_dates"]
 
@@ -434,23 +435,7 @@ class _Finder:
 
 def _select(cands: list[_Cand], blocked: list[tuple[int, int]]) -> list[_Cand]:
     """Keep the best candidates without overlaps: higher priority first, then longer."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for s, e in sorted(blocked):  # merged, so that every interval kept below is disjoint
-        if ends and s < ends[-1]:
-            ends[-1] = max(ends[-1], e)
-        else:
-            starts.append(s)
-            ends.append(e)
-    kept: list[_Cand] = []
-    for c in sorted(cands, key=lambda c: (-c[4], c[0] - c[1], c[0])):
-        i = bisect.bisect_right(starts, c[0])
-        if (i < len(starts) and starts[i] < c[1]) or (i > 0 and ends[i - 1] > c[0]):
-            continue
-        starts.insert(i, c[0])
-        ends.insert(i, c[1])
-        kept.append(c)
-    return sorted(kept)
+    return non_overlapping(cands, lambda c: (-c[4], c[0] - c[1], c[0]), blocked)
 
 
 def find_dates(text: str, lang: str | None, doc_date: datetime | date | None = None) -> list[TextDate]:

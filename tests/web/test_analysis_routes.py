@@ -5,32 +5,11 @@ from __future__ import annotations
 import html
 import json
 import unicodedata
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
 from faisceau.ingest.store import Store
-from faisceau.web import Workbench, create_app
-from webproject import ASTRAL_PASSAGE, XSS_ENTITY, WebProject, web_project
-
-BASE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(scope="module")
-def wp(tmp_path_factory: pytest.TempPathFactory) -> WebProject:
-    return web_project(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(wp: WebProject) -> Iterator[TestClient]:
-    with TestClient(create_app(Workbench.open(wp.root)), base_url=BASE) as c:
-        yield c
+from webproject import ASTRAL_PASSAGE, XSS_ENTITY, WebProject
+from clientkit import BASE, TestClient, client, wp  # noqa: F401 (fixtures)
 
 
 def ok(r: Any) -> Any:

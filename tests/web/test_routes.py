@@ -5,31 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import warnings
-from collections.abc import Iterator
-
-import pytest
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 from faisceau.ingest.store import Store
-from faisceau.web import Workbench, create_app
-from webproject import WebProject, web_project
-
-BASE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(scope="module")
-def wp(tmp_path_factory: pytest.TempPathFactory) -> WebProject:
-    return web_project(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(wp: WebProject) -> Iterator[TestClient]:
-    with TestClient(create_app(Workbench.open(wp.root)), base_url=BASE) as c:
-        yield c
+from webproject import WebProject
+from clientkit import BASE, TestClient, client, wp  # noqa: F401 (fixtures)
 
 
 def post(client: TestClient, url: str, body: object, method: str = "POST") -> object:

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import re
-import warnings
-from collections.abc import Iterator
 
-import pytest
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
-from faisceau.web import Workbench, create_app
 from faisceau.web.sanitize import BLOCKED_IMAGE, sanitize
-from webproject import XSS, XSS_NAME, WebProject, canary_html, web_project
+from webproject import XSS, XSS_NAME, WebProject, canary_html
+from clientkit import BASE, TestClient, client, wp  # noqa: F401 (fixtures)
 
-BASE = "http://127.0.0.1:8000"
 XSS_TAG = "<svg/onload=window.__xss=1>"  # a tag has no spaces
-
-
-@pytest.fixture(scope="module")
-def wp(tmp_path_factory: pytest.TempPathFactory) -> WebProject:
-    return web_project(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(wp: WebProject) -> Iterator[TestClient]:
-    with TestClient(create_app(Workbench.open(wp.root)), base_url=BASE) as c:
-        yield c
 
 
 def urls(wp: WebProject) -> list[str]:
