@@ -14,7 +14,6 @@ from .. import settings as settings_mod
 from ..cli import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
 from ..export.csvexport import COLUMNS, export_csv, parse_columns
-from ..export.ftm import export_ftm
 from ..export.pack import FORMATS, write_pack
 from ..export.select import Selection, make_selection
 from ..export.verify import verify_pack
@@ -133,6 +132,7 @@ def ftm(tag: str | None, query: str | None, ids_file: Path | None, output: str, 
     """FollowTheMoney entities (documents, pages, e-mails, people, mentions) for `ftm` and Aleph."""
     proj, store, index = _open(project)
     sel = make_selection(store, tag, query, ids_file)
+    from ..export.ftm import export_ftm  # followthemoney takes half a second to import
     counts, digest, size = _to_output(output, lambda out: export_ftm(proj, store, sel, index, out))  # type: ignore[arg-type]
     _log(store, "ftm", output, sel, digest, entities=sum(counts.values()), schemata=counts)
     summary = {"output": output, "entities": sum(counts.values()), "schemata": counts, "bytes": size, "sha256": digest}

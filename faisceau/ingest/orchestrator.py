@@ -8,6 +8,7 @@ gets the same status and the same subtree of children, copied from the stored co
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import time
@@ -32,6 +33,11 @@ BATCH_SECONDS = 0.5   # results are committed together at most this often
 INDEX_EVERY = 10.0    # seconds between index steps during extraction (searches see a long ingest grow)
 INDEX_BUDGET = 1.0    # seconds one such step may take
 FETCH = 500
+# a container's children up to this many are dispatched before the items after it, so that an
+# expensive attachment is not left for the end of the run; the thousands of messages of a mailbox
+# or members of an archive follow in order (interleaving them with the big containers still queued
+# was measured 7% slower on the Enron mailboxes)
+FIRST_MAX = 64
 
 
 class Ingest:
@@ -56,6 +62,8 @@ class Ingest:
         self.indexer: Any = None
         self.corpus_report: dict[str, Any] = {}
         self._last_index = time.monotonic()
+        # a few children found during this run, dispatched before the items after them (FIRST_MAX)
+        self._fresh: collections.deque[str] = collections.deque()
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -177,12 +185,17 @@ class Ingest:
         while True:
             fetched = 0
             if pool.capacity > 0:
-                rows = self.store.pending(cursor, min(FETCH, 4 * pool.capacity))
+                want = min(FETCH, 4 * pool.capacity)
+                rows = self._fresh_rows(want)
+                from_cursor = not rows
+                if from_cursor:
+                    rows = self.store.pending(cursor, want)
                 fetched = len(rows)
                 resolved: list[dict[str, Any]] = []
                 known = self.store.known_contents({r["sha256"] for r in rows if r["sha256"] not in inflight})
-                for row in rows:
-                    cursor = row["seq"]
+                for taken, row in enumerate(rows, 1):
+                    if from_cursor:
+                        cursor = row["seq"]
                     if row["id"] in dispatched:
                         continue
                     sha = row["sha256"]
@@ -197,6 +210,8 @@ class Ingest:
                         inflight.add(sha)
                         dispatched.add(row["id"])
                     if pool.capacity == 0:
+                        if not from_cursor:  # the rest stay first in line
+                            self._fresh.extendleft(r["id"] for r in reversed(rows[taken:]))
                         break
                 if resolved:
                     with self.store.transaction():
@@ -225,6 +240,11 @@ class Ingest:
                 cursor = 0  # children inserted behind the cursor, or duplicates to resolve
                 dispatched -= {d["id"] for ds in waiting.values() for d in ds}
                 waiting.clear()
+
+    def _fresh_rows(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` pending children found in this run (those not taken now the cursor finds later)."""
+        ids = [self._fresh.popleft() for _ in range(min(limit, len(self._fresh)))]
+        return self.store.pending_ids(ids) if ids else []
 
     def _rerun_stale(self, pool: Pool) -> None:
         """Later item stages whose version changed run again on the stored text; extract does not.
@@ -368,7 +388,7 @@ class Ingest:
         """A chunk of a container's children, written as it comes so memory stays bounded."""
         chunk = result["children"]
         self.store.put_content_children(task.sha256, chunk, offset=result["offset"], last=False)
-        self._add_children(task.extra["row"], chunk)
+        self._add_children(task.extra["row"], chunk, first=False)
 
     def _resolve(self, row: dict[str, Any]) -> None:
         """A pending document whose content is known already (or which is nested too deep)."""
@@ -396,8 +416,10 @@ class Ingest:
         if status != "ok":
             self.log.event(status, document=doc_id, path=row["path"], reason=reason)
 
-    def _add_children(self, row: dict[str, Any], children: Iterable[dict[str, Any]]) -> None:
+    def _add_children(self, row: dict[str, Any], children: Iterable[dict[str, Any]], first: bool = True) -> None:
+        """Record an item's children; a few (a document's attachments) are extracted next."""
         doc_id = row["id"]
+        fresh: list[str] = []
         for c in children:
             path = child_path(row["path"], c["name"])
             cid = document_id(row["root_id"], path)
@@ -409,9 +431,13 @@ class Ingest:
                 "item_meta": dumps(c.get("metadata") or {}), "status": cstatus, "reason": c.get("reason"),
             })
             fault("child")
-            if inserted and cstatus != "pending":
+            if inserted and cstatus == "pending":
+                fresh.append(cid)
+            elif inserted:
                 self._record_without_content(cid, cstatus, c.get("reason"))
                 self.log.event(cstatus, document=cid, path=path, reason=c.get("reason"))
+        if first and len(fresh) <= FIRST_MAX:
+            self._fresh.extend(fresh)
 
     def _version(self, stage: str) -> str:
         return next(s.version for s in self.stages if s.name == stage)

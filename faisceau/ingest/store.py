@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+import orjson
+
 from ..exc import ProjectError
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -30,9 +32,17 @@ def current_user() -> str:
 
 
 def dumps(value: Any) -> str:
+    """Compact JSON with sorted keys: orjson (the parent writes every result, so its time counts),
+    else the standard library for what orjson refuses (lone surrogates, huge integers)."""
     if not value and isinstance(value, (list, dict)):
         return "[]" if isinstance(value, list) else "{}"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    try:
+        return orjson.dumps(value, default=str, option=_ORJSON).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+
+
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 class Store:
@@ -103,6 +113,12 @@ class Store:
         return [dict(r) for r in self.db.execute(
             "SELECT rowid AS seq, * FROM documents WHERE status = 'pending' AND rowid > ? ORDER BY rowid LIMIT ?",
             (after, limit))]
+
+    def pending_ids(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Those of these documents still pending, in insertion order."""
+        marks = ",".join("?" * len(ids))
+        return [dict(r) for r in self.db.execute(
+            f"SELECT rowid AS seq, * FROM documents WHERE status = 'pending' AND id IN ({marks}) ORDER BY rowid", ids)]
 
     def count_pending(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM documents WHERE status = 'pending'").fetchone()[0])
