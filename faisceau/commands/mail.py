@@ -123,17 +123,19 @@ def correspondents(project: Path, as_json: bool, as_csv: bool, limit: int, top: 
 
 @click.command()
 @project_option
-@click.option("--format", "fmt", type=click.Choice(["gexf", "graphml", "csv", "json"]), default="gexf",
-              show_default=True, help="Export format (json: JSON Lines, a summary then nodes and edges).")
+@click.option("--format", "fmt", type=click.Choice(["gexf", "graphml", "csv", "json", "png"]), default="gexf",
+              show_default=True, help="Export format (json: JSON Lines, a summary then nodes and edges; png: a picture,"
+              " needs --output).")
 @click.option("--from", "date_from", metavar="DATE",
               help="Messages on or after this date (YYYY[-MM[-DD]], in the project's time zone).")
 @click.option("--to", "date_to", metavar="DATE",
               help="Messages on or before this date, the whole day, month or year included.")
 @click.option("--query", metavar="Q", help="Only messages matching this search query.")
+@click.option("--size", type=int, metavar="PX", help="PNG only: the picture's side in pixels (default 1600, at most 4000).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
 @handle_errors
 def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, query: str | None,
-          output: Path | None) -> None:
+          size: int | None, output: Path | None) -> None:
     """The communication graph: directed edges sender → recipient (to/cc/bcc), weighted by unique messages."""
     from ..mail import graph as graph_mod
 
@@ -141,6 +143,16 @@ def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, q
     from ..index import dates
     from ..ingest.project import Project
 
+    if fmt == "png" and (output is None or str(output) == "-"):
+        # binary on a terminal is garbage, and in a pipe is rarely what was meant
+        raise UsageError("--format png writes a picture: give a file with --output FILE")
+    if size is not None and fmt != "png":
+        raise UsageError("--size only applies to --format png")
+    extra: dict[str, object] = {}
+    if fmt == "png":
+        from ..web import graphpng
+
+        extra["size"] = graphpng.check_size(size)  # before the work, so a bad size costs nothing
     _check_period(date_from, "--from")
     _check_period(date_to, "--to")
     tz = dates.zone(str(settings_mod.load(Project.open(project).root).timezone))
@@ -151,11 +163,21 @@ def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, q
     store = _store(project)
     ids = _query_ids(project, store, query) if query else None
     found = views.mentions(store, ids, since[0] if since else None, until[1] if until else None)
-    text = graph_mod.export(graph_mod.build(found, views.decisions(store)), fmt)
-    if output:
-        output.write_text(text, "utf-8")
+    g = graph_mod.build(found, views.decisions(store))
+    if fmt == "png":
+        from ..web import graphview
+
+        assert output is not None  # checked above; for mypy
+        output.write_bytes(graphpng.png(graphview.layout(g), size))
     else:
-        click.echo(text, nl=False)
+        text = graph_mod.export(g, fmt)
+        if output:
+            output.write_text(text, "utf-8")
+        else:
+            click.echo(text, nl=False)
+    # an export is a user action: logged like the web's (where the file went, and the selection)
+    store.log_action("export", {"what": f"graph-{fmt}", "from": date_from, "to": date_to, "query": query,
+                                "output": str(output.absolute()) if output else "stdout", **extra})
 
 
 @click.command()

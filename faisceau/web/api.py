@@ -14,14 +14,14 @@ from pydantic import BaseModel, Field
 from .. import tags
 from ..exc import UsageError
 from ..mail import graph as graph_mod
-from . import graphview, reading, render, reporting, safety, searching
+from . import graphpng, graphview, reading, render, reporting, safety, searching
 from .i18n import COOKIE, choose, translator
 from .sanitize import frame_document, sanitize
 from .workbench import Workbench
 
 router = APIRouter(prefix="/api")
 EXPORTS = {"gexf": "application/gexf+xml", "graphml": "application/graphml+xml", "csv": "text/csv",
-           "svg": "image/svg+xml"}
+           "svg": "image/svg+xml", "png": "image/png"}
 
 
 def workbench(request: Request) -> Workbench:
@@ -227,17 +227,28 @@ def api_graph_messages(node: str, date_from: str | None = Query(None, alias="fro
     return graphview.messages_of(wb, node, date_from or None, date_to or None, q or None)
 
 
-@router.get("/graph/export.{fmt}", summary="The graph as GEXF, GraphML, CSV or SVG", response_class=Response)
+@router.get("/graph/export.{fmt}", summary="The graph as GEXF, GraphML, CSV, SVG or PNG", response_class=Response)
 def api_graph_export(fmt: str, date_from: str | None = Query(None, alias="from"),
                      date_to: str | None = Query(None, alias="to"), q: str | None = None,
+                     size: int | None = Query(None, description="PNG only: the side in pixels (200 to 4000)"),
                      wb: Workbench = Depends(workbench)) -> Response:
     if fmt not in EXPORTS:
         raise UsageError(f"unknown format {fmt[:20]!r}: use {', '.join(EXPORTS)}")
+    if size is not None and fmt != "png":
+        raise UsageError("size only applies to the PNG export")
+    side = graphpng.check_size(size) if fmt == "png" else None  # before the work, so a bad size costs nothing
     g = graphview.select(wb, date_from or None, date_to or None, q or None)
-    text = graphview.svg(graphview.layout(g), standalone=True) if fmt == "svg" else graph_mod.export(g, fmt)
-    wb.store().log_action("export", {"what": f"graph-{fmt}", "from": date_from, "to": date_to, "query": q})
-    return Response(text, media_type=EXPORTS[fmt] + "; charset=utf-8",
-                    headers={"Content-Disposition": attachment(f"faisceau-graph.{fmt}")})
+    body: str | bytes
+    if fmt == "png":
+        body = graphpng.png(graphview.layout(g), side)
+    elif fmt == "svg":
+        body = graphview.svg(graphview.layout(g), standalone=True)
+    else:
+        body = graph_mod.export(g, fmt)
+    wb.store().log_action("export", {"what": f"graph-{fmt}", "from": date_from, "to": date_to, "query": q,
+                                     **({"size": side} if side else {})})
+    media = EXPORTS[fmt] if isinstance(body, bytes) else EXPORTS[fmt] + "; charset=utf-8"
+    return Response(body, media_type=media, headers={"Content-Disposition": attachment(f"faisceau-graph.{fmt}")})
 
 
 # -- status ------------------------------------------------------------------------------------

@@ -98,6 +98,16 @@ def layout(g: graph_mod.Graph, max_nodes: int = MAX_NODES) -> dict[str, Any]:
             "cut": len(g.nodes) > len(keep)}
 
 
+def radius(degree: int, top: int) -> float:
+    """A node's radius in layout units (SVG and PNG): the area grows with the messages."""
+    return 5 + 14 * math.sqrt(degree / (top or 1))
+
+
+def edge_width(weight: int) -> float:
+    """An edge's width in layout units (SVG and PNG), capped so that a heavy pair stays readable."""
+    return 0.6 + min(weight, 20) * 0.3
+
+
 def svg(drawn: dict[str, Any], standalone: bool = False) -> str:
     """The laid-out graph as SVG; every label and id is escaped."""
     e = html.escape
@@ -110,13 +120,13 @@ def svg(drawn: dict[str, Any], standalone: bool = False) -> str:
     out.append('<g id="viewport"><g class="edges">')
     for ed in drawn["edges"]:
         a, b = at[ed["source"]], at[ed["target"]]
-        width = 0.6 + min(ed["weight"], 20) * 0.3
+        width = edge_width(ed["weight"])
         out.append(f'<line x1="{a["x"]}" y1="{a["y"]}" x2="{b["x"]}" y2="{b["y"]}" stroke="#8aa" '
                    f'stroke-width="{width:.1f}" data-source="{e(ed["source"])}" data-target="{e(ed["target"])}">'
                    f'<title>{e(a["label"])} → {e(b["label"])}: {ed["weight"]}</title></line>')
     out.append('</g><g class="nodes">')
     for n in drawn["nodes"]:
-        r = 5 + 14 * math.sqrt(n["degree"] / top)
+        r = radius(n["degree"], top)
         out.append(f'<g class="node" data-id="{e(n["id"])}" tabindex="0">'
                    f'<circle cx="{n["x"]}" cy="{n["y"]}" r="{r:.1f}" fill="#2c6e9b" stroke="#fff" stroke-width="1.5"/>'
                    f'<text x="{n["x"] + r + 3:.1f}" y="{n["y"] + 4:.1f}" font-size="13" font-family="sans-serif"'
