@@ -85,8 +85,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "people": ("people", "personnes"),
     "links": ("links", "liens"),
     "no_graph": ("No e-mail in this selection.", "Aucun courriel dans cette sélection."),
-    "graph_cut": ("Only the most connected people are drawn; the exports hold everyone.",
-                  "Seules les personnes les plus reliées sont dessinées ; les exports contiennent tout le monde."),
+    "graph_cut": ("Only the most connected people are drawn (and in SVG and PNG); GEXF, GraphML and CSV hold everyone.",
+                  "Seules les personnes les plus reliées sont dessinées (de même en SVG et PNG) ; GEXF, GraphML et CSV"
+                  " contiennent tout le monde."),
     "not_found": ("Not found", "Introuvable"),
     "bad_request": ("Bad request", "Requête invalide"),
     "language": ("Français", "English"),
