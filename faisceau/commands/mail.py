@@ -146,13 +146,9 @@ def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, q
     if fmt == "png" and (output is None or str(output) == "-"):
         # binary on a terminal is garbage, and in a pipe is rarely what was meant
         raise UsageError("--format png writes a picture: give a file with --output FILE")
-    if size is not None and fmt != "png":
-        raise UsageError("--size only applies to --format png")
-    extra: dict[str, object] = {}
-    if fmt == "png":
-        from ..web import graphpng
+    from ..web import graphpng
 
-        extra["size"] = graphpng.check_size(size)  # before the work, so a bad size costs nothing
+    side = graphpng.export_size(fmt, size)
     _check_period(date_from, "--from")
     _check_period(date_to, "--to")
     tz = dates.zone(str(settings_mod.load(Project.open(project).root).timezone))
@@ -168,7 +164,7 @@ def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, q
         from ..web import graphview
 
         assert output is not None  # checked above; for mypy
-        output.write_bytes(graphpng.png(graphview.layout(g), size))
+        output.write_bytes(graphpng.png(graphview.layout(g), side))
     else:
         text = graph_mod.export(g, fmt)
         if output:
@@ -177,7 +173,8 @@ def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, q
             click.echo(text, nl=False)
     # an export is a user action: logged like the web's (where the file went, and the selection)
     store.log_action("export", {"what": f"graph-{fmt}", "from": date_from, "to": date_to, "query": query,
-                                "output": str(output.absolute()) if output else "stdout", **extra})
+                                "output": str(output.absolute()) if output else "stdout",
+                                **({"size": side} if side else {})})
 
 
 @click.command()

@@ -19,7 +19,7 @@ from typing import Any, TypeAlias
 from PIL import Image, ImageDraw, ImageFont
 
 from ..exc import UsageError
-from .graphview import SIZE, edge_width, radius
+from .graphview import EDGE_COLOUR, LABEL_COLOUR, NODE_COLOUR, SIZE, edge_width, radius
 
 DEFAULT_SIZE = 1600
 MIN_SIZE = 200
@@ -28,9 +28,6 @@ MAX_LABEL = 60
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 # the supersampled canvas stays under 6000 px a side (~100 MB of RGB), whatever the size asked
 _CANVAS_MAX = 6000
-_EDGE = (0x88, 0xAA, 0xAA)
-_NODE = (0x2C, 0x6E, 0x9B)
-_TEXT = (0x22, 0x22, 0x22)
 _WHITE = (255, 255, 255)
 # the categories that draw nothing a reader needs: controls, format (bidi overrides, zero widths),
 # surrogates, private use, unassigned
@@ -38,6 +35,15 @@ _DROP = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _MAX_MARKS = 3
 
 Font: TypeAlias = "ImageFont.FreeTypeFont | ImageFont.ImageFont"
+
+
+def export_size(fmt: str, size: int | None) -> int | None:
+    """The PNG side an export asks for (checked before any work), None for the other formats."""
+    if fmt != "png":
+        if size is not None:
+            raise UsageError("a size only applies to the PNG export")
+        return None
+    return check_size(size)
 
 
 def check_size(size: int | None) -> int:
@@ -93,7 +99,7 @@ def draw(drawn: dict[str, Any], size: int | None = None) -> Image.Image:
         a, b = at.get(ed["source"]), at.get(ed["target"])
         if a is None or b is None:
             continue
-        pen.line([(a["x"] * k, a["y"] * k), (b["x"] * k, b["y"] * k)], fill=_EDGE,
+        pen.line([(a["x"] * k, a["y"] * k), (b["x"] * k, b["y"] * k)], fill=EDGE_COLOUR,
                  width=max(1, round(edge_width(ed["weight"]) * k)))
     font = _font(max(6, round(13 * k)))
     # circles first, labels after: as in the SVG a label may cross a later node, but here all
@@ -101,7 +107,7 @@ def draw(drawn: dict[str, Any], size: int | None = None) -> Image.Image:
     for n in drawn["nodes"]:
         r = radius(n["degree"], top) * k
         x, y = n["x"] * k, n["y"] * k
-        pen.ellipse([x - r, y - r, x + r, y + r], fill=_NODE, outline=_WHITE, width=max(1, round(1.5 * k)))
+        pen.ellipse([x - r, y - r, x + r, y + r], fill=NODE_COLOUR, outline=_WHITE, width=max(1, round(1.5 * k)))
     for n in drawn["nodes"]:
         label = clean_label(n["label"])
         if not label:
@@ -109,10 +115,10 @@ def draw(drawn: dict[str, Any], size: int | None = None) -> Image.Image:
         r = radius(n["degree"], top)
         xy = ((n["x"] + r + 3) * k, (n["y"] + 4) * k)
         try:
-            pen.text(xy, label, fill=_TEXT, font=font, anchor="ls")
+            pen.text(xy, label, fill=LABEL_COLOUR, font=font, anchor="ls")
         except (ValueError, OSError, UnicodeError):
             # a text layout failure on one name must not lose the picture: draw what ASCII is left
-            pen.text(xy, label.encode("ascii", "replace").decode(), fill=_TEXT, font=font, anchor="ls")
+            pen.text(xy, label.encode("ascii", "replace").decode(), fill=LABEL_COLOUR, font=font, anchor="ls")
     if canvas != side:
         img = img.resize((side, side), Image.Resampling.LANCZOS)
     return img

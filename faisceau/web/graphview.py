@@ -98,6 +98,12 @@ def layout(g: graph_mod.Graph, max_nodes: int = MAX_NODES) -> dict[str, Any]:
             "cut": len(g.nodes) > len(keep)}
 
 
+# colours of the drawing, in SVG and PNG alike
+EDGE_COLOUR = "#88aaaa"
+NODE_COLOUR = "#2c6e9b"
+LABEL_COLOUR = "#222222"
+
+
 def radius(degree: int, top: int) -> float:
     """A node's radius in layout units (SVG and PNG): the area grows with the messages."""
     return 5 + 14 * math.sqrt(degree / (top or 1))
@@ -121,16 +127,16 @@ def svg(drawn: dict[str, Any], standalone: bool = False) -> str:
     for ed in drawn["edges"]:
         a, b = at[ed["source"]], at[ed["target"]]
         width = edge_width(ed["weight"])
-        out.append(f'<line x1="{a["x"]}" y1="{a["y"]}" x2="{b["x"]}" y2="{b["y"]}" stroke="#8aa" '
+        out.append(f'<line x1="{a["x"]}" y1="{a["y"]}" x2="{b["x"]}" y2="{b["y"]}" stroke="{EDGE_COLOUR}" '
                    f'stroke-width="{width:.1f}" data-source="{e(ed["source"])}" data-target="{e(ed["target"])}">'
                    f'<title>{e(a["label"])} → {e(b["label"])}: {ed["weight"]}</title></line>')
     out.append('</g><g class="nodes">')
     for n in drawn["nodes"]:
         r = radius(n["degree"], top)
         out.append(f'<g class="node" data-id="{e(n["id"])}" tabindex="0">'
-                   f'<circle cx="{n["x"]}" cy="{n["y"]}" r="{r:.1f}" fill="#2c6e9b" stroke="#fff" stroke-width="1.5"/>'
+                   f'<circle cx="{n["x"]}" cy="{n["y"]}" r="{r:.1f}" fill="{NODE_COLOUR}" stroke="#fff" stroke-width="1.5"/>'
                    f'<text x="{n["x"] + r + 3:.1f}" y="{n["y"] + 4:.1f}" font-size="13" font-family="sans-serif"'
-                   f' fill="#222">{e(n["label"])}</text>'
+                   f' fill="{LABEL_COLOUR}">{e(n["label"])}</text>'
                    f'<title>{e(n["label"])} &lt;{e(n["addresses"])}&gt; · {n["sent"]} / {n["received"]}</title></g>')
     out.append("</g></g></svg>")
     return "".join(out)
