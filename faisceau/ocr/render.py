@@ -21,6 +21,7 @@ from typing import Iterator, Sequence
 from PIL import Image, ImageOps
 
 from ..exc import EncryptedDocument, ExtractionError
+from .scanned import ScannedPages
 
 
 @dataclass
@@ -34,7 +35,9 @@ class PageImage:
 
 
 def to_pnm(img: Image.Image) -> bytes:
-    """Grayscale PNM bytes (no compression: Tesseract reads them straight from the pipe)."""
+    """Grayscale PNM bytes (no compression: Tesseract reads them straight from a file)."""
+    if img.mode == "L":  # the header and the raw rows: one copy fewer than Pillow's encoder
+        return b"P5\n%d %d\n255\n" % img.size + img.tobytes()
     buf = io.BytesIO()
     img.save(buf, "PPM")
     return buf.getvalue()
@@ -81,8 +84,10 @@ _DATA_ERRORS = (OSError, SyntaxError, EOFError, ValueError, struct.error, IndexE
                 Image.DecompressionBombWarning)
 
 
-def pdf_pages(pdf: object, numbers: Sequence[int], dpi: int, max_pixels: int) -> Iterator[Rendered]:
-    """Render the given 1-based pages: (number, image), or (number, error) for a page that cannot be."""
+def pdf_pages(pdf: object, numbers: Sequence[int], dpi: int, max_pixels: int,
+              scans: ScannedPages | None = None) -> Iterator[Rendered]:
+    """Render the given 1-based pages: (number, image), or (number, error) for a page that cannot be.
+    With `scans`, a page that is a bare scan at about `dpi` gives its own image (see `scanned`)."""
     import pypdfium2 as pdfium
 
     assert isinstance(pdf, pdfium.PdfDocument)
@@ -93,12 +98,17 @@ def pdf_pages(pdf: object, numbers: Sequence[int], dpi: int, max_pixels: int) ->
             yield number, ExtractionError("page cannot be loaded")
             continue
         try:
+            found = scans.image(page, number, dpi, max_pixels) if scans is not None else None
+            if found is not None:
+                gray, res = found
+                yield number, PageImage(number, to_pnm(gray), res, gray.size)
+                continue
             width, height = page.get_size()
             scale = dpi / 72
             if width * height * scale * scale > max_pixels > 0:
                 scale = math.sqrt(max_pixels / max(1.0, width * height))
             img = page.render(scale=scale, grayscale=True, may_draw_forms=True).to_pil()
-            gray = img.convert("L")
+            gray = img if img.mode == "L" else img.convert("L")
             yield number, PageImage(number, to_pnm(gray), max(1, round(scale * 72)), gray.size)
         except (pdfium.PdfiumError, ValueError, MemoryError) as e:
             yield number, ExtractionError(f"page cannot be rendered: {type(e).__name__}")

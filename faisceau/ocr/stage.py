@@ -24,6 +24,7 @@ from . import cache as cache_mod
 from . import detect, render, tesseract
 from .content import replace_pages
 from .read import read_page
+from .scanned import ScannedPages
 
 HEARTBEAT = 5.0  # seconds between "still alive" signals to the pool while pages are read
 MIN_LANG_TEXT = 200  # characters of text needed to pick the document's language from it
@@ -87,8 +88,12 @@ class _Reader:
                 todo = sorted(set(todo) | set(self._short_for_ink(pdf, todo)))
                 if not todo:
                     return "skipped", "no page needs OCR"
-                return self._read_all(todo, language, lambda numbers: render.pdf_pages(
-                    pdf, numbers, int(self.settings.ocr_dpi), int(self.settings.ocr_max_pixels)))
+                scans = ScannedPages(file, self.ctx.passwords)
+                try:
+                    return self._read_all(todo, language, lambda numbers: render.pdf_pages(
+                        pdf, numbers, int(self.settings.ocr_dpi), int(self.settings.ocr_max_pixels), scans))
+                finally:
+                    scans.close()
         if not todo:
             return "skipped", "no page needs OCR"
         return self._read_all(todo, language, lambda numbers: render.image_frames(
@@ -217,6 +222,8 @@ class _Reader:
                         "confidence": r["confidence"], "words": r["words"], "dpi": r["dpi"]}
             if r.get("rotated"):
                 p["ocr"]["rotated"] = r["rotated"]
+            if r.get("layout"):
+                p["ocr"]["layout"] = r["layout"]
             if r.get("cached"):
                 p["ocr"]["cached"] = True
         if new:

@@ -20,6 +20,8 @@ from ..exc import ExtractionError, LimitExceeded, ToolMissing
 
 PSM_AUTO = "3"      # fully automatic page segmentation, without OSD
 PSM_OSD_ONLY = "0"  # orientation and script detection only
+PSM_SPARSE = "11"   # as much text as possible, in no particular order (maps, forms, posters)
+SURE = 80.0  # word confidence from which a word counts as surely read
 _ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 _ROTATE = re.compile(r"Rotate:\s*(\d+)")
 _ORIENT_CONF = re.compile(r"Orientation confidence:\s*([\d.]+)")
@@ -55,6 +57,7 @@ class PageText:
     text: str
     confidence: float | None  # mean word confidence, 0–100; None when no word was read
     words: int
+    sure: int = 0  # words read with confidence ≥ SURE that hold a letter or digit
 
 
 @lru_cache(maxsize=8)
@@ -95,12 +98,14 @@ def _run(eng: Engine, argv: list[str], image: bytes, timeout: float, folder: Pat
     return done.stdout
 
 
-def read(eng: Engine, image: bytes, lang: str, timeout: float, folder: Path, dpi: int | None = None) -> PageText:
-    """OCR one PNM page image; text rebuilt from the TSV (lines, blank line between paragraphs)."""
-    argv = ["-l", lang, "--psm", PSM_AUTO]
+def read(eng: Engine, image: bytes, lang: str, timeout: float, folder: Path, dpi: int | None = None,
+         psm: str = PSM_AUTO, sure: float | None = None) -> PageText:
+    """OCR one PNM page image; text rebuilt from the TSV (lines, blank line between paragraphs).
+    With `sure`, only the words read with at least that confidence and a letter or digit are kept."""
+    argv = ["-l", lang, "--psm", psm]
     if dpi:
         argv += ["--dpi", str(dpi)]
-    return parse_tsv(_run(eng, [*argv, "tsv"], image, timeout, folder).decode("utf-8", "replace"))
+    return parse_tsv(_run(eng, [*argv, "tsv"], image, timeout, folder).decode("utf-8", "replace"), sure)
 
 
 def orientation(eng: Engine, image: bytes, timeout: float, folder: Path) -> tuple[int, float]:
@@ -113,11 +118,12 @@ def orientation(eng: Engine, image: bytes, timeout: float, folder: Path) -> tupl
     return (int(rot.group(1)) if rot else 0), (float(conf.group(1)) if conf else 0.0)
 
 
-def parse_tsv(tsv: str) -> PageText:
-    """Text and mean word confidence from Tesseract's TSV output."""
+def parse_tsv(tsv: str, sure: float | None = None) -> PageText:
+    """Text and mean word confidence from Tesseract's TSV output (only sure words with `sure`)."""
     lines: list[str] = []
     words: list[str] = []
     confs: list[float] = []
+    certain = 0
     key: tuple[str, str, str] | None = None
     para: tuple[str, str] | None = None
     for row in tsv.splitlines()[1:]:
@@ -127,6 +133,10 @@ def parse_tsv(tsv: str) -> PageText:
         word = cols[11].strip()
         if not word:
             continue
+        is_sure = _confidence(cols[10]) >= (SURE if sure is None else sure) and any(ch.isalnum() for ch in word)
+        if sure is not None and not is_sure:
+            continue
+        certain += is_sure
         here = (cols[2], cols[3], cols[4])
         if here != key:
             if words:
@@ -144,7 +154,14 @@ def parse_tsv(tsv: str) -> PageText:
     if words:
         lines.append(" ".join(words))
     n = sum(len(line.split()) for line in lines)
-    return PageText("\n".join(lines), round(sum(confs) / len(confs), 2) if confs else None, n)
+    return PageText("\n".join(lines), round(sum(confs) / len(confs), 2) if confs else None, n, certain)
+
+
+def _confidence(col: str) -> float:
+    try:
+        return float(col)
+    except ValueError:
+        return -1.0
 
 
 def pdf_page(eng: Engine, image: Path, out_base: Path, lang: str, timeout: float, dpi: int) -> Path:

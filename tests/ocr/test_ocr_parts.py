@@ -66,3 +66,22 @@ def test_parse_tsv_lines_paragraphs_confidence() -> None:
     assert page.text == "Bonjour à\ntous\n\nFin"
     assert page.words == 4 and page.confidence == 75.0
     assert parse_tsv(head).confidence is None
+
+
+def test_parse_tsv_sure_words_only() -> None:
+    """A sparse reading keeps the words read with confidence ≥ 80 that hold a letter or digit."""
+    head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    rows = [
+        "5\t1\t1\t1\t1\t1\t0\t0\t1\t1\t93\tBokale",
+        "5\t1\t2\t1\t1\t1\t0\t0\t1\t1\t78\t==",      # a road read as symbols
+        "5\t1\t3\t1\t1\t1\t0\t0\t1\t1\t91\t——",      # sure, but no letter
+        "5\t1\t4\t1\t1\t1\t0\t0\t1\t1\t41\tae",      # a letter, not sure
+        "5\t1\t5\t1\t1\t1\t0\t0\t1\t1\t88\tErrepide",
+        "5\t1\t5\t1\t1\t2\t0\t0\t1\t1\t80\tnagusiak",
+        "5\t1\t6\t1\t1\t1\t0\t0\t1\t1\t95\t2014/10/04",
+    ]
+    tsv = "\n".join([head, *rows])
+    whole, sure = parse_tsv(tsv), parse_tsv(tsv, sure=80)
+    assert whole.words == 7 and whole.sure == 4
+    assert sure.text == "Bokale\n\nErrepide nagusiak\n\n2014/10/04"
+    assert sure.words == sure.sure == 4 and sure.confidence == 89.0
