@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-RECIPE = "2"  # bump when the way a page is read changes (segmentation mode, OSD rule…)
+RECIPE = "3"  # bump when the way a page is read changes (segmentation mode, OSD rule…)
 
 
 def key(image: bytes, lang: str, engine_version: str) -> str:

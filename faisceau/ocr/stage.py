@@ -222,8 +222,9 @@ class _Reader:
                         "confidence": r["confidence"], "words": r["words"], "dpi": r["dpi"]}
             if r.get("rotated"):
                 p["ocr"]["rotated"] = r["rotated"]
-            if r.get("layout"):
-                p["ocr"]["layout"] = r["layout"]
+            for key in ("layout", "scale"):
+                if r.get(key):
+                    p["ocr"][key] = r[key]
             if r.get("cached"):
                 p["ocr"]["cached"] = True
         if new:

@@ -58,6 +58,7 @@ class PageText:
     confidence: float | None  # mean word confidence, 0–100; None when no word was read
     words: int
     sure: int = 0  # words read with confidence ≥ SURE that hold a letter or digit
+    height: int = 0  # median height in pixels of the words' boxes (0: no word)
 
 
 @lru_cache(maxsize=8)
@@ -124,6 +125,7 @@ def parse_tsv(tsv: str, sure: float | None = None) -> PageText:
     words: list[str] = []
     confs: list[float] = []
     certain = 0
+    heights: list[int] = []
     key: tuple[str, str, str] | None = None
     para: tuple[str, str] | None = None
     for row in tsv.splitlines()[1:]:
@@ -137,6 +139,8 @@ def parse_tsv(tsv: str, sure: float | None = None) -> PageText:
         if sure is not None and not is_sure:
             continue
         certain += is_sure
+        if cols[9].isdigit():
+            heights.append(int(cols[9]))
         here = (cols[2], cols[3], cols[4])
         if here != key:
             if words:
@@ -154,7 +158,8 @@ def parse_tsv(tsv: str, sure: float | None = None) -> PageText:
     if words:
         lines.append(" ".join(words))
     n = sum(len(line.split()) for line in lines)
-    return PageText("\n".join(lines), round(sum(confs) / len(confs), 2) if confs else None, n, certain)
+    height = sorted(heights)[len(heights) // 2] if heights else 0
+    return PageText("\n".join(lines), round(sum(confs) / len(confs), 2) if confs else None, n, certain, height)
 
 
 def _confidence(col: str) -> float:

@@ -82,6 +82,6 @@ def test_parse_tsv_sure_words_only() -> None:
     ]
     tsv = "\n".join([head, *rows])
     whole, sure = parse_tsv(tsv), parse_tsv(tsv, sure=80)
-    assert whole.words == 7 and whole.sure == 4
+    assert whole.words == 7 and whole.sure == 4 and whole.height == 1
     assert sure.text == "Bokale\n\nErrepide nagusiak\n\n2014/10/04"
     assert sure.words == sure.sure == 4 and sure.confidence == 89.0
