@@ -10,12 +10,14 @@ searchable the moment they are written.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+import orjson
 import tantivy
 
 from ..exc import FaisceauError, UsageError
@@ -111,6 +113,7 @@ class Index:
         self.tag_counts = tag_counts
         self.schema = schema.build()
         self.created = False
+        self._seen: tuple[int, int, int] | None = None   # the meta.json this reader last loaded
         meta = path / META
         if meta.is_file():
             version = json.loads(meta.read_text("utf-8")).get("schema")
@@ -139,7 +142,18 @@ class Index:
     # -- reading --------------------------------------------------------------------------------
 
     def searcher(self) -> tantivy.Searcher:
-        self.tantivy.reload()
+        """A searcher on the last commit. Every commit rewrites tantivy's meta.json (a new file
+        renamed into place), so the reader is reloaded only when that file changed: a reload
+        per search cost as much as the search, and dropped the cache of decompressed documents.
+        (Tantivy's own watcher also reloads within a second of a commit, whatever the stat says.)"""
+        try:
+            st = os.stat(self.path / "meta.json")
+            seen: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            seen = None
+        if seen is None or seen != self._seen:
+            self.tantivy.reload()
+            self._seen = seen
         return self.tantivy.searcher()
 
     def num_docs(self) -> int:
@@ -196,7 +210,8 @@ class Index:
         # the hits and cuts their snippets: a query with a million hits pays once, not twice
         counting = _pool().submit(self._index_facets, se, q, facets, facet_size) if facets else None
         found, total = self._run(se, q, sort, limit, offset)
-        hits = [self._hit(se, score, addr, comp, snippets_per_hit) for score, addr in found]
+        matchers: dict[str, Any] = {}   # one matcher per language for every hit of this query
+        hits = [self._hit(se, score, addr, comp, snippets_per_hit, matchers) for score, addr in found]
         counted = self._tag_facet(se, q, comp, facets, facet_size, counting.result()) if counting else {}
         return SearchResult(query, total, hits, counted, offset, comp.notes)
 
@@ -206,10 +221,11 @@ class Index:
         se = self.searcher()
         q, comp = self.compile(query, filters, stemming, se)
         offset = 0
+        matchers: dict[str, Any] = {}
         while True:
             found, _ = self._run(se, q, sort, ALL_BATCH, offset)
             for score, addr in found:
-                yield self._hit(se, score, addr, comp, snippets_per_hit)
+                yield self._hit(se, score, addr, comp, snippets_per_hit, matchers)
             offset += len(found)
             if len(found) < ALL_BATCH:
                 return
@@ -240,15 +256,21 @@ class Index:
             res = se.search(q, limit, count=True, offset=offset, order_by_field="date_lo", order=order)
         return list(res.hits), int(getattr(res, "count", 0) or 0)
 
-    def _hit(self, se: tantivy.Searcher, score: Any, addr: tantivy.DocAddress, comp: Compiler, n: int) -> Hit:
+    def _hit(self, se: tantivy.Searcher, score: Any, addr: tantivy.DocAddress, comp: Compiler, n: int,
+             matchers: dict[str, Any] | None = None) -> Hit:
         doc = se.doc(addr)
-        shown = json.loads(bytes(doc.get_first("shown") or b"{}").decode("utf-8", "surrogatepass"))
+        raw = bytes(doc.get_first("shown") or b"{}")
+        try:
+            shown = orjson.loads(raw)
+        except orjson.JSONDecodeError:   # a lone surrogate (stored with surrogatepass): not UTF-8
+            shown = json.loads(raw.decode("utf-8", "surrogatepass"))
         snips = []
         if n:
             body = doc.get_first("body")
             text = bytes(body).decode("utf-8", "surrogatepass") if body else ""
             snips = snippets(text, comp.highlights, shown.get("language"),
-                             [tuple(p) for p in shown.get("pages") or []], n, stemming=comp.stemming)
+                             [tuple(p) for p in shown.get("pages") or []], n, stemming=comp.stemming,
+                             matchers=matchers)
         doc_id = str(doc.get_first("id"))
         pages = self.pages(se, comp, doc_id) if len(shown.get("pages") or []) > 1 else []
         return Hit(id=doc_id, score=float(score) if isinstance(score, float) else 0.0,

@@ -3,6 +3,10 @@
 Matching walks the stored text word by word with the index's own analyzers (`analysis.words`
 and `analysis.analyze`), so what is highlighted is what matched, and offsets are code points
 into the stored text — the same offsets a citation keeps.
+
+Known spellings (a bare word or phrase whose indexed forms the query compiler listed) are
+found with one regular expression (`foldregex`): on the text folded character by character
+when it can, with the reference pattern otherwise; both give the same spans.
 """
 
 from __future__ import annotations
@@ -10,15 +14,17 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Any, Iterator
 
 from . import inflect
 from .analysis import JOIN_RE, WORD_RE, analyze, words
+from .foldregex import fold_regex, fold_text, joins_letters, literal_ok
 from .query import Term
 
 WINDOW = 180          # characters of context per snippet
 ENOUGH_SPANS = 60      # matches found in a document before the highlighter stops looking
 SCAN_LIMIT = 20_000_000  # characters of a huge text scanned for highlights
+FOLD_LIMIT = 1_000_000   # longer texts take the reference pattern: it stops early, folding would not
 
 
 @dataclass
@@ -76,12 +82,13 @@ class _Matcher:
                     self.singles.append((n, Term(None, w, "word", exact=t.exact), self._key(Term(None, w, "word", exact=t.exact))))
                 continue
             self.singles.append((n, t, self._key(t)))
-        key = (tuple(sorted(self.by_fold.items())), tuple((n, tuple(sets)) for n, sets in self.fold_phrases))
-        if key not in _REGEXES:
-            if len(_REGEXES) > 256:
-                _REGEXES.clear()
-            _REGEXES[key] = fold_regex(self.by_fold, self.fold_phrases)
-        self.fast = _REGEXES[key]
+        self.fast_args = (self.by_fold, self.fold_phrases)
+        self.patterns: dict[tuple[bool, bool], re.Pattern[str] | None] = {}
+        self.group_terms: dict[str, int] = {}   # group name (tN, tN_k, pN_k) → term number N
+        self.term_patterns: list[re.Pattern[str] | None] | None = None   # one per word: see _each_term
+        # the same test on folded text, when every letter allows it (compiled only if used)
+        self.folded = all(literal_ok(ch) for f in self.by_fold for ch in f) and all(
+            literal_ok(ch) for _, sets in self.fold_phrases for forms in sets for f in forms for ch in f)
         self.n_terms = len({n for n in self.by_fold.values()} | {n for n, _ in self.fold_phrases})
 
     def _phrase_tokens(self, t: Term) -> list[tuple[str, str]]:
@@ -132,19 +139,80 @@ class _Matcher:
         Python loop per word.
         """
         text = text[:SCAN_LIMIT]
-        if self.fast is not None and not self.singles and not self.phrases:
+        if (self.by_fold or self.fold_phrases) and not self.singles and not self.phrases:
             # every term has known spellings: one pass of one pattern
-            # enough spans to choose three passages from, once every term has been seen: stop
-            # there rather than scan the rest of a long document
-            fast: list[tuple[int, int, int]] = []
-            seen: set[int] = set()
-            for m in self.fast.finditer(text):
-                n = int((m.lastgroup or "t0")[1:])
-                fast.append((m.start(), m.end(), n))
-                seen.add(n)
-                if len(fast) >= ENOUGH_SPANS and len(seen) == self.n_terms:
+            return self.fast_spans(text, self.folded and len(text) <= FOLD_LIMIT)
+        return self.slow_spans(text)
+
+    def fast_spans(self, text: str, folded: bool) -> list[tuple[int, int, int]]:
+        """Spans of a query whose terms all have known spellings: on the folded text, or with
+        the reference pattern (`folded=False`); both give the same spans."""
+        joiners = folded and joins_letters(text)
+        subject = fold_text(text) if folded else text
+        if folded and not joiners and not self.fold_phrases and self.n_terms > 1:
+            spans = self._each_term(subject)
+            if spans is not None:
+                return spans
+        pattern = self.patterns.get((folded, joiners))
+        if pattern is None:
+            pattern = self.patterns[folded, joiners] = fold_regex(*self.fast_args, folded=folded, joiners=joiners)
+        assert pattern is not None
+        # enough spans to choose three passages from, once every term has been seen: stop
+        # there rather than scan the rest of a long document
+        fast: list[tuple[int, int, int]] = []
+        seen: set[int] = set()
+        for m in pattern.finditer(subject):
+            n = self._term(m)
+            fast.append((m.start(), m.end(), n))
+            seen.add(n)
+            if len(fast) >= ENOUGH_SPANS and len(seen) == self.n_terms:
+                break
+        return fast
+
+    def _each_term(self, subject: str) -> list[tuple[int, int, int]] | None:
+        """`fast_spans` of several words, one pattern per word (each starts with literal letters
+        the engine finds fast, and is compiled once for every query holding that word). Without
+        joiners or phrases every match is a whole word, so words of different terms never
+        overlap and the one pattern's matches are the union of each word's, in order. None when
+        a word's scan stopped (ENOUGH_SPANS) before the point the one pattern would stop at."""
+        if self.term_patterns is None:
+            by_term: dict[int, dict[str, int]] = {}
+            for f, n in self.by_fold.items():
+                by_term.setdefault(n, {})[f] = n
+            self.term_patterns = [fold_regex(forms, [], folded=True, joiners=False) for forms in by_term.values()]
+        found: list[tuple[int, int, int]] = []
+        horizon, capped = len(subject), False
+        for pattern in self.term_patterns:
+            assert pattern is not None
+            mine = 0
+            for m in pattern.finditer(subject):
+                found.append((m.start(), m.end(), self._term(m)))
+                mine += 1
+                if mine >= ENOUGH_SPANS:   # this word's spans are known up to here only
+                    horizon, capped = min(horizon, m.start()), True
                     break
-            return fast
+        found.sort()
+        out: list[tuple[int, int, int]] = []
+        seen: set[int] = set()
+        for span in found:
+            if span[0] > horizon:
+                return None
+            out.append(span)
+            seen.add(span[2])
+            if len(out) >= ENOUGH_SPANS and len(seen) == self.n_terms:
+                return out
+        return None if capped else out
+
+    def _term(self, m: re.Match[str]) -> int:
+        """The term number of a match: its group is tN, tN_k or pN_k."""
+        group = m.lastgroup or "t0"
+        n = self.group_terms.get(group)
+        if n is None:
+            n = self.group_terms[group] = int(group[1:].partition("_")[0])
+        return n
+
+    def slow_spans(self, text: str) -> list[tuple[int, int, int]]:
+        """Spans of any query: each distinct word of the text tested against every term."""
         distinct = set(WORD_RE.findall(text))
         found: dict[str, int] = {}
         folds = {surface: _fold1(_normal(surface)) for surface in distinct} if self.by_fold or self.fold_phrases else {}
@@ -194,89 +262,6 @@ class _Matcher:
         return False
 
 
-_FOLD_CLASSES: dict[str, set[str]] = {}
-_REGEXES: dict[object, "re.Pattern[str] | None"] = {}
-
-
-def _fold_classes() -> dict[str, set[str]]:
-    """Folded form → the characters that fold to it (built once, from the index's own analyzer)."""
-    if not _FOLD_CLASSES:
-        for cp in range(0x30, 0x3000):
-            ch = chr(cp)
-            if ch.isalnum():
-                toks = analyze("fold", ch)
-                if len(toks) == 1:
-                    _FOLD_CLASSES.setdefault(toks[0], set()).add(ch)
-    return _FOLD_CLASSES
-
-
-_JOINER_OPT = r"(?:\u00ad|-[ \t]*\r?\n[ \t]*)?"
-
-
-def _char_class(ch: str) -> str:
-    chars = _fold_classes().get(ch, {ch})
-    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
-
-
-def _forms_pattern(forms: Iterable[str]) -> str:
-    """A pattern for every spelling of any of these folded forms, as a trie: at each position
-    the engine tests one character class per distinct next letter, not one per form."""
-    trie: dict[str, dict] = {}
-    for f in forms:
-        node = trie
-        for ch in f:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, dict]) -> str:
-        alts = []
-        for ch, sub in sorted(node.items()):
-            if ch == "":
-                continue
-            alts.append(_char_class(ch) + _JOINER_OPT + emit(sub) if sub.keys() - {""} else _char_class(ch) + emit(sub))
-            for ch2, sub2 in sorted(sub.items()):   # a ligature or ß standing for two letters
-                two = _fold_classes().get(ch + ch2) if ch2 else None
-                if two:
-                    alts.append("[" + "".join(re.escape(c) for c in sorted(two)) + "]" + emit(sub2))
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
-
-
-_PATTERNS: dict[object, "re.Pattern[str] | None"] = {}
-MAX_PATTERNS = 512   # patterns kept: a query paged through, or asked again, is not compiled again
-
-
-def fold_regex(singles: dict[str, int], phrases: list[tuple[int, list[frozenset[str]]]]) -> re.Pattern[str] | None:
-    """One pattern for the query's known spellings: group `tN` is term N (phrases first)."""
-    key = (tuple(sorted(singles.items())), tuple((n, tuple(sets)) for n, sets in phrases))
-    if key not in _PATTERNS:
-        if len(_PATTERNS) >= MAX_PATTERNS:
-            _PATTERNS.clear()
-        _PATTERNS[key] = _fold_regex(singles, phrases)
-    return _PATTERNS[key]
-
-
-def _fold_regex(singles: dict[str, int], phrases: list[tuple[int, list[frozenset[str]]]]) -> re.Pattern[str] | None:
-    parts = []
-    for n, sets in phrases:
-        words = ["(?:" + _forms_pattern(forms) + ")" for forms in sets]
-        parts.append(f"(?P<p{n}>" + r"[\W_]+".join(words) + ")")
-    by_term: dict[int, list[str]] = {}
-    for f, n in singles.items():
-        by_term.setdefault(n, []).append(f)
-    for n, forms in by_term.items():
-        parts.append(f"(?P<t{n}>" + _forms_pattern(forms) + ")")
-    if not parts:
-        return None
-    # \b, not a look-around: far faster to test at every position (only "_" joins words for \b and
-    # not for the index, which costs a highlight in "x_word" and nothing else)
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\b")
-
-
 def _fold1(word: str) -> str:
     """The folded form of one word ("" when folding does not give exactly one token)."""
     toks = analyze("fold", word)
@@ -314,19 +299,25 @@ def _distance(a: str, b: str, limit: int) -> int:
 
 
 def snippets(text: str, terms: list[Term], language: str | None, pages: list[tuple[int, int, int]] | None,
-             count: int = 3, window: int = WINDOW, stemming: str = "light") -> list[Snippet]:
-    """Up to `count` passages of `text`, best first: those covering the most query terms."""
+             count: int = 3, window: int = WINDOW, stemming: str = "light",
+             matchers: dict[str, Any] | None = None) -> list[Snippet]:
+    """Up to `count` passages of `text`, best first: those covering the most query terms.
+
+    `matchers`: a dict kept by the caller across the hits of one query (same `terms` and
+    `stemming`), so the query's matcher is built once per language, not once per hit."""
     if count <= 0 or not text:
         return []
-    spans = _Matcher(terms, "fr" if language == "fr" else "en", stemming).spans(text) if terms else []
+    spans = _matcher(terms, "fr" if language == "fr" else "en", stemming, matchers).spans(text) if terms else []
     if not spans:
-        return [_cut(text, 0, 0, [], pages, window)] if text.strip() else []
+        return [] if text.isspace() else [_cut(text, 0, 0, [], pages, window)]
     chosen: list[Snippet] = []
     used: list[tuple[int, int]] = []
     candidates = []
+    starts = [sp[0] for sp in spans]   # sorted: only spans starting in [lo, hi] can lie inside
     for i, (s, e, n) in enumerate(spans):
         lo, hi = s - window // 3, s - window // 3 + window
-        inside = [sp for sp in spans[max(0, i - 50):i + 50] if sp[0] >= lo and sp[1] <= hi]
+        a, b = max(0, i - 50, bisect.bisect_left(starts, lo)), min(i + 50, bisect.bisect_right(starts, hi))
+        inside = [sp for sp in spans[a:b] if sp[1] <= hi]
         candidates.append((len({sp[2] for sp in inside}), len(inside), -s, i))
     candidates.sort(reverse=True)
     for _, _, _, i in candidates:
@@ -339,6 +330,15 @@ def snippets(text: str, terms: list[Term], language: str | None, pages: list[tup
         if len(chosen) == count:
             break
     return chosen
+
+
+def _matcher(terms: list[Term], stem: str, stemming: str, cache: dict[str, Any] | None) -> _Matcher:
+    m = cache.get(stem) if cache is not None else None
+    if not isinstance(m, _Matcher):
+        m = _Matcher(terms, stem, stemming)
+        if cache is not None:
+            cache[stem] = m
+    return m
 
 
 def _cut(text: str, s: int, e: int, spans: list[tuple[int, int, int]], pages: list[tuple[int, int, int]] | None,
