@@ -1,20 +1,23 @@
 """Read one page image: Tesseract once, and a second look only when the page reads badly.
 
 A second look costs more Tesseract runs, so it is taken only when the mean word confidence
-is low (or nothing was read). First orientation (OSD): a page on its side reads as a few
-low-confidence fragments; when OSD says the page is turned, the upright image is read again.
-Then size: Tesseract reads words best a few dozen pixels high; words over 100 px (a poster,
-big handwriting) break into pieces ("Ko dak"), so the page is read again scaled to words of
-about 40 px (the handwritten kcs.pdf of `docs-ocrmypdf-resources`: 2 of its 4 words read at
-300 dpi, all 4 at the scale of 0.3). Else sparse text: a map, a form or a poster has its words scattered over the page, in type
-smaller than a letter's, which the page layout analysis misses. The page is read again as
-sparse text (`--psm 11`), a small image enlarged twice first; of that reading only the words
-read with confidence ≥ 80 and holding a letter or digit are kept (the roads and symbols of a
-map read as dozens of junk fragments below that). Another reading replaces the first only
-when it has at least two more sure words (confidence ≥ 80, a letter or digit): one word more
-or less is noise, and a sparse reading loses the lines and paragraphs. Measured on the map of
-`docs-ocrmypdf-resources` (baiona.png, 640 px wide): 0.64 of its place names read as a
-page, all but one as sparse text at twice the size.
+is low (or nothing was read):
+
+- orientation (OSD): a page on its side reads as a few low-confidence fragments; when OSD
+  says the page is turned, the upright image is read again;
+- size: Tesseract reads words best a few dozen pixels high; words over 100 px (a poster, big
+  handwriting) break into pieces ("Ko dak"), so the page is read again scaled to words of
+  about 40 px (the handwritten kcs.pdf of `docs-ocrmypdf-resources`: 2 of its 4 words read
+  at 300 dpi, all 4 at a fifth of that size);
+- else sparse text: a map or a form has its words scattered over the page, in small type,
+  which the page layout analysis misses. The page is read again as sparse text (`--psm 11`),
+  a small image enlarged twice first, keeping only the sure words (the roads and symbols of a
+  map read as dozens of junk fragments). On the map of `docs-ocrmypdf-resources`
+  (baiona.png, 640 px wide), 0.64 of its place names read as a page, all but one this way.
+
+Another reading replaces the first only when it has at least two more sure words
+(confidence ≥ 80, with a letter or digit): one word more or less is noise, and a sparse
+reading loses the lines and paragraphs.
 """
 
 from __future__ import annotations
@@ -75,8 +78,7 @@ def read_page(eng: Engine, slots: Slots, page: PageImage, lang: str, settings: A
                 best, scale = smaller, round(factor, 2)
         # a page where the layout analysis found no word at all (blank, a photograph) is not read again
         if best.words and scale == 1.0:
-            with Image.open(io.BytesIO(image)) as img:
-                enlarge = min(img.size) < SMALL_SIDE
+            enlarge = min(page.size) < SMALL_SIDE  # turning the page by OSD keeps its smaller side
             sparse = _again(eng, slots, _scaled(image, 2.0) if enlarge else image, lang, left, folder,
                             dpi * 2 if dpi and enlarge else dpi, PSM_SPARSE, SURE)
             if sparse is not None and sparse.sure >= best.sure + MARGIN:

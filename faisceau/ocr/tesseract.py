@@ -135,7 +135,8 @@ def parse_tsv(tsv: str, sure: float | None = None) -> PageText:
         word = cols[11].strip()
         if not word:
             continue
-        is_sure = _confidence(cols[10]) >= (SURE if sure is None else sure) and any(ch.isalnum() for ch in word)
+        conf = _confidence(cols[10])
+        is_sure = conf >= (SURE if sure is None else sure) and any(ch.isalnum() for ch in word)
         if sure is not None and not is_sure:
             continue
         certain += is_sure
@@ -149,11 +150,7 @@ def parse_tsv(tsv: str, sure: float | None = None) -> PageText:
                 lines.append("")
             words, key, para = [], here, here[:2]
         words.append(word)
-        try:
-            conf = float(cols[10])
-        except ValueError:
-            continue
-        if conf >= 0:
+        if conf >= 0:  # -1: Tesseract's "no confidence" (or an unreadable column)
             confs.append(conf)
     if words:
         lines.append(" ".join(words))
