@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .models import load, model_for
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 # OntoNotes labels (English) and WikiNER labels (French) to ours; the rest (dates, amounts) is not a name
 LABELS = {
@@ -20,7 +24,10 @@ LABELS = {
 }
 TYPES = ("PER", "ORG", "LOC", "MISC")
 BATCH = 256
-MAX_CHARS = 100_000   # texts are read in pieces of this size (spaCy's cost grows with the piece)
+MAX_CHARS = 50_000    # texts are read in pieces of this size (spaCy's cost grows with the piece)…
+BATCH_CHARS = 50_000  # …and given to the model in batches of at most BATCH pieces and this many
+# characters: the model's arrays grow with the tokens of a batch (a 165,000-token batch of a big
+# spreadsheet's text asked for 182 MiB at once, over a worker's memory limit)
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
             pieces.append((i, off))
             chunks.append(piece)
     out: list[list[Mention]] = [[] for _ in texts]
-    for (i, off), doc in zip(pieces, nlp.pipe(chunks, batch_size=BATCH)):
+    for (i, off), doc in zip(pieces, _read(nlp, chunks)):
         for ent in doc.ents:
             kind = LABELS.get(ent.label_)
             if kind is None:
@@ -74,6 +81,18 @@ def with_title(text: str, start: int) -> int:
     """The start of a person's mention moved back over the title written just before it."""
     t = _TITLE.search(text, max(0, start - 14), start)
     return t.start() if t else start
+
+
+def _read(nlp: Language, chunks: list[str]) -> Iterator[Doc]:
+    """The model's reading of each chunk, in order, in batches bounded by count and by size."""
+    start = 0
+    while start < len(chunks):
+        end, size = start, 0
+        while end < len(chunks) and end - start < BATCH and (end == start or size + len(chunks[end]) <= BATCH_CHARS):
+            size += len(chunks[end])
+            end += 1
+        yield from nlp.pipe(chunks[start:end], batch_size=end - start)
+        start = end
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:

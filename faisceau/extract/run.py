@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import time
@@ -15,6 +16,7 @@ from .base import Context, Extractor, choose
 from .identify import probe as make_probe
 
 CHUNK = 1000  # children handed on in chunks of this many, so a huge container never sits in memory
+MEMORY_REASON = "memory limit exceeded"
 
 
 def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blobs: BlobStore,
@@ -55,7 +57,11 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
     except (ExtractionError, Skipped) as e:
         status, reason = e.status, e.reason
     except MemoryError:
-        status, reason = "failed", "memory limit exceeded"
+        status, reason = "failed", MEMORY_REASON
+    except OSError as e:  # an allocation outside Python (mmap, a library's buffer) under the worker's limit
+        if e.errno != errno.ENOMEM:
+            raise
+        status, reason = "failed", MEMORY_REASON
     except RecursionError:
         status, reason = "failed", "structure too deeply nested"
     text = doc.text

@@ -447,6 +447,9 @@ class Ingest:
     def _tick(self, pool: Pool | None = None) -> None:
         if pool is not None:
             self.progress.peak_rss = max(self.progress.peak_rss, pool.rss() + self_rss())
+            for event in pool.events:
+                self.log.event(event.pop("event"), **event)
+            pool.events.clear()
         self.progress.pending = self.store.count_pending()
         if self.on_progress:
             self.on_progress(self.progress)

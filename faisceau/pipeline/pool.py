@@ -12,6 +12,7 @@ failure names the one item that causes it and the others go through.
 from __future__ import annotations
 
 import collections
+import errno
 import multiprocessing as mp
 import multiprocessing.connection as mpc
 import os
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..extract.run import MEMORY_REASON
 from .worker import ItemTask
 
 DEPTH = 128            # tasks queued per worker, so it never idles while the parent writes results…
@@ -30,6 +32,12 @@ GRACE = 5.0            # seconds past the unit's limit before the worker is kill
 FLUSH_ITEMS = 64       # a worker sends its results at least every this many items…
 FLUSH_SECONDS = 0.05   # …or this often, and whenever it has nothing left to do
 CHILDREN_SECONDS = 3.0  # how often the workers' children are looked for when memory is summed
+# A long-lived worker's address space grows (freed memory not returned, libraries' caches) until an
+# ordinary item fails on the limit: past this share of the limit, the worker hands back the tasks it
+# has not begun and a new one takes over. Read at most every RECYCLE_EVERY seconds.
+RECYCLE_SHARE = 0.6
+RECYCLE_EVERY = 0.25
+PAGE = os.sysconf("SC_PAGE_SIZE")
 # forkserver: workers start from a clean, small server process that has already imported the
 # extractors and loaded the language model, so a (re)start costs milliseconds, not seconds,
 # and never inherits the parent's open database or threads.
@@ -57,7 +65,7 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
     from ..extract.base import Context
     from ..ingest.blobs import BlobStore
     from ..settings import Settings
-    from .worker import process
+    from .worker import out_of_memory, process, ran_out_of_memory
 
     cfg = Settings(settings)
     blobs = BlobStore(Path(blobs_root))
@@ -66,6 +74,8 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
     todo: collections.deque[ItemTask] = collections.deque()
     out: list[dict[str, Any]] = []
     first = 0.0
+    served = 0  # items this worker has begun
+    measured = 0.0  # when the address space was last read
     while True:
         if not todo:
             if out:
@@ -88,7 +98,6 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
             continue
         task = todo.popleft()
         started = time.monotonic()
-        _worker_fault(task.name)
         ctx = Context(settings=cfg, scratch=scratch_dir, passwords=passwords, depth=task.depth, name=task.name,
                       deadline=started + unit_time_limit(task, cfg.time_limit))
         emitted = 0
@@ -102,24 +111,47 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
             emitted += len(chunk)
 
         try:
+            _worker_fault(task.name, served)
+            served += 1
             result = process(task, ctx, blobs, emit)
-        except MemoryError:
-            result = _failure(task, "memory limit exceeded")
         except Exception as e:  # a programming error: recorded on this item only, with its trace
-            result = _failure(task, f"internal error: {type(e).__name__}: {e}"[:300])
-            result["traceback"] = traceback.format_exc()[-4000:]
+            if out_of_memory(e):
+                result = _failure(task, MEMORY_REASON)
+            else:
+                result = _failure(task, f"internal error: {type(e).__name__}: {e}"[:300])
+                result["traceback"] = traceback.format_exc()[-4000:]
         result["emitted"] = emitted  # children already handed on in chunks, before the last ones
         if not out:
             first = started
         out.append(result)
+        if ran_out_of_memory(result) and not task.extra.get("fresh"):
+            # This worker's address space may be spent by the items before (fragmentation, a
+            # library's caches), not by this one: the parent runs it again in a new worker.
+            result["retry_fresh"] = True
+            conn.send(out)
+            return
         now = time.monotonic()
+        if limit > 0 and now - measured >= RECYCLE_EVERY:
+            measured = now
+            if _address_space() > limit * RECYCLE_SHARE:
+                result["recycle"] = True  # the parent starts a new worker for what this one had left
+                conn.send(out)
+                return
         if task.extra.get("isolated") or len(out) >= FLUSH_ITEMS or now - first >= FLUSH_SECONDS:
             conn.send(out)
             out = []
 
 
-def _worker_fault(name: str) -> None:
-    """Seeded worker faults for the isolation tests: FAISCEAU_FAULT=worker-crash:NAME or worker-hang:NAME."""
+def _address_space() -> int:
+    """This process's mapped address space in bytes (what RLIMIT_AS counts)."""
+    with open("/proc/self/statm", "rb") as f:
+        return int(f.read().split()[0]) * PAGE
+
+
+def _worker_fault(name: str, served: int) -> None:
+    """Seeded worker faults for the isolation tests: FAISCEAU_FAULT=KIND:NAME, where KIND is
+    worker-crash, worker-hang, worker-oom (the item always exceeds the memory limit) or
+    worker-spent (the worker's memory is spent unless the item is its first)."""
     spec = os.environ.get("FAISCEAU_FAULT", "")
     kind, _, needle = spec.partition(":")
     if needle and needle in name:
@@ -127,6 +159,10 @@ def _worker_fault(name: str) -> None:
             os.kill(os.getpid(), signal.SIGSEGV)
         elif kind == "worker-hang":
             time.sleep(10**6)
+        elif kind == "worker-oom":
+            raise MemoryError
+        elif kind == "worker-spent" and served:
+            raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
 
 
 def unit_time_limit(task: ItemTask, base: float) -> float:
@@ -154,6 +190,7 @@ class Pool:
         self.ctx.set_forkserver_preload(PRELOAD)
         self.queue: collections.deque[ItemTask] = collections.deque()
         self.slots: list[_Slot] = [self._start(i) for i in range(n)]
+        self.events: list[dict[str, Any]] = []  # worker restarts, for the run log (drained by the caller)
         self._children: list[Any] = []  # the workers' children as last found (see rss)
         self._children_at = -CHILDREN_SECONDS
 
@@ -196,7 +233,10 @@ class Pool:
                 slot.inflight.append(task)
                 batch.append(task)
             if batch:
-                slot.conn.send(batch)
+                try:
+                    slot.conn.send(batch)
+                except OSError:  # the worker has just stopped: poll() finds out why and queues them again
+                    pass
 
     def poll(self, timeout: float = 0.5) -> list[tuple[ItemTask, dict[str, Any]]]:
         """Dispatch queued tasks and collect what finished within `timeout` seconds."""
@@ -224,8 +264,18 @@ class Pool:
                             continue
                         task = slot.inflight.popleft()
                         assert task.doc_id == result["doc_id"], "results out of order"
+                        if result.get("retry_fresh"):
+                            self._restart(i, retry=task)
+                            break
                         done.append((task, result))
-                    slot.head_started = now
+                        if result.get("recycle"):
+                            self._restart(i)
+                            break
+                    else:
+                        slot.head_started = now
+                        continue
+                    break
+                slot = self.slots[i]
             if slot.inflight and not slot.proc.is_alive():
                 done += self._lose(i, _death_reason(slot.proc.exitcode))
             elif slot.inflight:
@@ -236,6 +286,31 @@ class Pool:
                     done += self._lose(i, f"time limit {int(limit)} s exceeded")
         self._dispatch()
         return done
+
+    def _restart(self, i: int, retry: ItemTask | None = None) -> None:
+        """Worker `i` stopped on its own: start a new one and queue the tasks it had not begun again,
+        as they were. With `retry` (an item that failed on the memory limit), that item is first
+        run again alone in the new worker, where a second memory failure is the item's own."""
+        slot = self.slots[i]
+        held = list(slot.inflight)
+        slot.inflight.clear()
+        slot.conn.close()
+        slot.proc.join(5)
+        if slot.proc.is_alive():
+            slot.proc.kill()
+            slot.proc.join(5)
+        fresh = self.slots[i] = self._start(i)
+        if retry is None:
+            self.events.append({"event": "worker-recycled", "reason": "address space over "
+                                f"{RECYCLE_SHARE:.0%} of memory_limit"})
+        else:
+            self.events.append({"event": "worker-restarted", "document": retry.doc_id, "reason": MEMORY_REASON,
+                                "then": "run again alone in a new worker"})
+            retry.extra["fresh"] = retry.extra["isolated"] = True
+            fresh.inflight.append(retry)  # sent at once, so no other task reaches the new worker first
+            fresh.head_started = time.monotonic()
+            fresh.conn.send([retry])
+        self.queue.extendleft(reversed(held))
 
     def _lose(self, i: int, reason: str) -> list[tuple[ItemTask, dict[str, Any]]]:
         """The worker died or hung: restart it; fail its task if it held one, else isolate them."""

@@ -6,6 +6,7 @@ runs in the local pool now and on a Dask worker later.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import time
 import traceback
@@ -14,8 +15,20 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..extract.base import Context
+from ..extract.run import MEMORY_REASON
 from ..ingest.blobs import BlobStore
 from .stages import STAGES
+
+
+def out_of_memory(e: BaseException) -> bool:
+    """Whether an error is the worker's address-space limit: Python's MemoryError, or ENOMEM
+    from an allocation outside Python (a memory map, a C library's buffer)."""
+    return isinstance(e, MemoryError) or (isinstance(e, OSError) and e.errno == errno.ENOMEM)
+
+
+def ran_out_of_memory(result: dict[str, Any]) -> bool:
+    """Whether any stage of a result failed on the memory limit."""
+    return any(s.get("reason") == MEMORY_REASON for s in result.get("stages", {}).values())
 
 
 @dataclass
@@ -88,8 +101,11 @@ def process(task: ItemTask, ctx: Context, blobs: BlobStore,
         except Exception as e:  # a later stage's bug never costs the item its extraction
             if name == "extract":
                 raise
-            status, reason = "failed", f"internal error: {type(e).__name__}: {e}"[:300]
-            errors.append(f"stage {name}: " + traceback.format_exc())
+            if out_of_memory(e):
+                status, reason = "failed", MEMORY_REASON
+            else:
+                status, reason = "failed", f"internal error: {type(e).__name__}: {e}"[:300]
+                errors.append(f"stage {name}: " + traceback.format_exc())
         stages[name] = {"status": status, "reason": reason, "seconds": round(time.monotonic() - t0, 4)}
     state.pop("emit", None)  # not data: never sent back
     result = {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}

@@ -167,6 +167,48 @@ def test_a_crashing_and_a_hanging_parser_end_only_their_item(tmp_path: Path) -> 
     assert sum(d["status"] == "ok" for d in hung.values()) == 4
 
 
+def _restarts(project: Path) -> list[dict]:
+    return [e for log in sorted((project / "logs").glob("*.jsonl")) for e in jsonl(log.read_text())
+            if e["event"] == "worker-restarted"]
+
+
+@pytest.mark.parametrize("fault", ["worker-spent", "worker-oom"])
+def test_a_memory_failure_is_run_again_in_a_fresh_worker(tmp_path: Path, fault: str) -> None:
+    # worker-spent: the worker's address space is spent by what it ran before (ENOMEM from outside
+    # Python), so the item must succeed when run again alone in a new worker; worker-oom: the item
+    # itself exceeds the limit, so it fails after that second try. One worker: a known order.
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    for name in ("a-fine.txt", "b-hit-me.txt", "c-fine.txt", "d-fine.txt"):
+        (leak / name).write_text(EN + name)
+    project = tmp_path / "p"
+    faisceau("ingest", leak, "--project", project, "--workers", "1", env={"FAISCEAU_FAULT": f"{fault}:hit-me"})
+    docs = {d["path"]: d for d in jsonl(faisceau("documents", "--project", project, "--json").stdout)}
+    assert [docs[f"{c}-fine.txt"]["status"] for c in "acd"] == ["ok"] * 3
+    hit = docs["b-hit-me.txt"]
+    if fault == "worker-spent":
+        assert hit["status"] == "ok"
+    else:
+        assert (hit["status"], hit["reason"]) == ("failed", "memory limit exceeded")
+    assert [e["document"] for e in _restarts(project)] == [hit["id"]]
+
+
+def test_a_worker_past_its_memory_share_hands_over_to_a_new_one(tmp_path: Path) -> None:
+    # A worker's address space starts near 350 MB (the extractors and the language model); with a
+    # 520 MB limit it is past 60% of it at once, so it stops after its item and a new one goes on.
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    for i in range(12):
+        (leak / f"note-{i}.txt").write_text(EN + FR + str(i))
+    project = tmp_path / "p"
+    faisceau("ingest", leak, "--project", project, "--workers", "2", "--set", "memory_limit=520M")
+    docs = jsonl(faisceau("documents", "--project", project, "--json").stdout)
+    assert sorted(d["path"] for d in docs) == sorted(f"note-{i}.txt" for i in range(12))
+    assert all(d["status"] == "ok" for d in docs)
+    logs = [e for log in (project / "logs").glob("*.jsonl") for e in jsonl(log.read_text())]
+    assert any(e["event"] == "worker-recycled" for e in logs)
+
+
 def test_retry_failed_picks_up_items_skipped_for_a_missing_tool(tmp_path: Path) -> None:
     sevenzip = shutil.which("7zz") or shutil.which("7z")
     if sevenzip is None:
