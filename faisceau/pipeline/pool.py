@@ -35,8 +35,11 @@ CHILDREN_SECONDS = 3.0  # how often the workers' children are looked for when me
 # A long-lived worker's address space grows (freed memory not returned, libraries' caches) until an
 # ordinary item fails on the limit: past this share of the limit, the worker hands back the tasks it
 # has not begun and a new one takes over. Read at most every RECYCLE_EVERY seconds.
+# A worker does at least RECYCLE_AFTER items, so that a limit too small for the models it loads costs
+# one reload per RECYCLE_AFTER items, not one per item.
 RECYCLE_SHARE = 0.6
 RECYCLE_EVERY = 0.25
+RECYCLE_AFTER = 16
 PAGE = os.sysconf("SC_PAGE_SIZE")
 # forkserver: workers start from a clean, small server process that has already imported the
 # extractors and loaded the language model, so a (re)start costs milliseconds, not seconds,
@@ -131,7 +134,7 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
             conn.send(out)
             return
         now = time.monotonic()
-        if limit > 0 and now - measured >= RECYCLE_EVERY:
+        if limit > 0 and served >= RECYCLE_AFTER and now - measured >= RECYCLE_EVERY:
             measured = now
             if _address_space() > limit * RECYCLE_SHARE:
                 result["recycle"] = True  # the parent starts a new worker for what this one had left
