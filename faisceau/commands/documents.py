@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import click
 
 from ..cli import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
-from ..ingest.blobs import sha256_file
+from ..ingest.blobs import Packed, sha256_file
 from ..ingest.project import Project
 from ..ingest.store import Store
 
@@ -190,22 +191,26 @@ def verify(project: Path, as_json: bool) -> None:
         "SELECT sha256, max(parent_id IS NULL) AS has_root, max(parent_id IS NOT NULL) AS has_child"
         " FROM documents WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY sha256").fetchall()
     for r in rows:
-        places = []
-        if r["has_child"]:
-            places.append(proj.blobs.path(r["sha256"]))
+        sha = r["sha256"]
+        places: list[Path | Packed] = []
+        if r["has_child"]:  # in a pack, as a file of its own, or both (written out for a reader)
+            loose, packed = proj.blobs.loose(sha), proj.blobs.packed(sha)
+            places += [p for p in (packed, loose) if p is not None and (p is packed or loose.is_file())] or [loose]
         if r["has_root"]:
-            places += [Path(loc["source"]) for loc in store.locations(r["sha256"]) if loc["source"]]
+            places += [Path(loc["source"]) for loc in store.locations(sha) if loc["source"]]
         for place in places:
-            if not place.is_file():
+            try:
+                got = hashlib.sha256(place.read()).hexdigest() if isinstance(place, Packed) else sha256_file(place)[0]
+            except OSError as e:  # gone, or a pack cut short
                 counts["missing"] += 1
-                problems.append({"sha256": r["sha256"], "file": str(place), "problem": "missing"})
+                problems.append({"sha256": sha, "file": str(place),
+                                 "problem": "missing" if isinstance(e, FileNotFoundError) else f"missing: {e}"})
                 continue
-            got, _ = sha256_file(place)
-            if got == r["sha256"]:
+            if got == sha:
                 counts["ok"] += 1
             else:
                 counts["mismatch"] += 1
-                problems.append({"sha256": r["sha256"], "file": str(place), "problem": f"mismatch: now {got}"})
+                problems.append({"sha256": sha, "file": str(place), "problem": f"mismatch: now {got}"})
     if as_json:
         emit({"checked": sum(counts.values()), **counts})
         for p in problems:

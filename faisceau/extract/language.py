@@ -7,8 +7,10 @@ model restricted to French and English decides between them (measured best on sh
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import re
+import time
 from array import array
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +24,7 @@ SAMPLE = 400            # characters classified first (py3langid's cost grows wi
 SURE = 0.9              # …and when it is less sure than this, a longer sample decides
 LONG_SAMPLE = 1200
 MAX_CHUNKS = 4          # parts sampled, evenly spread, when looking for mixed languages
+KEEP_DAYS = 30          # an unpacked model no process has used for this long is removed
 
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
@@ -32,16 +35,20 @@ def _identifiers() -> tuple[Any, Any]:
 
     source = MODEL_DIR / MODEL_FILE
     folder = _unpacked(source)
-    if folder is None:
-        full = LanguageIdentifier.from_model_file(source, norm_probs=True)
-    else:
+    full = None
+    if folder is not None:
         import numpy as np
 
         def part(name: str) -> Any:  # plain arrays (no pickle: nothing in them can run), mapped
             return np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False))
 
-        full = LanguageIdentifier(part("ptc"), part("pc"), part("classes").tolist(), _uints(part("nextmove")),
-                                  part("out_feat").tolist(), norm_probs=True, tk_row=_uints(part("nextmove_row")))
+        try:
+            full = LanguageIdentifier(part("ptc"), part("pc"), part("classes").tolist(), _uints(part("nextmove")),
+                                      part("out_feat").tolist(), norm_probs=True, tk_row=_uints(part("nextmove_row")))
+        except (OSError, ValueError):  # the cache went away or was damaged meanwhile: the packed model
+            full = None
+    if full is None:
+        full = LanguageIdentifier.from_model_file(source, norm_probs=True)
     focus = copy.copy(full)  # shares the model arrays: loading (and un-xz-ing) it once is enough
     focus.set_languages(list(FOCUS))
     return full, focus
@@ -56,9 +63,11 @@ def _unpacked(source: Path) -> Path | None:
     The packed model is an xz-compressed archive: reading it costs 0.4 s, against a few
     milliseconds for mapping the unpacked arrays (and the workers share the mapped pages). Its
     feature table is stored in float16, which numpy multiplies without BLAS: it is widened to
-    float32 here, exactly, and scoring a text takes 20 µs instead of 46. Older unpacked models
-    (another py3langid) are removed. None when the cache cannot be written (the packed model is
-    read instead)."""
+    float32 here, exactly, and scoring a text takes 20 µs instead of 46. The cache is named by
+    the model's SHA-256, so every installation of the same py3langid shares it; another model's
+    copy is removed only when no process has used it for KEEP_DAYS (another installation, or a
+    process still starting, may be using it now). None when the cache cannot be written (the
+    packed model is read instead)."""
     import io
     import lzma
     import shutil
@@ -66,10 +75,11 @@ def _unpacked(source: Path) -> Path | None:
     import numpy as np
 
     try:
-        st = source.stat()
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "faisceau"
-        target = cache / f"py3langid-{st.st_size}-{st.st_mtime_ns}-f32"
+        target = cache / f"py3langid-{digest}-f32"
         if (target / "ready").exists():
+            os.utime(target / "ready")  # in use: kept
             return target
         cache.mkdir(parents=True, exist_ok=True)
         partial = cache / f".{target.name}.{os.getpid()}.part"
@@ -87,7 +97,11 @@ def _unpacked(source: Path) -> Path | None:
         except OSError:
             shutil.rmtree(partial, ignore_errors=True)  # another process made it first
         for old in cache.glob("py3langid-*"):
-            if old != target:  # a mapped file stays readable to whoever still maps it
+            try:
+                unused = time.time() - (old / "ready").stat().st_mtime > KEEP_DAYS * 86400
+            except OSError:
+                unused = True  # an older layout, or never finished
+            if old != target and unused:  # a mapped file stays readable to whoever still maps it
                 shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
         return target if (target / "ready").exists() else None
     except (OSError, RuntimeError, ValueError, KeyError, lzma.LZMAError):

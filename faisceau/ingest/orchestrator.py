@@ -277,7 +277,11 @@ class Ingest:
             file = ""
             if "ocr" in names:
                 extra["content_file"] = rerun.content_file(texts, sha, content)
-                file = rerun.original(self.project.blobs.path(sha), self.store.locations(sha))
+                file, blob = self._blob(sha)
+                if blob is not None:
+                    extra["blob"] = blob
+                else:
+                    file = rerun.original(Path(file), self.store.locations(sha))
             todo.append(ItemTask(doc_id=sha, sha256=sha, file=file, name=sha, mime_hint=None, depth=0, stages=names,
                                  extra=extra))
         if not todo:
@@ -349,11 +353,25 @@ class Ingest:
             self.store.drop_stage(doc_id, "index")
 
     def _task(self, row: dict[str, Any]) -> ItemTask:
-        file = row["source"] if row["parent_id"] is None else str(self.project.blobs.path(row["sha256"]))
+        extra: dict[str, Any] = {"size": row["size"] or 0, "row": {k: row[k] for k in ("id", "path", "root_id", "depth")}}
+        if row["parent_id"] is None:
+            file = row["source"]
+        else:
+            file, blob = self._blob(row["sha256"])
+            if blob is not None:
+                extra["blob"] = blob
         return ItemTask(doc_id=row["id"], sha256=row["sha256"], file=file, name=row["path"],
                         mime_hint=row["mime_hint"], depth=row["depth"], stages=[s.name for s in self.stages],
-                        extra={"size": row["size"] or 0,
-                               "row": {k: row[k] for k in ("id", "path", "root_id", "depth")}})
+                        extra=extra)
+
+    def _blob(self, sha: str) -> tuple[str, list[Any] | None]:
+        """A child's bytes for a worker: its blob file, or where it is in a pack (the worker reads it)."""
+        loose = self.project.blobs.loose(sha)
+        if not os.path.exists(loose):
+            packed = self.project.blobs.packed(sha)
+            if packed is not None:
+                return "", [str(packed.pack), packed.offset, packed.size]
+        return str(loose), None
 
     # -- writing results -------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from ..exc import ProjectError
 from .blobs import BlobStore
 
 FORMAT = "faisceau-project"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: small blobs in packs (blobs/packs/); a version 1 project is read as is
 
 
 class Project:
@@ -76,6 +76,18 @@ class Project:
             f.close()
             raise ProjectError(f"another faisceau process is writing to {self.root}") from None
         self._lock = f
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """A writer may add what an older format lacks (packs): the project file says so from now on."""
+        meta = self.root / "project.json"
+        doc = json.loads(meta.read_text("utf-8"))
+        if int(doc.get("version", 0)) < FORMAT_VERSION:
+            doc["version"] = FORMAT_VERSION
+            doc.setdefault("upgraded", []).append({"to": FORMAT_VERSION, "at": _now(), "by": f"faisceau {__version__}"})
+            tmp = meta.with_suffix(".json.part")
+            tmp.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+            os.replace(tmp, meta)
 
     def unlock(self) -> None:
         if self._lock is not None:

@@ -68,81 +68,86 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
     from ..extract.base import Context
     from ..ingest.blobs import BlobStore
     from ..settings import Settings
-    from .worker import out_of_memory, process, ran_out_of_memory
+    from .worker import out_of_memory, process, ran_out_of_memory, unpack
 
     cfg = Settings(settings)
     blobs = BlobStore(Path(blobs_root))
     scratch_dir = Path(scratch)
     scratch_dir.mkdir(parents=True, exist_ok=True)
+    item_file = scratch_dir.with_name(scratch_dir.name + ".item")  # a packed item's bytes, for its extractor
     todo: collections.deque[ItemTask] = collections.deque()
     out: list[dict[str, Any]] = []
     first = 0.0
     served = 0  # items this worker has begun
     measured = 0.0  # when the address space was last read
-    while True:
-        if not todo:
-            if out:
-                conn.send(out)
-                out = []
-            try:
+    try:
+        while True:
+            if not todo:
+                if out:
+                    conn.send(out)
+                    out = []
+                try:
+                    batch = conn.recv()
+                except EOFError:
+                    return
+                if batch is None:
+                    return
+                todo.extend(batch)
+            while conn.poll():  # more work arrived while this batch ran
                 batch = conn.recv()
-            except EOFError:
-                return
-            if batch is None:
-                return
-            todo.extend(batch)
-        while conn.poll():  # more work arrived while this batch ran
-            batch = conn.recv()
-            if batch is None:
-                todo.clear()
-                break
-            todo.extend(batch)
-        if not todo:
-            continue
-        task = todo.popleft()
-        started = time.monotonic()
-        ctx = Context(settings=cfg, scratch=scratch_dir, passwords=passwords, depth=task.depth, name=task.name,
-                      deadline=started + unit_time_limit(task, cfg.time_limit))
-        emitted = 0
+                if batch is None:
+                    todo.clear()
+                    break
+                todo.extend(batch)
+            if not todo:
+                continue
+            task = todo.popleft()
+            started = time.monotonic()
+            ctx = Context(settings=cfg, scratch=scratch_dir, passwords=passwords, depth=task.depth, name=task.name,
+                          deadline=started + unit_time_limit(task, cfg.time_limit))
+            emitted = 0
 
-        def emit(chunk: list[dict[str, Any]], task: ItemTask = task) -> None:
-            nonlocal out, emitted
-            if out:  # results stay in task order: what is buffered goes first
+            def emit(chunk: list[dict[str, Any]], task: ItemTask = task) -> None:
+                nonlocal out, emitted
+                if out:  # results stay in task order: what is buffered goes first
+                    conn.send(out)
+                    out = []
+                conn.send([{"partial": True, "doc_id": task.doc_id, "offset": emitted, "children": chunk}])
+                emitted += len(chunk)
+
+            try:
+                _worker_fault(task.name, served)
+                served += 1
+                unreadable = unpack(task, item_file) if task.extra.get("blob") else None
+                result = _failure(task, unreadable) if unreadable else process(task, ctx, blobs, emit)
+            except Exception as e:  # a programming error: recorded on this item only, with its trace
+                if out_of_memory(e):
+                    result = _failure(task, MEMORY_REASON)
+                else:
+                    result = _failure(task, f"internal error: {type(e).__name__}: {e}"[:300])
+                    result["traceback"] = traceback.format_exc()[-4000:]
+            result["emitted"] = emitted  # children already handed on in chunks, before the last ones
+            if not out:
+                first = started
+            out.append(result)
+            if ran_out_of_memory(result) and not task.extra.get("fresh"):
+                # This worker's address space may be spent by the items before (fragmentation, a
+                # library's caches), not by this one: the parent runs it again in a new worker.
+                result["retry_fresh"] = True
+                conn.send(out)
+                return
+            now = time.monotonic()
+            if limit > 0 and served >= RECYCLE_AFTER and now - measured >= RECYCLE_EVERY:
+                measured = now
+                if _address_space() > limit * RECYCLE_SHARE:
+                    result["recycle"] = True  # the parent starts a new worker for what this one had left
+                    conn.send(out)
+                    return
+            if task.extra.get("isolated") or len(out) >= FLUSH_ITEMS or now - first >= FLUSH_SECONDS:
                 conn.send(out)
                 out = []
-            conn.send([{"partial": True, "doc_id": task.doc_id, "offset": emitted, "children": chunk}])
-            emitted += len(chunk)
-
-        try:
-            _worker_fault(task.name, served)
-            served += 1
-            result = process(task, ctx, blobs, emit)
-        except Exception as e:  # a programming error: recorded on this item only, with its trace
-            if out_of_memory(e):
-                result = _failure(task, MEMORY_REASON)
-            else:
-                result = _failure(task, f"internal error: {type(e).__name__}: {e}"[:300])
-                result["traceback"] = traceback.format_exc()[-4000:]
-        result["emitted"] = emitted  # children already handed on in chunks, before the last ones
-        if not out:
-            first = started
-        out.append(result)
-        if ran_out_of_memory(result) and not task.extra.get("fresh"):
-            # This worker's address space may be spent by the items before (fragmentation, a
-            # library's caches), not by this one: the parent runs it again in a new worker.
-            result["retry_fresh"] = True
-            conn.send(out)
-            return
-        now = time.monotonic()
-        if limit > 0 and served >= RECYCLE_AFTER and now - measured >= RECYCLE_EVERY:
-            measured = now
-            if _address_space() > limit * RECYCLE_SHARE:
-                result["recycle"] = True  # the parent starts a new worker for what this one had left
-                conn.send(out)
-                return
-        if task.extra.get("isolated") or len(out) >= FLUSH_ITEMS or now - first >= FLUSH_SECONDS:
-            conn.send(out)
-            out = []
+    finally:  # a killed worker's file goes with the next run's tmp/
+        item_file.unlink(missing_ok=True)
 
 
 def _address_space() -> int:

@@ -7,7 +7,9 @@ runs in the local pool now and on a Dask worker later.
 from __future__ import annotations
 
 import errno
+import hashlib
 import importlib
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from typing import Any, Callable
 
 from ..extract.base import Context
 from ..extract.run import MEMORY_REASON
-from ..ingest.blobs import BlobStore
+from ..ingest.blobs import BlobStore, Packed
 from .stages import STAGES
 
 
@@ -24,6 +26,31 @@ def out_of_memory(e: BaseException) -> bool:
     """Whether an error is the worker's address-space limit: Python's MemoryError, or ENOMEM
     from an allocation outside Python (a memory map, a C library's buffer)."""
     return isinstance(e, MemoryError) or (isinstance(e, OSError) and e.errno == errno.ENOMEM)
+
+
+def unpack(task: ItemTask, dest: Path) -> str | None:
+    """Write a packed item's bytes to `dest` (one file per worker, rewritten for each item) and point
+    the task at it; why not, when the pack cannot be read or no longer holds the item's bytes."""
+    pack, offset, size = task.extra["blob"]
+    try:
+        data = Packed(Path(pack), int(offset), int(size)).read()
+    except OSError as e:
+        return f"original not readable: {e.strerror or e}"
+    if hashlib.sha256(data).hexdigest() != task.sha256:
+        return "original damaged: its SHA-256 changed in the blob store"
+    # Rewritten in place, never truncated to nothing first: on ext4, truncating a file to zero and
+    # writing it again allocates its blocks at once (to keep the data of programs that replace
+    # files so), which made this as slow as creating a new file, 4,800 a second against 136,000.
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.pwrite(fd, view, len(data) - len(view)):]
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
+    task.file = str(dest)
+    return None
 
 
 def ran_out_of_memory(result: dict[str, Any]) -> bool:

@@ -25,8 +25,11 @@ EXTRA = {"enron_mbox": ("--set", "skip_stages=entities,identifiers,dates,entity_
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "faisceau", *map(str, args)], capture_output=True, text=True,
-                          check=True, timeout=3000)
+    r = subprocess.run([sys.executable, "-m", "faisceau", *map(str, args)], capture_output=True, text=True,
+                       timeout=3000)
+    if r.returncode != 0:  # what the command said, not only that it failed
+        raise AssertionError(f"faisceau {' '.join(map(str, args))} exited {r.returncode}:\n{r.stderr[-4000:]}")
+    return r
 
 
 def ingest_all(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:

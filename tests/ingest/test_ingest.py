@@ -130,11 +130,20 @@ def test_verify_rehashes_originals_and_reports_tampering(ingested: tuple[Path, P
     shutil.copytree(project, copy)
     ok = jsonl(faisceau("verify", "--project", copy, "--json").stdout)[0]
     assert ok["mismatch"] == 0 and ok["missing"] == 0 and ok["ok"] > 10
-    blob = next(p for p in (copy / "blobs").rglob("*") if p.is_file())
+    # one byte changed inside a pack (an e-mail) and one blob file (a zip member) lengthened
+    pack = next((copy / "blobs" / "packs").glob("*.pack"))
+    sha, offset, size = pack.with_suffix(".idx").read_text().splitlines()[0].split()
+    data = bytearray(pack.read_bytes())
+    data[int(offset) + int(size) // 2] ^= 0x20
+    pack.write_bytes(bytes(data))
+    blob = next(p for p in (copy / "blobs").rglob("*") if p.is_file() and p.parent.name != "packs")
     blob.write_bytes(blob.read_bytes() + b"tampered")
     bad = faisceau("verify", "--project", copy, "--json", check=False)
     assert bad.returncode == 1
-    assert jsonl(bad.stdout)[0]["mismatch"] == 1
+    head, *problems = jsonl(bad.stdout)
+    assert head["mismatch"] == 2 and head["missing"] == 0
+    assert {p["sha256"] for p in problems} == {sha, blob.name}
+    assert f"@{offset}+{size}" in next(p["file"] for p in problems if p["sha256"] == sha)
 
 
 def test_depth_limit_is_recorded(tmp_path: Path) -> None:
