@@ -122,14 +122,15 @@ class BlobStore:
         except FileNotFoundError:
             return None
 
-    def packed(self, sha256: str) -> Packed | None:
-        """Where the blob is in a pack, or None; packs written since the last look are read first."""
+    def packed(self, sha256: str, look: bool = True) -> Packed | None:
+        """Where the blob is in a pack, or None; with `look`, what the packs gained since the last
+        look is read first when the blob is not known yet."""
         try:
             key = bytes.fromhex(sha256)
         except ValueError:
             return None
         found = self._index.get(key)
-        if found is None:
+        if found is None and look:
             self._refresh()
             found = self._index.get(key)
         if found is None:

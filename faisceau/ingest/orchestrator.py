@@ -185,7 +185,9 @@ class Ingest:
         while True:
             fetched = 0
             if pool.capacity > 0:
-                want = min(FETCH, 4 * pool.capacity)
+                # what the pool can take, and a margin for rows that need no worker (duplicates):
+                # rows fetched and not taken are read again next time (4 x capacity read 3 of 4 twice)
+                want = min(FETCH, pool.capacity + 64)
                 rows = self._fresh_rows(want)
                 from_cursor = not rows
                 if from_cursor:
@@ -366,11 +368,13 @@ class Ingest:
 
     def _blob(self, sha: str) -> tuple[str, list[Any] | None]:
         """A child's bytes for a worker: its blob file, or where it is in a pack (the worker reads it)."""
-        loose = self.project.blobs.loose(sha)
-        if not os.path.exists(loose):
-            packed = self.project.blobs.packed(sha)
-            if packed is not None:
-                return "", [str(packed.pack), packed.offset, packed.size]
+        blobs = self.project.blobs
+        packed = blobs.packed(sha, look=False)  # packs known so far first: no system call
+        loose = blobs.loose(sha)
+        if packed is None and not os.path.exists(loose):
+            packed = blobs.packed(sha)  # a pack line not read yet
+        if packed is not None:
+            return "", [str(packed.pack), packed.offset, packed.size]
         return str(loose), None
 
     # -- writing results -------------------------------------------------------------------------

@@ -223,22 +223,25 @@ class Pool:
         """How many more tasks may be submitted without growing the queue past the workers."""
         return max(0, self.n * DEPTH - self.busy)
 
-    def _accepts(self, slot: _Slot, task: ItemTask) -> bool:
+    def _accepts(self, slot: _Slot, task: ItemTask, held: int) -> bool:
+        """Whether `task` may join what `slot` holds (`held`: the bytes of its tasks)."""
         if not slot.inflight:
             return True
         if task.extra.get("isolated") or slot.inflight[0].extra.get("isolated") or len(slot.inflight) >= DEPTH:
             return False
-        return sum(t.extra.get("size", 0) for t in slot.inflight) + task.extra.get("size", 0) < DEPTH_BYTES
+        return held + task.extra.get("size", 0) < DEPTH_BYTES
 
     def _dispatch(self) -> None:
         now = time.monotonic()
         for slot in sorted(self.slots, key=lambda s: len(s.inflight)):
             batch: list[ItemTask] = []
-            while self.queue and self._accepts(slot, self.queue[0]):
+            held = sum(t.extra.get("size", 0) for t in slot.inflight) if self.queue else 0  # once, not per task
+            while self.queue and self._accepts(slot, self.queue[0], held):
                 task = self.queue.popleft()
                 if not slot.inflight:
                     slot.head_started = now
                 slot.inflight.append(task)
+                held += task.extra.get("size", 0)
                 batch.append(task)
             if batch:
                 try:
