@@ -195,7 +195,10 @@ def verify(project: Path, as_json: bool) -> None:
         places: list[Path | Packed] = []
         if r["has_child"]:  # in a pack, as a file of its own, or both (written out for a reader)
             loose, packed = proj.blobs.loose(sha), proj.blobs.packed(sha)
-            places += [p for p in (packed, loose) if p is not None and (p is packed or loose.is_file())] or [loose]
+            if packed is not None:
+                places.append(packed)
+            if packed is None or loose.is_file():
+                places.append(loose)
         if r["has_root"]:
             places += [Path(loc["source"]) for loc in store.locations(sha) if loc["source"]]
         for place in places:

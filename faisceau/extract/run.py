@@ -19,6 +19,12 @@ CHUNK = 1000  # children handed on in chunks of this many, so a huge container n
 MEMORY_REASON = "memory limit exceeded"
 
 
+def out_of_memory(e: BaseException) -> bool:
+    """Whether an error is the worker's address-space limit: Python's MemoryError, or ENOMEM
+    from an allocation outside Python (a memory map, a C library's buffer)."""
+    return isinstance(e, MemoryError) or (isinstance(e, OSError) and e.errno == errno.ENOMEM)
+
+
 def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blobs: BlobStore,
                  emit: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
     """Extract one item; returns a JSON-able result with status, reason, content and children.
@@ -56,10 +62,8 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
                 _empty(ctx.scratch)
     except (ExtractionError, Skipped) as e:
         status, reason = e.status, e.reason
-    except MemoryError:
-        status, reason = "failed", MEMORY_REASON
-    except OSError as e:  # an allocation outside Python (mmap, a library's buffer) under the worker's limit
-        if e.errno != errno.ENOMEM:
+    except (MemoryError, OSError) as e:
+        if not out_of_memory(e):
             raise
         status, reason = "failed", MEMORY_REASON
     except RecursionError:

@@ -202,9 +202,9 @@ class BlobStore:
         assert self._writer is not None
         fd, idx, number = self._writer
         offset = self._written
-        _write_all(fd, data)
+        write_all(fd, data)
         self._written += len(data)
-        _write_all(idx, f"{key.hex()} {offset} {len(data)}\n".encode())
+        write_all(idx, f"{key.hex()} {offset} {len(data)}\n".encode())
         self._index[key] = (number, offset, len(data))
 
     def _open_pack(self) -> None:
@@ -238,7 +238,8 @@ class BlobStore:
         return sha, size
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written (a write may take only part)."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]

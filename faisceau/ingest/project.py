@@ -49,10 +49,8 @@ class Project:
             if root.exists() and any(root.iterdir()):
                 raise ProjectError(f"{root} exists, is not empty and is not a faisceau project")
             root.mkdir(parents=True, exist_ok=True)
-            doc = {"format": FORMAT, "version": FORMAT_VERSION, "created": _now(), "created_by": f"faisceau {__version__}"}
-            tmp = meta.with_suffix(".json.part")
-            tmp.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-            os.replace(tmp, meta)
+            _write_meta(meta, {"format": FORMAT, "version": FORMAT_VERSION, "created": _now(),
+                               "created_by": f"faisceau {__version__}"})
         try:
             doc = json.loads(meta.read_text("utf-8"))
         except (OSError, ValueError) as e:
@@ -85,9 +83,7 @@ class Project:
         if int(doc.get("version", 0)) < FORMAT_VERSION:
             doc["version"] = FORMAT_VERSION
             doc.setdefault("upgraded", []).append({"to": FORMAT_VERSION, "at": _now(), "by": f"faisceau {__version__}"})
-            tmp = meta.with_suffix(".json.part")
-            tmp.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-            os.replace(tmp, meta)
+            _write_meta(meta, doc)
 
     def unlock(self) -> None:
         if self._lock is not None:
@@ -98,6 +94,13 @@ class Project:
         """Remove what an interrupted run left in tmp/ (call only while holding the lock)."""
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp.mkdir(exist_ok=True)
+
+
+def _write_meta(meta: Path, doc: dict[str, object]) -> None:
+    """project.json, whole or not at all."""
+    tmp = meta.with_suffix(".json.part")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+    os.replace(tmp, meta)
 
 
 def _now() -> str:

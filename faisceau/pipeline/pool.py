@@ -68,7 +68,8 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
     from ..extract.base import Context
     from ..ingest.blobs import BlobStore
     from ..settings import Settings
-    from .worker import out_of_memory, process, ran_out_of_memory, unpack
+    from ..extract.run import out_of_memory
+    from .worker import process, ran_out_of_memory, unpack
 
     cfg = Settings(settings)
     blobs = BlobStore(Path(blobs_root))
@@ -275,17 +276,16 @@ class Pool:
                             continue
                         task = slot.inflight.popleft()
                         assert task.doc_id == result["doc_id"], "results out of order"
-                        if result.get("retry_fresh"):
+                        if result.get("retry_fresh"):  # the worker stopped after this result
                             self._restart(i, retry=task)
                             break
                         done.append((task, result))
-                        if result.get("recycle"):
+                        if result.get("recycle"):  # likewise
                             self._restart(i)
                             break
-                    else:
-                        slot.head_started = now
-                        continue
-                    break
+                    if self.slots[i] is not slot:
+                        break
+                    slot.head_started = now
                 slot = self.slots[i]
             if slot.inflight and not slot.proc.is_alive():
                 done += self._lose(i, _death_reason(slot.proc.exitcode))
@@ -298,19 +298,25 @@ class Pool:
         self._dispatch()
         return done
 
-    def _restart(self, i: int, retry: ItemTask | None = None) -> None:
-        """Worker `i` stopped on its own: start a new one and queue the tasks it had not begun again,
-        as they were. With `retry` (an item that failed on the memory limit), that item is first
-        run again alone in the new worker, where a second memory failure is the item's own."""
+    def _replace(self, i: int) -> list[ItemTask]:
+        """Start a new worker in slot `i` (the old one is stopped, or made to); the tasks it held."""
         slot = self.slots[i]
         held = list(slot.inflight)
         slot.inflight.clear()
         slot.conn.close()
-        slot.proc.join(5)
+        slot.proc.join(1)
         if slot.proc.is_alive():
             slot.proc.kill()
             slot.proc.join(5)
-        fresh = self.slots[i] = self._start(i)
+        self.slots[i] = self._start(i)
+        return held
+
+    def _restart(self, i: int, retry: ItemTask | None = None) -> None:
+        """Worker `i` stopped on its own: start a new one and queue the tasks it had not begun again,
+        as they were. With `retry` (an item that failed on the memory limit), that item is first
+        run again alone in the new worker, where a second memory failure is the item's own."""
+        held = self._replace(i)
+        fresh = self.slots[i]
         if retry is None:
             self.events.append({"event": "worker-recycled", "reason": "address space over "
                                 f"{RECYCLE_SHARE:.0%} of memory_limit"})
@@ -325,12 +331,7 @@ class Pool:
 
     def _lose(self, i: int, reason: str) -> list[tuple[ItemTask, dict[str, Any]]]:
         """The worker died or hung: restart it; fail its task if it held one, else isolate them."""
-        slot = self.slots[i]
-        held = list(slot.inflight)
-        slot.inflight.clear()
-        slot.conn.close()
-        slot.proc.join(1)
-        self.slots[i] = self._start(i)
+        held = self._replace(i)
         if len(held) == 1:
             return [(held[0], _failure(held[0], reason))]
         for task in reversed(held):

@@ -6,7 +6,6 @@ runs in the local pool now and on a Dask worker later.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import importlib
 import os
@@ -17,15 +16,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..extract.base import Context
-from ..extract.run import MEMORY_REASON
-from ..ingest.blobs import BlobStore, Packed
+from ..extract.run import MEMORY_REASON, out_of_memory
+from ..ingest.blobs import BlobStore, Packed, write_all
 from .stages import STAGES
-
-
-def out_of_memory(e: BaseException) -> bool:
-    """Whether an error is the worker's address-space limit: Python's MemoryError, or ENOMEM
-    from an allocation outside Python (a memory map, a C library's buffer)."""
-    return isinstance(e, MemoryError) or (isinstance(e, OSError) and e.errno == errno.ENOMEM)
 
 
 def unpack(task: ItemTask, dest: Path) -> str | None:
@@ -43,9 +36,7 @@ def unpack(task: ItemTask, dest: Path) -> str | None:
     # files so), which made this as slow as creating a new file, 4,800 a second against 136,000.
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.pwrite(fd, view, len(data) - len(view)):]
+        write_all(fd, data)  # from the start: the file is opened without O_APPEND
         os.ftruncate(fd, len(data))
     finally:
         os.close(fd)
