@@ -17,7 +17,7 @@ from .ner import PRONOUNS, Mention
 
 MIN_VOTES = 2          # a form seen labelled at least twice…
 MAJORITY = 0.6         # …with one type in this share of its labels, joins the gazetteer
-RELABEL = 0.75         # a stronger majority overrides the model's type on a single mention
+RELABEL = MAJORITY     # and then overrides the model's type on a single mention
 MIN_LEN = 3
 MIN_CAPS = 4           # shorter names in capitals are too often acronyms of something else
 SAINTS = frozenset("st ste saint sainte san santa".split())  # "St. Louis" is no person named Louis
@@ -34,9 +34,9 @@ class Gazetteer:
 
     def add(self, mentions: Iterable[Mention]) -> None:
         for m in mentions:
-            if m.source != "model" and m.source != "header":
+            if m.source not in ("model", "header", "layout"):
                 continue
-            weight = 3 if m.source == "header" else 1
+            weight = 3 if m.source in ("header", "layout") else 1  # structure is strong evidence
             self.votes[m.text][m.type] += weight
             if m.type == "PER":
                 parts = m.text.split()
@@ -76,6 +76,8 @@ class Gazetteer:
         out = []
         for m in mentions:
             t = types.get(m.text)
+            if len(m.text) >= MIN_CAPS and m.text.isupper():
+                t = types.get(m.text.title()) or t  # "ANGLETERRE" in a heading is the text's Angleterre
             if t is not None and t[0] != m.type and t[1] >= RELABEL:
                 m = replace(m, type=t[0])
             out.append(m)
@@ -120,9 +122,11 @@ def _sentence_start(text: str, pos: int) -> bool:
     return not before or before[-1:] in ".!?:\n"
 
 
-_LOWER = re.compile(r"(?<![\w-])[^\W\d_A-ZÀ-Þ][\w’'-]*")
+_LOWER = re.compile(r"(?<![\w-])[^\W\d_A-ZÀ-Þ][\w-]*")  # "l'état" counts "l" and "état"
 _CAPITAL = re.compile(r"(?<![\w-])[A-ZÀ-Þ][^\W\d_A-ZÀ-Þ][\w’'-]*")
-COMMON = 3   # a word the corpus writes in lower case this often, and more often than it names it…
+_ACCENTED = {"E": "éèê", "A": "àâ", "I": "î", "O": "ô", "U": "û", "C": "ç"}  # capitals often lose accents
+COMMON = 3   # a word the corpus writes in lower case this often, and a third as often as it names it…
+PEOPLE = 2   # a capitalised plural the corpus writes this often in lower case is a people
 
 
 class WordStats:
@@ -143,7 +147,26 @@ class WordStats:
         if " " in form or form.isupper() or not form[:1].isupper():
             return False
         low = self.lower[form.lower()]
-        return low >= max(COMMON, named + 1) or low >= 1 and self.mid[form] == 0
+        low += sum(self.lower[c + form[1:].lower()] for c in _ACCENTED.get(form[0], ""))  # "Etat": "état"
+        return low >= max(COMMON, named // 3 + 1) or low >= 1 and self.mid[form] == 0
+
+    def ordinary(self, form: str, kind: str, named: int) -> bool:
+        """Not a name: an ordinary word capitalised, or a people read as a place."""
+        return self.common(form, named) or kind == "LOC" and self.people(form)
+
+    @staticmethod
+    def lookups(form: str) -> list[str]:
+        """The lower-case words `common` and `people` look up for a form."""
+        low = form.lower()
+        return [low, low[:-1]] + [c + low[1:] for c in _ACCENTED.get(form[:1], "")]
+
+    def people(self, form: str) -> bool:
+        """A people, not a place: a capitalised plural the corpus also writes in lower case, as an
+        adjective or a noun ("les Anglais" and "anglais", "Bulgares" and "bulgare")."""
+        if " " in form or not form[:1].isupper() or form.isupper() or form[-1:] not in "sx":
+            return False
+        low = form.lower()
+        return self.lower[low] + self.lower[low[:-1]] >= PEOPLE
 
 
 def consistent(texts: list[str], mentions: list[list[Mention]]) -> list[list[Mention]]:
@@ -152,7 +175,8 @@ def consistent(texts: list[str], mentions: list[list[Mention]]) -> list[list[Men
     for t in texts:
         stats.add(t)
     named = Counter(m.text for ms in mentions for m in ms)
-    mentions = [[m for m in ms if m.source == "header" or not stats.common(m.text, named[m.text])] for ms in mentions]
+    mentions = [[m for m in ms if m.source == "header" or not stats.ordinary(m.text, m.type, named[m.text])]
+                for ms in mentions]
     g = Gazetteer()
     for ms in mentions:
         g.add(ms)

@@ -40,7 +40,7 @@ def gazetteer(store: Store, stats: WordStats, named: dict[str, int]) -> Gazettee
     g = Gazetteer()
     for text, kind, source, n in store.db.execute(
             "SELECT text, type, source, COUNT(*) FROM mentions WHERE source != 'corpus' GROUP BY text, type, source"):
-        if source == "header" or not stats.common(text, named.get(text, 0)):
+        if source == "header" or not stats.ordinary(text, kind, named.get(text, 0)):
             g.add([Mention(0, 0, text, kind, source)] * min(n, 50))
     return g
 
@@ -61,7 +61,7 @@ def word_stats(store: Store, forms: Iterable[str] | None = None) -> WordStats:
     if forms is None:
         found = store.db.execute("SELECT word, lower, mid FROM word_stats")
     else:
-        words = sorted({f.lower() for f in forms if " " not in f})
+        words = sorted({w for f in forms if " " not in f for w in WordStats.lookups(f)})
         found = (r for i in range(0, len(words), 500) for r in store.db.execute(
             f"SELECT word, lower, mid FROM word_stats WHERE word IN ({','.join('?' * len(words[i:i + 500]))})",
             words[i:i + 500]))
@@ -223,7 +223,7 @@ def regroup(store: Store) -> set[str]:
     named = _named(store)
     stats = word_stats(store, named)
     # ordinary words the model capitalised ("Rappel", "Attentat") are left out; correspondents never are
-    g = Groups(r for r in spellings if r[3] == "header" or not stats.common(r[2], named.get(r[2], 0)))
+    g = Groups(r for r in spellings if r[3] == "header" or not stats.ordinary(r[2], r[1], named.get(r[2], 0)))
     g.link_persons()
     decisions = [dict(r) for r in store.db.execute(
         "SELECT action, a, b FROM entity_decisions WHERE undone = 0 ORDER BY id")]

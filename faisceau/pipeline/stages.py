@@ -43,7 +43,7 @@ STAGES: list[Stage] = [
           "OCR of image-only pages and images (Tesseract, French and English)"),
     Stage("language", "1", ("text",), ("language", "languages"), "item",
           "faisceau.pipeline.worker:run_language", "language of the document and of its parts"),
-    Stage("entities", "1", ("text", "language"), ("mentions",), "item", "faisceau.analysis.stage:run_entities",
+    Stage("entities", "2", ("text", "language"), ("mentions",), "item", "faisceau.analysis.stage:run_entities",
           "persons, organisations, places (spaCy, e-mail headers)", output="faisceau.analysis.stage:store_mentions"),
     Stage("identifiers", "1", ("text",), ("identifiers",), "item", "faisceau.analysis.stage:run_identifiers",
           "e-mail addresses, phones, IBAN/BIC, SIREN/SIRET, URLs, domains, IPs, validated",
