@@ -124,7 +124,7 @@ class Groups:
         for k, kind, text, source, n in rows:
             if not k:
                 continue
-            self.types[k][kind] += n * (3 if source == "header" else 1)
+            self.types[k][kind] += n * (3 if source in ("header", "layout") else 1)
             self.spellings[k][text] += n
         self.parent = {k: k for k in self.types}
         self.names: dict[str, str] = {}      # root → name given by a rename

@@ -7,6 +7,8 @@ a title, an article, a possessive and accents do not make a new name.
 from __future__ import annotations
 
 
+from functools import lru_cache
+
 from ..mail.people import name_order
 
 TITLES = frozenset("""m mm mme mmes mlle mlles mr mrs ms miss dr pr prof me mgr maitre monsieur madame mademoiselle
@@ -18,6 +20,7 @@ ARTICLES = frozenset("the le la les l".split())
 LEGAL = frozenset("sa sas sasu sarl eurl inc incorporated corp corporation ltd llc plc gmbh ag co".split())
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus names the same few thousand spellings over and over
 def key(text: str, kind: str = "") -> str:
     """The normalised name: folded, "Last, First" turned round, without titles, articles or legal forms.
 

@@ -55,8 +55,12 @@ def test_long_s_read_as_f_is_written_back_where_the_model_knows_the_word() -> No
     vocab = load("fr").vocab
     text = "Le Confeil de Laufanne eft préfent à l'affaire de Genève."
     out = long_s([text], vocab)[0]
-    assert out == "Le Conseil de Lausanne eft présent à l'affaire de Genève."   # "affaire" is a word
+    assert out == "Le Conseil de Lausanne est présent à l'affaire de Genève."   # "affaire" is a word
     assert len(out) == len(text)
+    # "eft" is in the model's vocabulary (web text has it): it is read "est" only in an old print, where
+    # other words show the long s
+    assert long_s(["Il eft à Genève."], vocab) == ["Il eft à Genève."]
+    assert long_s(["Il eft à Genève.", "Le Confeil de Laufanne."], vocab)[0] == "Il est à Genève."
     text = "Il eft arrivé hier à Laufanne avec fon frère."
     found = recognise([text], "fr")[0]
     assert [(m.text, m.type) for m in found] == [("Laufanne", "LOC")]     # the text as written, not as read
