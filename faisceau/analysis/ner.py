@@ -46,6 +46,8 @@ def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
     pieces: list[tuple[int, int]] = []   # (text number, offset of the piece in it)
     chunks: list[str] = []
     for i, t in enumerate(long_s(recased(texts), nlp.vocab)):
+        if t.lower() == t and not any(map(str.isupper, t)):
+            continue  # no capital, no name: every span would be dropped (see `clean`)
         for off, piece in _pieces(t):
             pieces.append((i, off))
             chunks.append(piece)
