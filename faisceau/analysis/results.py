@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .ner import Mention
+from .ner import Mention, clean
 
 _WORD = r"[A-Z][\w'’.&-]*"
 _NAME = rf"{_WORD}(?:[ ](?:(?:of|upon|on|the|de|du|la)[ ])?{_WORD}){{0,3}}"
@@ -64,7 +64,13 @@ def teams(text: str) -> list[tuple[int, int, str]]:
         if len(innings) >= 2:
             found += [(base + m.start(1), base + m.end(1)) for m in innings]
     land = countries()
-    return [(a, b, "LOC" if text[a:b].casefold() in land else "ORG") for a, b in found]
+    out = []
+    for a, b in found:
+        kind = "LOC" if text[a:b].casefold() in land else "ORG"
+        # the model's spans' filters hold here too: a month or a code heading a table row is no team
+        if clean(text, a, b, kind) == (a, b):
+            out.append((a, b, kind))
+    return out
 
 
 def with_teams(text: str, mentions: list[Mention]) -> list[Mention]:

@@ -24,6 +24,8 @@ from faisceau.analysis.results import teams
     ("Article 5 (a) of the law applies.", []),
     ("Chapter 11 (bankruptcy) was filed.", []),
     ("Le 10 mars 2020, deux militants CGT ont tracté à Amiens.", []),
+    ("January 12 13 14 15 16", []),                                                 # a month heads a row
+    ("EXT-01 4 5 6 7 8", []),
 ])
 def test_teams_of_results_lines(line: str, expected: list[tuple[str, str]]) -> None:
     assert [(line[a:b], kind) for a, b, kind in teams(line)] == expected
