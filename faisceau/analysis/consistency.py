@@ -23,6 +23,11 @@ MIN_CAPS = 4           # shorter names in capitals are too often acronyms of som
 SAINTS = frozenset("st ste saint sainte san santa".split())  # "St. Louis" is no person named Louis
 
 
+def source_weight(source: str) -> int:
+    """A mention's vote for its type: a correspondent or a results line is strong evidence."""
+    return 3 if source in ("header", "layout") else 1
+
+
 class Gazetteer:
     """Surface forms and their majority type, gathered from the model's mentions over a corpus."""
 
@@ -36,8 +41,7 @@ class Gazetteer:
         for m in mentions:
             if m.source not in ("model", "header", "layout"):
                 continue
-            weight = 3 if m.source in ("header", "layout") else 1  # structure is strong evidence
-            self.votes[m.text][m.type] += weight
+            self.votes[m.text][m.type] += source_weight(m.source)
             if m.type == "PER":
                 parts = m.text.split()
                 if len(parts) >= 2 and parts[-1][:1].isupper() and parts[0].rstrip(".").lower() not in SAINTS:

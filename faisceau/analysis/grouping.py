@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from typing import Any, Iterable
 
 from ..ingest.store import Store
-from .consistency import Gazetteer, WordStats
+from .consistency import Gazetteer, WordStats, source_weight
 from .names import initials_match, key
 from .ner import Mention
 
@@ -124,7 +124,7 @@ class Groups:
         for k, kind, text, source, n in rows:
             if not k:
                 continue
-            self.types[k][kind] += n * (3 if source in ("header", "layout") else 1)
+            self.types[k][kind] += n * source_weight(source)
             self.spellings[k][text] += n
         self.parent = {k: k for k in self.types}
         self.names: dict[str, str] = {}      # root → name given by a rename

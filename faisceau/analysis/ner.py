@@ -85,11 +85,12 @@ def long_s(texts: list[str], vocab: Any) -> list[str]:
     strings = vocab.strings
     known = lambda w: strings[w] in vectors.key2row if w in strings else False  # noqa: E731
     cache: dict[str, str] = {}
+    found: list[list[re.Match[str]]] = []   # each text's words with an f, read once
     fixed = 0
     for t in texts:
-        if "f" not in t:
-            continue
-        for m in _F_WORD.finditer(t):
+        words = list(_F_WORD.finditer(t)) if "f" in t else []
+        found.append(words)
+        for m in words:
             w = m.group()
             new = cache.get(w)
             if new is None:
@@ -102,21 +103,16 @@ def long_s(texts: list[str], vocab: Any) -> list[str]:
     if fixed >= 2:  # an old print: its short words too ("eft" is "est")
         cache.update(LONG_S_WORDS)
     out = []
-    for t in texts:
-        if "f" not in t:
-            out.append(t)
-            continue
+    for t, words in zip(texts, found):
         parts = []
         last = 0
-        for m in _F_WORD.finditer(t):
-            w = m.group()
-            new = cache[w]
-            if new != w:
+        for m in words:
+            new = cache[m.group()]
+            if new != m.group():
                 parts.append(t[last:m.start()])
                 parts.append(new)
                 last = m.end()
-        parts.append(t[last:])
-        out.append("".join(parts))
+        out.append("".join(parts) + t[last:] if parts else t)
     return out
 
 
@@ -147,10 +143,10 @@ def recased(texts: list[str]) -> list[str]:
     """The texts with their lines in capitals written as the texts write those words elsewhere.
 
     The model reads "SOCCER - JAPAN GET LUCKY WIN" as one organisation; with "Japan" written as the
-    texts write it, it finds the country. Each word takes the casing the same texts give it most often outside lines
-    in capitals (lower case, capitalised, or capitals for an acronym); a word they never write
-    otherwise is capitalised, as a headline's unknown word is most often a name. Only the case
-    changes, so offsets are kept."""
+    texts write it, it finds the country. Each word takes the casing the same texts give it most
+    often outside lines in capitals (lower case, capitalised, or capitals for an acronym); a word
+    they never write otherwise is capitalised, as a headline's unknown word is most often a name.
+    Only the case changes, so offsets are kept."""
     caps = [_caps_lines(t) for t in texts]
     if not any(caps):
         return texts

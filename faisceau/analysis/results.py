@@ -28,7 +28,8 @@ _FIXTURE = re.compile(rf"^[ \t]*(?:({_NAME})[ ]+(?:v|vs\.?)[ ]+({_NAME})|({_CAPS
 _INNINGS = re.compile(rf"(?:^|\)[ ]*,[ ]*|:[ ]+|,[ ]+)({_NAME})[ ]+\d{{2,3}}(?:-\d{{1,2}})?"
                       rf"(?:[ ]+and[ ]+\d{{1,3}}(?:-\d{{1,2}})?)?(?=[ ]*(?:\(|,|\.|;|$))", re.M)
 _HINT = re.compile(r"\d| AT | vs?\.? ")   # a score, a table or a fixture: no line of the text is one without
-MAX_LINE = 80   # a results line is short; the innings pattern is tried on lines up to 300 characters
+MAX_LINE = 80           # a results line is short…
+MAX_INNINGS_LINE = 300  # …and the innings pattern is tried on lines up to this length
 HOME_NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")  # they field sides of their own
 
 
@@ -51,7 +52,7 @@ def teams(text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
         s = line.group()
-        if len(s) > 300:
+        if len(s) > MAX_INNINGS_LINE:
             continue
         base = line.start()
         if len(s) <= MAX_LINE:
