@@ -43,30 +43,34 @@ class Mention:
 def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
     """The mentions in each text, read by the model of `lang`; offsets in code points of each text."""
     nlp = load(model_for(lang))
-    pieces: list[tuple[int, int]] = []   # (text number, offset of the piece in it)
-    chunks: list[str] = []
+    # each distinct piece is read once: a corpus repeats datelines, signatures, quoted replies
+    where: dict[str, list[tuple[int, int]]] = {}   # piece → (text number, offset of the piece in it)
     for i, t in enumerate(long_s(recased(texts), nlp.vocab)):
         if t.lower() == t and not any(map(str.isupper, t)):
             continue  # no capital, no name: every span would be dropped (see `clean`)
         for off, piece in _pieces(t):
-            pieces.append((i, off))
-            chunks.append(piece)
+            where.setdefault(piece, []).append((i, off))
     out: list[list[Mention]] = [[] for _ in texts]
-    for (i, off), doc in zip(pieces, _read(nlp, chunks)):
+    chunks = list(where)
+    for chunk, doc in zip(chunks, _read(nlp, chunks)):
+        spans: list[tuple[int, int, str]] = []
+        # the chunk is the doc's text: `doc.text` would join its tokens again at every call
         for ent in doc.ents:
             kind = LABELS.get(ent.label_)
             if kind is None:
                 continue
-            for ps, pe in _parts(ent.text, ent.start_char, ent.end_char, kind):
-                m = clean(doc.text, ps, pe, kind)
+            for ps, pe in _parts(chunk[ent.start_char:ent.end_char], ent.start_char, ent.end_char, kind):
+                m = clean(chunk, ps, pe, kind)
                 if m is None:
                     continue
                 s, e = m
                 if kind == "PER":
-                    s = with_title(doc.text, s)
-                    suffix = _SUFFIX.match(doc.text, e)
+                    s = with_title(chunk, s)
+                    suffix = _SUFFIX.match(chunk, e)
                     e = suffix.end() if suffix else e
-                out[i].append(Mention(s + off, e + off, texts[i][s + off:e + off], kind))
+                spans.append((s, e, kind))
+        for i, off in where[chunk]:
+            out[i].extend(Mention(s + off, e + off, texts[i][s + off:e + off], kind) for s, e, kind in spans)
     from .results import with_teams
     return [with_teams(t, ms) for t, ms in zip(texts, out)]
 

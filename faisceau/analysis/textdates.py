@@ -123,6 +123,7 @@ _UNIT = re.compile(r"\s*(?:%|€|\$|£|euros?\b|dollars?\b|francs?\b|EUR\b|USD\b
 _AFTER_WEAK = re.compile(r"\s*(?:[,.;:!?)\]»\"”]|$)|\s+(?:et|à|au|and|to|or|ou)\b")
 _YEAR = re.compile(r"(?P<y>(?:1(?<!\w1)[89]|2(?<!\w2)0)\d\d|2(?<!\w2)100)"
                    r"(?:\s?[-–/]\s?(?P<y2>(?:1[89]|20)\d\d))?(?![\w/\-–]|[.,]\d)")
+_DIGIT = re.compile(r"\d")
 _LAW_NUMBER = re.compile(r"(?:n°|nº|no\.?|numéro)\s*$", re.IGNORECASE)
 _REL_BEFORE = re.compile(r"(?<!\w)(?P<r>[Ll]ast|[Nn]ext)\s+$")
 
@@ -423,11 +424,14 @@ class _Finder:
 
     def candidates(self) -> Iterator[_Cand]:
         p, text = self.p, self.text
+        if self.ref is None and _DIGIT.search(text) is None:
+            return  # without a document date, every date written has a digit: a year, a day or a time
         runs: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Iterator[_Cand]]]] = [
             (p.day_first, self.textual), (p.day_first_ocr, self.textual), (p.month_first, self.textual),
-            (p.month_year, self.month_year), (p.numeric, self.numeric), (p.md, self.md), (p.iso, self.iso),
-            (_YEAR, self.year), (p.relative, self.relative),
+            (p.month_year, self.month_year), (p.numeric, self.numeric), (p.iso, self.iso), (_YEAR, self.year),
         ]
+        if self.ref is not None:  # these read a date against the document's (`md` and `relative`)
+            runs += [(p.md, self.md), (p.relative, self.relative)]
         for pattern, handle in runs:
             for m in pattern.finditer(text):
                 yield from handle(m)
