@@ -99,3 +99,14 @@ def test_a_people_is_not_a_place_and_capitals_lose_their_accents() -> None:
     assert stats.common("Etat", 1)          # "état" written in lower case four times (after "l'" too)
     assert not stats.common("Paris", 2)
     assert set(WordStats.lookups("Etat")) >= {"etat", "état", "eta"}
+
+
+def test_a_piece_repeated_is_read_once_and_each_text_keeps_its_own_spelling() -> None:
+    # the line in capitals is recased to the first text's spelling: the model reads one piece for the
+    # three texts, and each text's mentions take their text from that text
+    texts = ["Jeff Bezos visited Seattle .", "JEFF BEZOS VISITED SEATTLE .", "Jeff Bezos visited Seattle ."]
+    assert len(set(recased(texts))) == 1
+    found = recognise(texts, "en")
+    assert [(m.text, m.type) for m in found[0]] == [("Jeff Bezos", "PER"), ("Seattle", "LOC")]
+    assert found[2] == found[0]
+    assert [(m.start, m.end, m.text) for m in found[1]] == [(0, 10, "JEFF BEZOS"), (19, 26, "SEATTLE")]
