@@ -136,7 +136,7 @@ def main() -> int:
     ap.add_argument("--set", action="append", help="a gold set (repeatable; default: all)")
     ap.add_argument("--limit", type=int, help="sentences per set (evenly spaced)")
     ap.add_argument("--tiny", action="store_true", help="150 sentences per set")
-    ap.add_argument("--repeat", type=int, default=5, help="timed runs of the two timed systems (best kept)")
+    ap.add_argument("--repeat", type=int, default=5, help="timed turns on each piece of a set (best kept)")
     ap.add_argument("--cli", action="store_true", help="also run `faisceau analyse --text - --json --lines`")
     args = ap.parse_args()
     ns = scorer(args.tools)
