@@ -51,8 +51,7 @@ def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
         for off, piece in _pieces(t):
             where.setdefault(piece, []).append((i, off))
     out: list[list[Mention]] = [[] for _ in texts]
-    chunks = list(where)
-    for chunk, doc in zip(chunks, _read(nlp, chunks)):
+    for (chunk, places), doc in zip(where.items(), _read(nlp, list(where))):
         spans: list[tuple[int, int, str]] = []
         # the chunk is the doc's text: `doc.text` would join its tokens again at every call
         for ent in doc.ents:
@@ -69,7 +68,7 @@ def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
                     suffix = _SUFFIX.match(chunk, e)
                     e = suffix.end() if suffix else e
                 spans.append((s, e, kind))
-        for i, off in where[chunk]:
+        for i, off in places:
             out[i].extend(Mention(s + off, e + off, texts[i][s + off:e + off], kind) for s, e, kind in spans)
     from .results import with_teams
     return [with_teams(t, ms) for t, ms in zip(texts, out)]
@@ -111,8 +110,9 @@ def long_s(texts: list[str], vocab: Any) -> list[str]:
         parts = []
         last = 0
         for m in words:
-            new = cache[m.group()]
-            if new != m.group():
+            w = m.group()
+            new = cache[w]
+            if new != w:
                 parts.append(t[last:m.start()])
                 parts.append(new)
                 last = m.end()
