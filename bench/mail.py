@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CORPORA = Path(os.environ.get("FAISCEAU_CORPORA", ROOT.parent / "shared" / "corpora"))
 
-from faisceau.ingest.project import Project
-from faisceau.ingest.store import Store
+from faisceau.store.project import Project
+from faisceau.store.db import Store
 from faisceau.mail import neardup, stage, views
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)

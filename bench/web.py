@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from faisceau.index import Index
-from faisceau.ingest.project import Project
-from faisceau.ingest.store import Store
+from faisceau.store.project import Project
+from faisceau.store.db import Store
 
 if TYPE_CHECKING:
     import search_corpus as sc

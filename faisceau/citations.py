@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from .exc import UsageError
-from .ingest.store import Store, current_user, now
+from .store.db import Store, current_user, now
 
 CONTEXT = 40             # characters kept on each side, to re-anchor among several occurrences
 MAX_LENGTH = 20_000      # a citation is a passage, not a whole document

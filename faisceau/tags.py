@@ -11,8 +11,8 @@ import re
 from typing import Iterable
 
 from .exc import UsageError
-from .index.analysis import analyze
-from .ingest.store import Store, current_user, now
+from .index.analyzers import analyze
+from .store.db import Store, current_user, now
 
 _TAG = re.compile(r"^[^\s\x00-\x1f]{1,100}$")
 

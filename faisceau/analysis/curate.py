@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..exc import ProjectError, UsageError
-from ..ingest.project import Project
-from ..ingest.store import Store, current_user, now
+from ..store.project import Project
+from ..store.db import Store, current_user, now
 from . import read
 from .grouping import regroup
 

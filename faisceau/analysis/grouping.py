@@ -18,7 +18,7 @@ import json
 from collections import Counter, defaultdict
 from typing import Any, Iterable
 
-from ..ingest.store import Store
+from ..store.db import Store
 from .consistency import Gazetteer, WordStats, source_weight
 from .names import initials_match, key
 from .ner import Mention

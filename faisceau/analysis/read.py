@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 from ..exc import UsageError
 from ..index.dates import interval, zone
-from ..ingest.store import Store
+from ..store.db import Store
 from .names import key
 
 TYPE_NAMES = {"per": "PER", "person": "PER", "persons": "PER", "people": "PER", "org": "ORG",

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..ingest.store import Store
+from ..store.db import Store
 from .names import key
 from .ner import Mention, recognise
 from .sentences import around

@@ -11,8 +11,8 @@ import click
 from .. import settings as settings_mod
 from ..cli import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
-from ..ingest.project import Project
-from ..ingest.store import Store
+from ..store.project import Project
+from ..store.db import Store
 from ..analysis import read
 
 ANALYSIS_STAGES = ("entities", "identifiers", "dates")
@@ -34,7 +34,7 @@ def analyse(text_file: Any, lines: bool, lang: str | None, project: Path | None,
         return
     if project is None:
         raise UsageError("give --project, or --text FILE (- for standard input)")
-    from ..ingest.orchestrator import Ingest
+    from ..pipeline.orchestrator import Ingest
 
     proj = Project.open(project)
     report = Ingest(proj, settings_mod.load(proj.root), command="analyse", only=ANALYSIS_STAGES).run([])

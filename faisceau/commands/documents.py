@@ -13,9 +13,9 @@ import click
 
 from ..cli import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
-from ..ingest.blobs import Packed, sha256_file
-from ..ingest.project import Project
-from ..ingest.store import Store
+from ..store.blobs import Packed, sha256_file
+from ..store.project import Project
+from ..store.db import Store
 
 LIST_FIELDS = ("id", "path", "status", "reason", "kind", "mime", "sha256", "size", "parent_id", "depth")
 

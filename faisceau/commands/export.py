@@ -19,8 +19,8 @@ from ..export.select import Selection, make_selection
 from ..export.verify import verify_pack
 from ..index import Index
 from ..index.indexer import open_index
-from ..ingest.project import Project
-from ..ingest.store import Store
+from ..store.project import Project
+from ..store.db import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,8 +12,8 @@ import click
 from .. import settings as settings_mod
 from ..cli import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
-from ..ingest.orchestrator import Ingest, Progress
-from ..ingest.project import Project
+from ..pipeline.orchestrator import Ingest, Progress
+from ..store.project import Project
 
 
 def parse_sets(pairs: tuple[str, ...]) -> dict[str, Any]:

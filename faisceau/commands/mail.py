@@ -11,8 +11,8 @@ import click
 from .. import settings as settings_mod
 from ..cli import emit, handle_errors, json_option, project_option
 from ..exc import FaisceauError, UsageError
-from ..ingest.project import Project
-from ..ingest.store import Store
+from ..store.project import Project
+from ..store.db import Store
 from ..mail import views
 
 
@@ -141,7 +141,7 @@ def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, q
 
     from .. import settings as settings_mod
     from ..index import dates
-    from ..ingest.project import Project
+    from ..store.project import Project
 
     if fmt == "png" and (output is None or str(output) == "-"):
         # binary on a terminal is garbage, and in a pipe is rarely what was meant

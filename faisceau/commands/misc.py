@@ -62,8 +62,8 @@ def settings_cmd(as_json: bool, project: Path | None) -> None:
 def demo(dest: Path, no_serve: bool, workers: int | None) -> None:
     """Build a small fictional leak, ingest it, and show what came out."""
     from ..fixtures import build_demo, demo_password
-    from ..ingest.orchestrator import Ingest
-    from ..ingest.project import Project
+    from ..pipeline.orchestrator import Ingest
+    from ..store.project import Project
     from .ingest import Bar, print_report
 
     leak, project_dir = dest / "leak", dest / "project"

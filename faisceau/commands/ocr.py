@@ -8,8 +8,8 @@ import click
 
 from ..cli import emit, handle_errors, json_option, project_option
 from ..exc import FaisceauError, UsageError
-from ..ingest.project import Project
-from ..ingest.store import Store
+from ..store.project import Project
+from ..store.db import Store
 from ..settings import load
 
 

@@ -18,8 +18,8 @@ from ..index import Filter, Hit, Index, QueryError, facet_names
 from ..index import query as query_mod
 from ..index.query import STEMMING
 from ..index.indexer import open_index, update
-from ..ingest.project import Project
-from ..ingest.store import Store
+from ..store.project import Project
+from ..store.db import Store
 
 
 def _open(project: Path) -> tuple[Project, Store, Index]:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, TextIO
 from ..exc import UsageError
 from ..index import Hit, Index
 from ..index.documents import from_store
-from ..ingest.store import Store
+from ..store.db import Store
 from .select import Selection, selected
 
 COLUMNS: dict[str, str] = {

@@ -26,9 +26,9 @@ from followthemoney.proxy import EntityProxy
 
 from ..index import Index
 from ..index.documents import from_store
-from ..ingest.blobs import CHUNK
-from ..ingest.project import Project
-from ..ingest.store import Store
+from ..store.blobs import CHUNK
+from ..store.project import Project
+from ..store.db import Store
 from ..mail.correspondents import Mention, identities
 from .pack import original_path
 from .records import analysis_reader

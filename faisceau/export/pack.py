@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterator
 from .. import __version__
 from ..exc import UsageError
 from ..index import Index
-from ..ingest.blobs import CHUNK
-from ..ingest.project import Project
-from ..ingest.store import Store, current_user, now
+from ..store.blobs import CHUNK
+from ..store.project import Project
+from ..store.db import Store, current_user, now
 from . import html as html_mod
 from .pdf import print_pdf
 from .records import EvidenceDoc, analysis_reader, extension, gather

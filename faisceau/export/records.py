@@ -15,7 +15,7 @@ from typing import Any, Callable
 from ..citations import citations
 from ..index import Hit
 from ..index.documents import from_store
-from ..ingest.store import Store
+from ..store.db import Store
 from ..tags import tags_of
 
 MAX_NAMES = 200      # entity names shown per document (a directory listing may name thousands)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 from ..exc import UsageError
 from ..index import Filter, Hit, Index, QueryError
-from ..ingest.store import Store
+from ..store.db import Store
 
 _ID = re.compile(r"^[0-9A-Za-z_.:-]{1,200}$")
 CHUNK = 500

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..exc import UsageError
-from ..ingest.blobs import CHUNK
+from ..store.blobs import CHUNK
 from .pack import MANIFEST, SUMS
 
 _LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..exc import ExtractionError, LimitExceeded, Skipped, UnsupportedFormat
-from ..ingest.blobs import BlobStore
+from ..store.blobs import BlobStore
 from ..model import Child, Extracted
 from .base import Context, Extractor, choose
 from .identify import probe as make_probe

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 import tantivy
 
 from . import dates, inflect
-from .analysis import analyze
+from .analyzers import analyze
 from .query import (ADDRESS_FIELDS, KEYWORDS, STEMMING, STORE_FIELDS, WORD_FIELDS, All, Bool, Node, Not,
                     QueryError, Range, Term)
 

@@ -21,7 +21,7 @@ import orjson
 import tantivy
 
 from ..exc import FaisceauError, UsageError
-from . import analysis, dates, schema
+from . import analyzers, dates, schema
 from .documents import IndexDoc
 from .highlight import Snippet, snippets
 from .compile import Compiler, Lookup
@@ -128,7 +128,7 @@ class Index:
             self.tantivy = tantivy.Index(self.schema, path=str(path), reuse=True)
         except ValueError as e:  # written by another build of this schema version
             raise IndexOutdated(f"{path}: the index does not match this faisceau ({e}); run `faisceau reindex`") from None
-        analysis.register(self.tantivy)
+        analyzers.register(self.tantivy)
 
     @staticmethod
     def wipe(path: Path) -> None:

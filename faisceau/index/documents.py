@@ -10,7 +10,7 @@ from typing import Any
 import tantivy
 
 from . import dates
-from .analysis import prepare
+from .analyzers import prepare
 
 # the metadata keys that give a document its date, best first
 DATE_KEYS = ("date", "created", "modified", "datetime_original", "mtime")

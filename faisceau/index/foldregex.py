@@ -23,7 +23,7 @@ import re
 import threading
 from typing import Iterable
 
-from .analysis import analyze
+from .analyzers import analyze
 
 _FOLD_CLASSES: dict[str, set[str]] = {}
 _FOLD_MAP: dict[int, str] = {}

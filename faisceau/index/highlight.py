@@ -1,7 +1,7 @@
 """Snippets: the passages of a document's stored text that match a query, with page numbers.
 
-Matching walks the stored text word by word with the index's own analyzers (`analysis.words`
-and `analysis.analyze`), so what is highlighted is what matched, and offsets are code points
+Matching walks the stored text word by word with the index's own analyzers (`analyzers.words`
+and `analyzers.analyze`), so what is highlighted is what matched, and offsets are code points
 into the stored text — the same offsets a citation keeps.
 
 Known spellings (a bare word or phrase whose indexed forms the query compiler listed) are
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import inflect
-from .analysis import JOIN_RE, WORD_RE, analyze, words
+from .analyzers import JOIN_RE, WORD_RE, analyze, words
 from .foldregex import fold_regex, fold_text, joins_letters, literal_ok
 from .query import Term
 

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ..ingest.faults import fault
-from ..ingest.store import Store, now
+from ..pipeline.faults import fault
+from ..store.db import Store, now
 from ..pipeline.stages import stage
 from ..settings import Settings
 from .core import Index, IndexOutdated, Writer

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import people, quotes, subjects
 from .copies import same_message_key
-from .threading import MailRecord, Quote, norm_mid
+from .threader import MailRecord, Quote, norm_mid
 
 _MID = re.compile(r"<[^<>]+>")
 MAX_QUOTES = 8

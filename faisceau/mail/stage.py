@@ -14,9 +14,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ..ingest.store import Store
+from ..store.db import Store
 from . import records
-from .threading import Assignment, MailRecord, thread
+from .threader import Assignment, MailRecord, thread
 
 BATCH = 500
 RECORD_VERSION = "1"   # bump when what `records.build` extracts changes: every message is parsed again

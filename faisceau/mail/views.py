@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from ..ingest.store import Store
+from ..store.db import Store
 
 
 def has_tables(store: Store) -> bool:

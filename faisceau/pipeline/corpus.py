@@ -9,15 +9,14 @@ indexed again; the e-mail stages' data (`thread:`) is looked up in the store whe
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..ingest.store import Store
+from ..store.db import Store
 from ..settings import Settings
-from .stages import Stage, corpus_stages
+from .stages import Stage, corpus_stages, load_target
 
 
 @dataclass
@@ -33,8 +32,7 @@ class CorpusContext:
 
 
 def load(stage: Stage) -> Callable[[CorpusContext], set[str]]:
-    module, _, name = stage.target.partition(":")
-    fn: Callable[[CorpusContext], set[str]] = getattr(importlib.import_module(module), name)
+    fn: Callable[[CorpusContext], set[str]] = load_target(stage.target)
     return fn
 
 

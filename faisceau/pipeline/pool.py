@@ -12,19 +12,20 @@ failure names the one item that causes it and the others go through.
 from __future__ import annotations
 
 import collections
-import errno
 import multiprocessing as mp
 import multiprocessing.connection as mpc
 import os
 import signal
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..extract.run import MEMORY_REASON
-from .worker import ItemTask
+from ..settings import Settings
+from .executor import WorkerEnv, failure, run_one, unit_time_limit
+from .shapes import ChildRecord, PoolEvent, Result, WorkerResult, is_partial
+from .worker import ItemTask, ran_out_of_memory
 
 DEPTH = 128            # tasks queued per worker, so it never idles while the parent writes results…
 DEPTH_BYTES = 4 << 20  # …as long as they are small: a big item waits for a worker of its own
@@ -55,7 +56,22 @@ class _Slot:
     head_started: float = 0.0
 
 
-def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str, scratch: str,
+class _PipeSink:
+    """A task's children, sent to the parent in chunks while it runs (results stay in task order)."""
+
+    def __init__(self, conn: mpc.Connection, out: list[WorkerResult], task: ItemTask) -> None:
+        self.conn, self.out, self.task = conn, out, task
+        self.emitted = 0
+
+    def __call__(self, chunk: list[ChildRecord]) -> None:
+        if self.out:  # what is buffered goes first
+            self.conn.send(list(self.out))
+            self.out.clear()
+        self.conn.send([{"partial": True, "doc_id": self.task.doc_id, "offset": self.emitted, "children": chunk}])
+        self.emitted += len(chunk)
+
+
+def _worker_main(conn: mpc.Connection, settings: dict[str, Any], root: str, scratch: str,
                  passwords: list[str]) -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -65,21 +81,10 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from ..extract.base import Context
-    from ..ingest.blobs import BlobStore
-    from ..settings import Settings
-    from ..extract.run import out_of_memory
-    from .worker import process, ran_out_of_memory, unpack
-
-    cfg = Settings(settings)
-    blobs = BlobStore(Path(blobs_root))
-    scratch_dir = Path(scratch)
-    scratch_dir.mkdir(parents=True, exist_ok=True)
-    item_file = scratch_dir.with_name(scratch_dir.name + ".item")  # a packed item's bytes, for its extractor
+    env = WorkerEnv.make(Settings(settings), Path(root), Path(scratch), passwords)
     todo: collections.deque[ItemTask] = collections.deque()
-    out: list[dict[str, Any]] = []
+    out: list[WorkerResult] = []
     first = 0.0
-    served = 0  # items this worker has begun
     measured = 0.0  # when the address space was last read
     try:
         while True:
@@ -104,30 +109,9 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
                 continue
             task = todo.popleft()
             started = time.monotonic()
-            ctx = Context(settings=cfg, scratch=scratch_dir, passwords=passwords, depth=task.depth, name=task.name,
-                          deadline=started + unit_time_limit(task, cfg.time_limit))
-            emitted = 0
-
-            def emit(chunk: list[dict[str, Any]], task: ItemTask = task) -> None:
-                nonlocal out, emitted
-                if out:  # results stay in task order: what is buffered goes first
-                    conn.send(out)
-                    out = []
-                conn.send([{"partial": True, "doc_id": task.doc_id, "offset": emitted, "children": chunk}])
-                emitted += len(chunk)
-
-            try:
-                _worker_fault(task.name, served)
-                served += 1
-                unreadable = unpack(task, item_file) if task.extra.get("blob") else None
-                result = _failure(task, unreadable) if unreadable else process(task, ctx, blobs, emit)
-            except Exception as e:  # a programming error: recorded on this item only, with its trace
-                if out_of_memory(e):
-                    result = _failure(task, MEMORY_REASON)
-                else:
-                    result = _failure(task, f"internal error: {type(e).__name__}: {e}"[:300])
-                    result["traceback"] = traceback.format_exc()[-4000:]
-            result["emitted"] = emitted  # children already handed on in chunks, before the last ones
+            sink = _PipeSink(conn, out, task)
+            result = run_one(task, env, sink)
+            result["emitted"] = sink.emitted  # children already handed on in chunks, before the last ones
             if not out:
                 first = started
             out.append(result)
@@ -138,7 +122,7 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
                 conn.send(out)
                 return
             now = time.monotonic()
-            if limit > 0 and served >= RECYCLE_AFTER and now - measured >= RECYCLE_EVERY:
+            if limit > 0 and env.served >= RECYCLE_AFTER and now - measured >= RECYCLE_EVERY:
                 measured = now
                 if _address_space() > limit * RECYCLE_SHARE:
                     result["recycle"] = True  # the parent starts a new worker for what this one had left
@@ -148,7 +132,7 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
                 conn.send(out)
                 out = []
     finally:  # a killed worker's file goes with the next run's tmp/
-        item_file.unlink(missing_ok=True)
+        env.item_file.unlink(missing_ok=True)
 
 
 def _address_space() -> int:
@@ -157,56 +141,25 @@ def _address_space() -> int:
         return int(f.read().split()[0]) * PAGE
 
 
-def _worker_fault(name: str, served: int) -> None:
-    """Seeded worker faults for the isolation tests: FAISCEAU_FAULT=KIND:NAME, where KIND is
-    worker-crash, worker-hang, worker-oom (the item always exceeds the memory limit) or
-    worker-spent (the worker's memory is spent unless the item is its first)."""
-    spec = os.environ.get("FAISCEAU_FAULT", "")
-    kind, _, needle = spec.partition(":")
-    if needle and needle in name:
-        if kind == "worker-crash":
-            os.kill(os.getpid(), signal.SIGSEGV)
-        elif kind == "worker-hang":
-            time.sleep(10**6)
-        elif kind == "worker-oom":
-            raise MemoryError
-        elif kind == "worker-spent" and served:
-            raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
-
-
-def unit_time_limit(task: ItemTask, base: float) -> float:
-    """A unit's time limit: the base, scaled up for large containers (1x per 100 MB)."""
-    size = task.extra.get("size") or 0
-    return float(base) * max(1.0, size / (100 << 20))
-
-
-def _failure(task: ItemTask, reason: str) -> dict[str, Any]:
-    first = task.stages[0]
-    stages = {first: {"status": "failed", "reason": reason, "seconds": None}}
-    for later in task.stages[1:]:
-        stages[later] = {"status": "skipped", "reason": f"{first} failed", "seconds": None}
-    return {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": {}, "fatal": True}
-
-
 class Pool:
     """Run ItemTasks on `n` worker processes; `poll()` returns (task, result) pairs as they finish."""
 
-    def __init__(self, n: int, settings: dict[str, Any], blobs: Path, scratch: Path, passwords: list[str]) -> None:
+    def __init__(self, n: int, settings: dict[str, Any], root: Path, scratch: Path, passwords: list[str]) -> None:
         self.n = n
         self.settings = settings
-        self.blobs, self.scratch, self.passwords = blobs, scratch, passwords
+        self.root, self.scratch, self.passwords = root, scratch, passwords
         self.ctx = mp.get_context("forkserver")
         self.ctx.set_forkserver_preload(PRELOAD)
         self.queue: collections.deque[ItemTask] = collections.deque()
         self.slots: list[_Slot] = [self._start(i) for i in range(n)]
-        self.events: list[dict[str, Any]] = []  # worker restarts, for the run log (drained by the caller)
+        self.events: list[PoolEvent] = []  # worker restarts, for the run log (drained by the caller)
         self._children: list[Any] = []  # the workers' children as last found (see rss)
         self._children_at = -CHILDREN_SECONDS
 
     def _start(self, i: int) -> _Slot:
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(target=_worker_main, name=f"faisceau-worker-{i}", daemon=True,
-                                args=(child, self.settings, str(self.blobs), str(self.scratch / f"w{i}-{time.time_ns()}"),
+                                args=(child, self.settings, str(self.root), str(self.scratch / f"w{i}-{time.time_ns()}"),
                                       self.passwords))
         proc.start()
         child.close()
@@ -250,10 +203,10 @@ class Pool:
                 except OSError:  # the worker has just stopped: poll() finds out why and queues them again
                     pass
 
-    def poll(self, timeout: float = 0.5) -> list[tuple[ItemTask, dict[str, Any]]]:
+    def poll(self, timeout: float = 0.5) -> list[tuple[ItemTask, Result]]:
         """Dispatch queued tasks and collect what finished within `timeout` seconds."""
         self._dispatch()
-        done: list[tuple[ItemTask, dict[str, Any]]] = []
+        done: list[tuple[ItemTask, Result]] = []
         waitables: list[Any] = []
         for s in self.slots:
             if s.inflight:
@@ -270,12 +223,12 @@ class Pool:
                     except (EOFError, OSError):
                         break
                     for result in results:
-                        if result.get("partial"):  # a chunk of the head container's children
+                        if is_partial(result):  # a chunk of the head container's children
                             assert slot.inflight[0].doc_id == result["doc_id"], "chunk out of order"
                             done.append((slot.inflight[0], result))
                             continue
                         task = slot.inflight.popleft()
-                        assert task.doc_id == result["doc_id"], "results out of order"
+                        assert task.doc_id == result.get("doc_id"), "results out of order"
                         if result.get("retry_fresh"):  # the worker stopped after this result
                             self._restart(i, retry=task)
                             break
@@ -329,11 +282,11 @@ class Pool:
             fresh.conn.send([retry])
         self.queue.extendleft(reversed(held))
 
-    def _lose(self, i: int, reason: str) -> list[tuple[ItemTask, dict[str, Any]]]:
+    def _lose(self, i: int, reason: str) -> list[tuple[ItemTask, Result]]:
         """The worker died or hung: restart it; fail its task if it held one, else isolate them."""
         held = self._replace(i)
         if len(held) == 1:
-            return [(held[0], _failure(held[0], reason))]
+            return [(held[0], failure(held[0], reason))]
         for task in reversed(held):
             task.extra["isolated"] = True
             self.queue.appendleft(task)

@@ -7,8 +7,9 @@ corpus stages → index. A new stage version marks that stage's outputs stale: o
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ..exc import FaisceauError
 
@@ -34,8 +35,7 @@ class Stage:
     output: str = ""
 
 
-# The built-in stages, in pipeline order. Later issues add OCR, analysis, corpus stages and
-# indexing here (or through plugins) with the same declaration.
+# The built-in stages, in pipeline order; a plugin adds its own with `register`.
 STAGES: list[Stage] = [
     Stage("extract", "1", (), ("mime", "kind", "text", "pages", "metadata", "children"), "item",
           "faisceau.pipeline.worker:run_extract", "identify the item and extract text, metadata and children"),
@@ -61,6 +61,20 @@ STAGES: list[Stage] = [
     Stage("index", "1", ("text", "language"), ("indexed",), "item", "faisceau.index.indexer:update",
           "full-text index: analyzers by language, fields, facets", writer=True),
 ]
+
+
+_LOADED: dict[str, Any] = {}
+
+
+def load_target(target: str) -> Any:
+    """The object a "module:name" declaration names, imported once per process.
+
+    Stages (and the run's other hooks) are declared by name so that the pipeline never imports the
+    layers above it, and so that any worker process can import them."""
+    if target not in _LOADED:
+        module, _, name = target.partition(":")
+        _LOADED[target] = getattr(importlib.import_module(module), name)
+    return _LOADED[target]
 
 
 def register(stage: Stage) -> None:

@@ -1,13 +1,12 @@
-"""What a worker process does with one item: run the requested item stages in order.
+"""What a worker does with one item: run the requested item stages in order.
 
-Input in, result out: the worker never opens the store or the index, so the same function
-runs in the local pool now and on a Dask worker later.
+Input in, result out: the worker never opens the store or the index, so the same function runs in
+any executor (`executor.run_one` wraps it with what every executor shares).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import time
 import traceback
@@ -17,8 +16,9 @@ from typing import Any, Callable
 
 from ..extract.base import Context
 from ..extract.run import MEMORY_REASON, out_of_memory
-from ..ingest.blobs import BlobStore, Packed, write_all
-from .stages import STAGES
+from ..store.blobs import BlobStore, Packed, write_all
+from .shapes import ChildRecord, StageResult, StageState, TaskExtra, WorkerResult
+from .stages import load_target, stage
 
 
 def unpack(task: ItemTask, dest: Path) -> str | None:
@@ -44,7 +44,7 @@ def unpack(task: ItemTask, dest: Path) -> str | None:
     return None
 
 
-def ran_out_of_memory(result: dict[str, Any]) -> bool:
+def ran_out_of_memory(result: WorkerResult) -> bool:
     """Whether any stage of a result failed on the memory limit."""
     return any(s.get("reason") == MEMORY_REASON for s in result.get("stages", {}).values())
 
@@ -61,10 +61,10 @@ class ItemTask:
     depth: int
     stages: list[str]
     text: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: TaskExtra = field(default_factory=lambda: TaskExtra())
 
 
-def run_extract(task: ItemTask, state: dict[str, Any], ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
+def run_extract(task: ItemTask, state: StageState, ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
     from ..extract.run import extract_item
 
     # emit stays in the state: the OCR stage after this one uses it to tell the pool it is alive
@@ -76,7 +76,7 @@ def run_extract(task: ItemTask, state: dict[str, Any], ctx: Context, blobs: Blob
     return result["status"], result["reason"]
 
 
-def run_language(task: ItemTask, state: dict[str, Any], ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
+def run_language(task: ItemTask, state: StageState, ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
     from ..extract.language import detect
 
     if "text" in state:
@@ -93,24 +93,18 @@ def run_language(task: ItemTask, state: dict[str, Any], ctx: Context, blobs: Blo
     return "ok", None
 
 
-_TARGETS: dict[str, Callable[..., tuple[str, str | None]]] = {}
-
-
 def _target(name: str) -> Callable[..., tuple[str, str | None]]:
-    if name not in _TARGETS:
-        stage = next(s for s in STAGES if s.name == name)
-        module, func = stage.target.split(":")
-        _TARGETS[name] = getattr(importlib.import_module(module), func)
-    return _TARGETS[name]
+    fn: Callable[..., tuple[str, str | None]] = load_target(stage(name).target)
+    return fn
 
 
 def process(task: ItemTask, ctx: Context, blobs: BlobStore,
-            emit: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
+            emit: Callable[[list[ChildRecord]], None] | None = None) -> WorkerResult:
     """Run the task's stages in order; one stage's data error never hides another's result.
 
     `emit` receives a container's children in chunks while it is being extracted."""
-    state: dict[str, Any] = {"emit": emit} if emit is not None else {}
-    stages: dict[str, dict[str, Any]] = {}
+    state: StageState = {"emit": emit} if emit is not None else {}
+    stages: dict[str, StageResult] = {}
     errors: list[str] = []
     for name in task.stages:
         t0 = time.monotonic()
@@ -126,7 +120,7 @@ def process(task: ItemTask, ctx: Context, blobs: BlobStore,
                 errors.append(f"stage {name}: " + traceback.format_exc())
         stages[name] = {"status": status, "reason": reason, "seconds": round(time.monotonic() - t0, 4)}
     state.pop("emit", None)  # not data: never sent back
-    result = {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}
+    result: WorkerResult = {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}
     if errors:
         result["traceback"] = "\n".join(errors)  # logged by the orchestrator as an internal error
     return result

@@ -13,7 +13,7 @@ from typing import Any
 from .. import citations, tags
 from ..index import QueryError
 from ..index.highlight import snippets
-from ..ingest.store import Store
+from ..store.db import Store
 from ..analysis import read as analysis_read
 from ..mail import views
 from .marks import cut, entities_of

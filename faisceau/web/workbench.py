@@ -18,8 +18,8 @@ from typing import Any
 from .. import settings as settings_mod
 from ..index import Index
 from ..index.indexer import open_index
-from ..ingest.project import Project
-from ..ingest.store import Store
+from ..store.project import Project
+from ..store.db import Store
 from ..settings import Settings
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import corpus_path
-from faisceau.ingest.project import Project
-from faisceau.ingest.store import Store
+from faisceau.store.project import Project
+from faisceau.store.db import Store
 from textsim import similarity, tokens
 
 pytestmark = pytest.mark.slow

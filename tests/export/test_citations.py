@@ -14,9 +14,9 @@ from faisceau import citations as cit
 from faisceau import settings as settings_mod
 from faisceau.cli import main
 from faisceau.exc import UsageError
-from faisceau.ingest.orchestrator import Ingest
-from faisceau.ingest.project import Project
-from faisceau.ingest.store import Store
+from faisceau.pipeline.orchestrator import Ingest
+from faisceau.store.project import Project
+from faisceau.store.db import Store
 
 PAGE1 = "Rapport interne. Les badges sont lus chaque nuit."
 PAGE2 = "Les cameras de la salle de pause enregistrent en continu depuis mars."

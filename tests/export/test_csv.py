@@ -18,7 +18,7 @@ from faisceau import settings as settings_mod
 from faisceau import tags
 from faisceau.cli import main
 from faisceau.index.indexer import open_index
-from faisceau.ingest.store import Store
+from faisceau.store.db import Store
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from followthemoney import model
 
 from exportdemo import demo_project
 from faisceau.cli import main
-from faisceau.ingest.store import Store
+from faisceau.store.db import Store
 
 FTM = Path(sys.executable).parent / "ftm"
 

@@ -25,9 +25,9 @@ from faisceau import settings as settings_mod
 from faisceau import tags
 from faisceau.cli import main
 from faisceau.index.indexer import open_index
-from faisceau.ingest.orchestrator import Ingest
-from faisceau.ingest.project import Project
-from faisceau.ingest.store import Store
+from faisceau.pipeline.orchestrator import Ingest
+from faisceau.store.project import Project
+from faisceau.store.db import Store
 
 TAGGED = ("reports/vigie-bilan-t1-2024.pdf", "mail/security-team.mbox!/1", "hostile/page.eml",
           "archives/export.zip!/export/inner.zip!/inner/synthese.pdf", "office/confidential.pdf")

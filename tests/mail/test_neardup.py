@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from faisceau.ingest.store import Store
+from faisceau.store.db import Store
 from faisceau.mail import neardup, views
 
 RNG = random.Random(7)  # its own generator: other tests may draw from the global one

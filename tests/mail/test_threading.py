@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from faisceau.mail import people
-from faisceau.mail.threading import MailRecord, Quote, thread
+from faisceau.mail.threader import MailRecord, Quote, thread
 
 DAY = 86400.0
 

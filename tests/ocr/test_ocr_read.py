@@ -18,7 +18,7 @@ from PIL import Image
 
 from faisceau import settings as settings_mod
 from faisceau.extract.base import Context
-from faisceau.ingest.blobs import BlobStore
+from faisceau.store.blobs import BlobStore
 from faisceau.ocr import detect
 from faisceau.pipeline.worker import ItemTask, process
 from ocr_pages import ENGLISH, FONT, FRENCH, image_pdf, page_image, recall, save

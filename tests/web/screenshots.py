@@ -16,8 +16,8 @@ from playwright.sync_api import sync_playwright
 
 from faisceau import settings as settings_mod
 from faisceau.fixtures import build_demo, demo_password
-from faisceau.ingest.orchestrator import Ingest
-from faisceau.ingest.project import Project
+from faisceau.pipeline.orchestrator import Ingest
+from faisceau.store.project import Project
 from faisceau.web import Workbench
 from faisceau.web.server import Background
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from faisceau.ingest.store import Store
+from faisceau.store.db import Store
 from faisceau.web.server import Background
 from webproject import ASTRAL_PASSAGE, XSS_ENTITY, WebProject
 

@@ -7,7 +7,7 @@ import json
 import unicodedata
 from typing import Any
 
-from faisceau.ingest.store import Store
+from faisceau.store.db import Store
 from webproject import ASTRAL_PASSAGE, XSS_ENTITY, WebProject
 from clientkit import BASE, TestClient, client, wp  # noqa: F401 (fixtures)
 

@@ -156,7 +156,7 @@ def test_retry_button_runs_the_failed_items_again(page: object, server: Backgrou
     while pg.get_attribute("#running", "data-running") == "true" and time.monotonic() < deadline:
         pg.wait_for_timeout(500)
     assert pg.get_attribute("#running", "data-running") == "false"
-    from faisceau.ingest.store import Store
+    from faisceau.store.db import Store
 
     store = Store(wp.root / "store.sqlite")
     actions = [r[0] for r in store.db.execute("SELECT action FROM actions")]

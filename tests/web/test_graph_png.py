@@ -21,9 +21,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from faisceau import settings as settings_mod
-from faisceau.ingest.orchestrator import Ingest
-from faisceau.ingest.project import Project
-from faisceau.ingest.store import Store
+from faisceau.pipeline.orchestrator import Ingest
+from faisceau.store.project import Project
+from faisceau.store.db import Store
 from faisceau.web import Workbench, create_app, graphpng
 from helpers import faisceau
 

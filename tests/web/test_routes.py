@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from faisceau.ingest.store import Store
+from faisceau.store.db import Store
 from webproject import WebProject
 from clientkit import BASE, TestClient, client, wp  # noqa: F401 (fixtures)
 

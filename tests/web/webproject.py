@@ -18,8 +18,8 @@ import pytest
 
 from faisceau import settings as settings_mod
 from faisceau.fixtures import build_demo, demo_password
-from faisceau.ingest.orchestrator import Ingest
-from faisceau.ingest.project import Project
+from faisceau.pipeline.orchestrator import Ingest
+from faisceau.store.project import Project
 
 XSS = '<img src=x onerror="window.__xss=1">'
 XSS_NAME = "<svg onload=window.__xss=1>"
@@ -132,7 +132,7 @@ def web_project(tmp_path_factory: pytest.TempPathFactory) -> WebProject:
     proj = Project.open(root, create=True)
     Ingest(proj, settings_mod.load(proj.root, environ={}), workers=2, passwords=[demo_password()]).run([leak / "demo", hostile])
     wp = WebProject(root, canary)
-    from faisceau.ingest.store import Store
+    from faisceau.store.db import Store
 
     store = Store(proj.store_path)
     for r in store.db.execute("SELECT id, path FROM documents"):

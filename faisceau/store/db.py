@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import orjson
 
 from ..exc import ProjectError
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 DOC_COLUMNS = ("id", "parent_id", "root_id", "path", "name", "name_raw", "source", "sha256", "size",
                "depth", "mime_hint", "item_meta", "status", "reason", "kind", "mime")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from faisceau.ingest.faults import POINTS
+from faisceau.pipeline.faults import POINTS
 
 from helpers import dump, faisceau
 from test_ingest import make_leak

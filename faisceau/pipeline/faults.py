@@ -30,4 +30,12 @@ def fault(point: str) -> None:
 
 
 def armed(point: str) -> bool:
+    """Whether FAISCEAU_FAULT names this point (for faults that need setting up beforehand)."""
     return _point == point
+
+
+def kill_during_commit() -> None:
+    """SIGKILL this process a moment after COMMIT starts (it may or may not land)."""
+    import threading
+
+    threading.Timer(0.0005, os.kill, (os.getpid(), signal.SIGKILL)).start()

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from faisceau.ingest.project import Project
-from faisceau.ingest.store import Store
+from faisceau.store.project import Project
+from faisceau.store.db import Store
 
 
 def faisceau(*args: str | Path, env: dict[str, str] | None = None, check: bool = True,

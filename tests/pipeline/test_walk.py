@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from faisceau.ingest.walk import walk
+from faisceau.pipeline.walk import walk
 
 
 def test_walk_records_links_fifos_and_hashes_files(tmp_path: Path) -> None:

@@ -16,18 +16,21 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..pipeline.corpus import skipped
-from ..pipeline.pool import Pool
-from ..pipeline.stages import Stage, item_stages
-from ..pipeline.worker import ItemTask
 from ..settings import Settings
-from .faults import armed, fault
-from .ids import child_path, document_id
-from .project import Project
+from ..store.db import Store, dumps
+from ..store.ids import child_path, document_id
+from ..store.project import Project
+from .background import Background
+from .corpus import skipped
+from .faults import armed, fault, kill_during_commit
+from .pool import Pool
+from .progress import Progress, self_rss
 from .runlog import RunLog
-from .runparts import Background, Progress, kill_during_commit, self_rss, stage_output, tool_versions
-from .store import Store, dumps
+from .stages import Stage, item_stages, load_target
 from .walk import walk
+from .executor import Executor
+from .shapes import TaskExtra
+from .worker import ItemTask
 
 BATCH_SECONDS = 0.5   # results are committed together at most this often
 INDEX_EVERY = 10.0    # seconds between index steps during extraction (searches see a long ingest grow)
@@ -38,6 +41,10 @@ FETCH = 500
 # or members of an archive follow in order (interleaving them with the big containers still queued
 # was measured 7% slower on the Enron mailboxes)
 FIRST_MAX = 64
+# declared by name, like the stages: the pipeline never imports the layers above it
+TOOL_VERSIONS = "faisceau.doctor:tool_versions"
+REANCHOR = "faisceau.citations:reanchor"
+INDEXER = "faisceau.index.indexer:Indexer"
 
 
 class Ingest:
@@ -45,13 +52,15 @@ class Ingest:
 
     def __init__(self, project: Project, settings: Settings, *, workers: int | None = None,
                  passwords: list[str] | None = None, on_progress: Callable[[Progress], None] | None = None,
-                 command: str = "ingest", only: tuple[str, ...] | None = None) -> None:
+                 command: str = "ingest", only: tuple[str, ...] | None = None,
+                 executor: Callable[[Ingest], Executor] | None = None) -> None:
         self.project = project
         self.settings = settings
         self.workers = workers or settings.workers or os.cpu_count() or 1
         self.passwords = passwords or []
         self.on_progress = on_progress
         self.command = command
+        self.executor = executor  # makes the executor for this run; None: the local pool
         self.run_id = uuid.uuid4().hex[:12]
         skip = skipped(settings)
         # `only`: these later stages alone run again where they have not run (`faisceau analyse`)
@@ -74,7 +83,7 @@ class Ingest:
             # the workers' fork server (imports, language model) and the tool versions are
             # made ready in the background while the inputs are walked and hashed
             starting = Background(self._pool)
-            tools = Background(tool_versions)
+            tools = Background(load_target(TOOL_VERSIONS))
             self.store = Store(self.project.store_path)
             self.log = RunLog(self.project.logs, self.run_id)
             self.log.event("run-start", command=self.command, inputs=[str(p) for p in inputs],
@@ -171,11 +180,22 @@ class Ingest:
 
     # -- scheduling ----------------------------------------------------------------------------
 
-    def _pool(self) -> Pool:
-        return Pool(self.workers, self.settings.as_dict(), self.project.blobs.root, self.project.tmp / "scratch",
+    def _pool(self) -> Executor:
+        if self.executor is not None:
+            return self.executor(self)
+        return Pool(self.workers, self.settings.as_dict(), self.project.root, self.project.tmp / "scratch",
                     self.passwords)
 
-    def _extract(self, pool: Pool) -> None:
+    def _rel(self, path: str | Path) -> str:
+        """A path inside the project, relative to it: what a task carries (any worker with the project
+        mounted finds it); a path outside (an input file) stays as it is."""
+        p = Path(path)
+        try:
+            return str(p.relative_to(self.project.root))
+        except ValueError:
+            return str(p)
+
+    def _extract(self, pool: Executor) -> None:
         inflight: set[str] = set()           # contents being extracted
         dispatched: set[str] = set()          # documents handed to the pool or waiting
         waiting: dict[str, list[dict[str, Any]]] = {}
@@ -248,7 +268,7 @@ class Ingest:
         ids = [self._fresh.popleft() for _ in range(min(limit, len(self._fresh)))]
         return self.store.pending_ids(ids) if ids else []
 
-    def _rerun_stale(self, pool: Pool) -> None:
+    def _rerun_stale(self, pool: Executor) -> None:
         """Later item stages whose version changed run again on the stored text; extract does not.
         OCR (also when it was skipped for want of Tesseract, now found, or with OCR off, now on)
         reads the original bytes again, and the stages after it run too: their text changes."""
@@ -274,16 +294,16 @@ class Ingest:
             assert content is not None
             texts.mkdir(exist_ok=True)
             (texts / sha).write_text(content.get("text") or "", "utf-8", "surrogatepass")
-            extra: dict[str, Any] = {"text_file": str(texts / sha), "size": 0, "language": content.get("language"),
-                                     "metadata": content.get("metadata") or {}}
+            extra: TaskExtra = {"text_file": self._rel(texts / sha), "size": 0, "language": content.get("language"),
+                                "metadata": content.get("metadata") or {}}
             file = ""
             if "ocr" in names:
-                extra["content_file"] = rerun.content_file(texts, sha, content)
+                extra["content_file"] = self._rel(rerun.content_file(texts, sha, content))
                 file, blob = self._blob(sha)
                 if blob is not None:
                     extra["blob"] = blob
                 else:
-                    file = rerun.original(Path(file), self.store.locations(sha))
+                    file = self._rel(rerun.original(self.project.root / file, self.store.locations(sha)))
             todo.append(ItemTask(doc_id=sha, sha256=sha, file=file, name=sha, mime_hint=None, depth=0, stages=names,
                                  extra=extra))
         if not todo:
@@ -302,10 +322,9 @@ class Ingest:
 
     def _reanchor(self) -> None:
         """Cited excerpts follow their text when a document was extracted again (`anchor`: moved, changed)."""
-        from ..citations import reanchor
-
-        if self.store.db.execute("SELECT 1 FROM citations LIMIT 1").fetchone() is not None:
-            self.log.event("citations-reanchored", **reanchor(self.store))
+        counts: dict[str, int] = load_target(REANCHOR)(self.store)
+        if any(counts.values()):
+            self.log.event("citations-reanchored", **counts)
 
     def _corpus(self) -> dict[str, Any]:
         """Corpus stages (threads, copies…): reducers over the whole store, after the item stages."""
@@ -314,9 +333,7 @@ class Ingest:
         return run_all(self.store, self.settings, self.run_id, self.project.root, self.log.event)
 
     def _indexer(self) -> Any:
-        from ..index.indexer import Indexer
-
-        return Indexer(self.project.root, self.store, self.settings, self.run_id, log=self.log.event)
+        return load_target(INDEXER)(self.project.root, self.store, self.settings, self.run_id, log=self.log.event)
 
     def _index_step(self) -> None:
         """During extraction: index what is finished, briefly, so searches see the ingest grow."""
@@ -355,7 +372,8 @@ class Ingest:
             self.store.drop_stage(doc_id, "index")
 
     def _task(self, row: dict[str, Any]) -> ItemTask:
-        extra: dict[str, Any] = {"size": row["size"] or 0, "row": {k: row[k] for k in ("id", "path", "root_id", "depth")}}
+        extra: TaskExtra = {"size": row["size"] or 0,
+                            "row": {"id": row["id"], "path": row["path"], "root_id": row["root_id"], "depth": row["depth"]}}
         if row["parent_id"] is None:
             file = row["source"]
         else:
@@ -366,16 +384,17 @@ class Ingest:
                         mime_hint=row["mime_hint"], depth=row["depth"], stages=[s.name for s in self.stages],
                         extra=extra)
 
-    def _blob(self, sha: str) -> tuple[str, list[Any] | None]:
-        """A child's bytes for a worker: its blob file, or where it is in a pack (the worker reads it)."""
+    def _blob(self, sha: str) -> tuple[str, tuple[str, int, int] | None]:
+        """A child's bytes for a worker: its blob file, or where it is in a pack (the worker reads it);
+        relative to the project folder."""
         blobs = self.project.blobs
         packed = blobs.packed(sha, look=False)  # packs known so far first: no system call
         loose = blobs.loose(sha)
         if packed is None and not os.path.exists(loose):
             packed = blobs.packed(sha)  # a pack line not read yet
         if packed is not None:
-            return "", [str(packed.pack), packed.offset, packed.size]
-        return str(loose), None
+            return "", (self._rel(packed.pack), packed.offset, packed.size)
+        return self._rel(loose), None
 
     # -- writing results -------------------------------------------------------------------------
 
@@ -404,7 +423,7 @@ class Ingest:
         state = result.get("state") or {}
         for s in self.stages:
             if s.output and s.name in result["stages"]:
-                stage_output(s.output)(self.store, sha, state)
+                load_target(s.output)(self.store, sha, state)
 
     def _write_partial(self, task: ItemTask, result: dict[str, Any]) -> None:
         """A chunk of a container's children, written as it comes so memory stays bounded."""
@@ -466,7 +485,7 @@ class Ingest:
 
     # -- reporting -------------------------------------------------------------------------------
 
-    def _tick(self, pool: Pool | None = None) -> None:
+    def _tick(self, pool: Executor | None = None) -> None:
         if pool is not None:
             self.progress.peak_rss = max(self.progress.peak_rss, pool.rss() + self_rss())
             for event in pool.events:

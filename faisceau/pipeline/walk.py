@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .blobs import sha256_file
+from ..store.blobs import sha256_file
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from faisceau.ingest.blobs import PACK_MAX, BlobStore
+from faisceau.store.blobs import PACK_MAX, BlobStore
 from faisceau.pipeline.worker import ItemTask, unpack
 
 

@@ -1,1 +1,0 @@
-"""Walk sources, hash, store originals, track per-(document, stage) status, resume."""
