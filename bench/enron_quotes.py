@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
+import datetime as dt
 import email
-import email.policy
 import email.utils
 import mailbox
 import os
@@ -50,10 +50,11 @@ def read(folder: Path, limit: int) -> list[tuple[MailRecord, str]]:
         for k, msg in enumerate(mailbox.mbox(str(box_path), factory=None)):
             part = next((p for p in msg.walk() if p.get_content_type() == "text/plain"), None)
             raw = part.get_payload(decode=True) if part is not None else b""
-            text = (raw or b"").decode(part.get_content_charset() or "latin-1", "replace") if part else ""
+            text = raw.decode(part.get_content_charset() or "latin-1", "replace") \
+                if part is not None and isinstance(raw, bytes) else ""
             try:
                 when = email.utils.parsedate_to_datetime(str(msg.get("Date", "")))
-                date_utc = when.astimezone(email.utils.datetime.timezone.utc).isoformat()
+                date_utc = when.astimezone(dt.UTC).isoformat()
             except (TypeError, ValueError, IndexError):
                 date_utc = None
             meta: dict[str, Any] = {"from": _people(str(msg.get("From", ""))), "to": _people(str(msg.get("To", ""))),

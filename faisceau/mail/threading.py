@@ -8,11 +8,12 @@ Order of evidence for a message's parent, strongest first:
    a Message-ID held by two different messages resolves to the first, the other is flagged;
 2. Outlook Thread-Index: the same 22-byte conversation head joins, the index minus its last
    5 bytes names the parent;
-3. for mail without those headers, the block the body quotes: an earlier message whose own
-   text opens the quoted block, or whose sender and date the quoted header names;
+3. for mail without those headers, the text the body quotes: the earlier message whose own text
+   holds most of its rare shingles, else whose text opens the quoted block, else whose sender and
+   date the quoted header names;
 4. a patch series ("[PATCH 03/44]") sent by one sender within two hours joins its cover letter;
 5. the normalised subject (Re:, RE :, Fwd:, TR:, AW:, WG:, [list] stripped) within a window,
-   preferring an earlier message sharing a participant.
+   preferring an earlier message sharing a participant other than the mailbox's owner or list.
 
 Rules 4 and 5 for messages that do not look like replies apply only in mailboxes whose mail
 carries no threading headers: where the headers exist, a message without them that is not a
