@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass, field
 
 _ORIGINAL = re.compile(
@@ -209,6 +210,56 @@ def fingerprint(text: str, size: int = 160, minimum: int = 40) -> str | None:
     if len(joined) < minimum:
         return None
     return hashlib.sha1(joined[:size].encode("utf-8")).hexdigest()[:16]
+
+
+_WORDS = re.compile(r"\w+", re.UNICODE)
+SHINGLE = 4          # words per shingle: long enough that common phrases rarely match by chance
+SHINGLE_MOD = 4      # a shingle is kept when its hash is a multiple of this: the same ones in both texts
+SHINGLE_CAP = 64     # most shingles kept per text (the opening of a long text is enough to recognise it)
+
+
+def shingles(text: str, cap: int = SHINGLE_CAP) -> tuple[int, ...]:
+    """A sample of the text's 4-word shingles (hashed; "> " marks, case and spacing ignored).
+
+    The sample keeps the shingles whose hash is a multiple of SHINGLE_MOD, so two texts that
+    share a passage keep the same shingles of it whatever surrounds them: a reply's quoted
+    block and the message it quotes can be compared by their samples alone.
+    """
+    words: list[str] = []
+    for line in (text or "").splitlines():
+        words += _WORDS.findall(_unquote(line).casefold())
+    out: list[int] = []
+    seen: set[int] = set()
+    for i in range(len(words) - SHINGLE + 1):
+        h = zlib.crc32(" ".join(words[i:i + SHINGLE]).encode("utf-8"))
+        if h % SHINGLE_MOD == 0 and h not in seen:
+            seen.add(h)
+            out.append(h)
+            if len(out) >= cap:
+                break
+    return tuple(out)
+
+
+def quoted_parent_text(blocks: list[Block]) -> str:
+    """The text a reply quotes from the message it answers: the first block, and the inline "> "
+    runs that continue it, at their shallowest quoting depth (deeper lines are older messages)."""
+    if not blocks:
+        return ""
+    lines = list(blocks[0].lines)
+    for b in blocks[1:]:
+        if b.kind != "quote":
+            break
+        lines += b.lines
+    depths = [_depth(x) for x in lines if _unquote(x).strip()]
+    if not depths:
+        return ""
+    top = min(depths)
+    return "\n".join(_unquote(x) for x in lines if _depth(x) == top)
+
+
+def _depth(line: str) -> int:
+    m = _QUOTE_MARKS.match(line)
+    return m.group(0).count(">") if m and ">" in line[:40] else 0
 
 
 _MONTHS = {m: i for i, names in enumerate((

@@ -69,6 +69,7 @@ def build(doc_id: str, source: str, metadata: dict[str, Any], text: str) -> Mail
                         when[0] if when else None, bool(when and when[1]), subjects.normalise(b.subject),
                         quotes.fingerprint(b.body)))
     block_fps = tuple(q.fp for q in qs if q.fp)
+    quoted = quotes.shingles(quotes.quoted_parent_text(parsed.blocks[:MAX_QUOTES]))
     subject = str(metadata.get("subject") or header(metadata, "Subject") or header(metadata, "Thread-Topic"))
     return MailRecord(
         id=doc_id,
@@ -83,6 +84,8 @@ def build(doc_id: str, source: str, metadata: dict[str, Any], text: str) -> Mail
         recipients=tuple(sorted(set(to + cc + bcc) - {""})),
         quotes=tuple(qs),
         own_fp=quotes.fingerprint(parsed.own),
+        own_shingles=quotes.shingles(parsed.own),
+        quoted_shingles=quoted,
         block_fps=block_fps,
         copy_key=same_message_key(sender, to, cc, metadata.get("date_utc"), subject, text or ""),
         source=source,
@@ -98,6 +101,7 @@ def to_json(r: MailRecord) -> dict[str, Any]:
 def from_json(d: dict[str, Any]) -> MailRecord:
     d = dict(d)
     d["quotes"] = tuple(Quote(**{**q, "sender_keys": tuple(q["sender_keys"])}) for q in d.get("quotes") or [])
-    for k in ("in_reply_to", "references", "sender_keys", "recipients", "block_fps"):
+    for k in ("in_reply_to", "references", "sender_keys", "recipients", "block_fps", "own_shingles",
+              "quoted_shingles"):
         d[k] = tuple(d.get(k) or ())
     return MailRecord(**d)

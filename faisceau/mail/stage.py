@@ -19,7 +19,7 @@ from . import records
 from .threader import Assignment, MailRecord, thread
 
 BATCH = 500
-RECORD_VERSION = "1"   # bump when what `records.build` extracts changes: every message is parsed again
+RECORD_VERSION = "2"   # bump when what `records.build` extracts changes: every message is parsed again
 WINDOW_DAYS = 30.0
 
 

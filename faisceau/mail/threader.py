@@ -8,11 +8,12 @@ Order of evidence for a message's parent, strongest first:
    a Message-ID held by two different messages resolves to the first, the other is flagged;
 2. Outlook Thread-Index: the same 22-byte conversation head joins, the index minus its last
    5 bytes names the parent;
-3. for mail without those headers, the block the body quotes: an earlier message whose own
-   text opens the quoted block, or whose sender and date the quoted header names;
+3. for mail without those headers, the text the body quotes: the earlier message whose own text
+   holds most of its rare shingles, else whose text opens the quoted block, else whose sender and
+   date the quoted header names;
 4. a patch series ("[PATCH 03/44]") sent by one sender within two hours joins its cover letter;
 5. the normalised subject (Re:, RE :, Fwd:, TR:, AW:, WG:, [list] stripped) within a window,
-   preferring an earlier message sharing a participant.
+   preferring an earlier message sharing a participant other than the mailbox's owner or list.
 
 Rules 4 and 5 for messages that do not look like replies apply only in mailboxes whose mail
 carries no threading headers: where the headers exist, a message without them that is not a
@@ -38,6 +39,9 @@ QUOTE_TZ = 15 * 3600.0         # a quoted local time may be this far from UTC
 SCAN = 400                     # most same-subject candidates looked at per message
 REPLY_WINDOW = 7 * 86400.0     # a reply with no shared participant joins the latest same subject this recent
 NEW_SUBJECT_WINDOW = 3 * 86400.0   # a non-reply joins an earlier same-subject message this recent
+QUOTE_RARE = 20                # a shingle in more messages' own text than this is boilerplate (footers)
+QUOTE_MIN = 2.0                # weight of shared rare shingles that names the quoted message by itself
+QUOTE_COVER = 0.3              # share of a quote's shingles the quoted message must hold
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class MailRecord:
     recipients: tuple[str, ...] = ()
     quotes: tuple[Quote, ...] = ()
     own_fp: str | None = None
+    own_shingles: tuple[int, ...] = ()      # sample of the writer's own text (quotes.shingles)
+    quoted_shingles: tuple[int, ...] = ()   # sample of the text quoted from the message answered
     block_fps: tuple[str, ...] = ()
     copy_key: str = ""
     source: str = ""
@@ -259,34 +265,79 @@ def _rich_sources(reps: list[MailRecord]) -> set[str]:
     return {s for s in n if linked[s] >= 2 and linked[s] * 10 >= n[s]}
 
 
+class _Seen:
+    """What the fallback knows of the messages before the current one (date order): indexes by
+    opening fingerprint, quoted-text shingle, person and normalised subject."""
+
+    def __init__(self, reps: list[MailRecord]) -> None:
+        self.by_fp: dict[str, list[MailRecord]] = defaultdict(list)
+        self.by_person: dict[str, list[MailRecord]] = defaultdict(list)
+        self.by_subject: dict[str, list[MailRecord]] = defaultdict(list)
+        self.by_shingle: dict[int, list[MailRecord]] = defaultdict(list)
+        self.series: dict[tuple[str, str, int], list[tuple[int, MailRecord]]] = {}
+        # how many messages' own text holds a shingle, over the whole set: footers and signatures
+        # are in many, so they weigh little (and are not indexed past QUOTE_RARE)
+        self.df: dict[int, int] = defaultdict(int)
+        for r in reps:
+            for h in r.own_shingles:
+                self.df[h] += 1
+        self.common = _common_people(reps)
+
+    def add(self, r: MailRecord, subj: str) -> None:
+        if r.own_fp:
+            self.by_fp[r.own_fp].append(r)
+        for k in r.sender_keys:
+            self.by_person[k].append(r)
+        if subj:
+            self.by_subject[subj].append(r)
+        for h in r.own_shingles:
+            if self.df[h] <= QUOTE_RARE:
+                self.by_shingle[h].append(r)
+
+
+def _common_people(reps: list[MailRecord]) -> set[tuple[str, str]]:
+    """(mailbox, address) pairs found on at least a third of a mailbox's mail (of 6 or more): the
+    mailbox's owner, a mailing list's address. Sharing them says nothing about a conversation."""
+    n: dict[str, int] = defaultdict(int)
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for r in reps:
+        n[r.source] += 1
+        for a in {r.sender, *r.recipients} - {""}:
+            seen[(r.source, a)] += 1
+    return {k for k, c in seen.items() if n[k[0]] >= 6 and c * 3 >= n[k[0]]}
+
+
 def _fallback(reps: list[MailRecord], rich: set[str], parent: dict[str, str], via: dict[str, str],
               window: float) -> None:
-    """Parents for mail without header links: quoted blocks, patch series, subjects (in date order)."""
-    by_fp: dict[str, list[MailRecord]] = defaultdict(list)
-    by_person: dict[str, list[MailRecord]] = defaultdict(list)
-    by_subject: dict[str, list[MailRecord]] = defaultdict(list)
-    series: dict[tuple[str, str, int], list[tuple[int, MailRecord]]] = {}
+    """Parents for mail without header links: quoted text, patch series, subjects (in date order).
+
+    A link between two different normalised subjects is made only on evidence that one message
+    holds the other (quoted text, an attribution naming its sender and date) or, in a mailbox
+    without headers, a patch series. A same-subject link is the default, as in grouping by subject,
+    and is refused only on evidence of another conversation: no participant in common beyond the
+    mailbox's owner or list, after a gap (REPLY_WINDOW for a reply, NEW_SUBJECT_WINDOW otherwise),
+    or a gap beyond the window whoever writes.
+    """
+    seen = _Seen(reps)
     for r in reps:
         linked = r.id in parent or r.has_links
         subj = subjects.normalise(r.subject)
         poor = r.source not in rich
         if not linked:
-            p, how = _quote_parent(r, by_fp, by_person, subj)
+            p, how = _quote_parent(r, seen, subj)
             if p is None:
-                p, how = _series_parent(r, series) if poor else (None, None)
-            if p is None and subj and (poor or subjects.is_reply(r.subject) or subjects.is_forward(r.subject)
-                                       or r.quotes):
-                p, how = _subject_parent(r, by_subject.get(subj, []), window)
+                p, how = _series_parent(r, seen.series) if poor else (None, None)
+            if p is None and subj and (poor or _replyish(r)):
+                p, how = _subject_parent(r, seen.by_subject.get(subj, []), window, seen.common)
             if p is not None:
                 parent[r.id], via[r.id] = p.id, how or ""
         else:
-            _series_note(r, series)
-        if r.own_fp:
-            by_fp[r.own_fp].append(r)
-        for k in r.sender_keys:
-            by_person[k].append(r)
-        if subj:
-            by_subject[subj].append(r)
+            _series_note(r, seen.series)
+        seen.add(r, subj)
+
+
+def _replyish(r: MailRecord) -> bool:
+    return subjects.is_reply(r.subject) or subjects.is_forward(r.subject) or bool(r.quotes)
 
 
 def _series_key(r: MailRecord) -> tuple[tuple[str, str, int], int] | None:
@@ -318,59 +369,113 @@ def _series_parent(r: MailRecord, series: dict[tuple[str, str, int], list[tuple[
     return head[1], "series"
 
 
-def _quote_parent(r: MailRecord, by_fp: dict[str, list[MailRecord]], by_person: dict[str, list[MailRecord]],
-                  subj: str) -> tuple[MailRecord | None, str | None]:
+def _quote_parent(r: MailRecord, seen: _Seen, subj: str) -> tuple[MailRecord | None, str | None]:
+    """The earlier message this one quotes: the one whose own text holds most of the quoted text's
+    rare shingles; else the one whose text opens the quoted block; else the one whose sender and
+    date the quoted header or attribution names."""
+    c, weight = _shingle_parent(r, seen, subj)
+    if c is not None and weight >= QUOTE_MIN:
+        return c, "quote"
     if not r.quotes:
         return None, None
     q = r.quotes[0]
-    if q.fp and by_fp.get(q.fp):
-        cands = [c for c in by_fp[q.fp] if c.id != r.id]
+    if q.fp and seen.by_fp.get(q.fp):
+        cands = [x for x in seen.by_fp[q.fp] if x.id != r.id]
         if cands:
-            return cands[-1], "quote"
-    best: tuple[float, MailRecord] | None = None
+            same = [x for x in cands if subjects.normalise(x.subject) == subj]
+            return (same or cands)[-1], "quote"
+    named = _named_parent(q, seen.by_person, r.id, subj)
+    if named is not None:
+        return named, "quote"
+    if c is not None and weight >= 1.0 and subjects.normalise(c.subject) == subj:
+        return c, "quote"   # a short quote, found in one message of the same conversation
+    return None, None
+
+
+def _shingle_parent(r: MailRecord, seen: _Seen, subj: str) -> tuple[MailRecord | None, float]:
+    """The earlier message whose own text holds most of r's quoted text, by rare shingles; with the
+    weight of the shared ones (1/df each). None unless it holds QUOTE_COVER of the quoted sample: a
+    quote of a message absent from the set shares a signature or a path with others, not the text."""
+    weight: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    by_id: dict[str, MailRecord] = {}
+    for h in r.quoted_shingles:
+        df = seen.df.get(h, 0)
+        if not df or df > QUOTE_RARE:
+            continue
+        for c in seen.by_shingle.get(h, ()):
+            if c.id != r.id:
+                weight[c.id] += 1.0 / df
+                count[c.id] += 1
+                by_id[c.id] = c
+    if not weight:
+        return None, 0.0
+    best = max(weight, key=lambda i: (round(weight[i], 6), subjects.normalise(by_id[i].subject) == subj,
+                                      _order(by_id[i])))
+    if count[best] < QUOTE_COVER * len(r.quoted_shingles):
+        return None, 0.0
+    return by_id[best], weight[best]
+
+
+def _named_parent(q: Quote, by_person: dict[str, list[MailRecord]], rid: str, subj: str) -> MailRecord | None:
+    """The message whose sender and date (and subject, when given) a quoted header names; among
+    several sent within the date's precision (a minute), the one with the reply's subject."""
+    best: tuple[tuple[bool, float], MailRecord] | None = None
     seen: set[str] = set()
     for k in q.sender_keys:
         for c in reversed(by_person.get(k, [])[-SCAN:]):
-            if c.id in seen or c.id == r.id:
+            if c.id in seen or c.id == rid:
                 continue
             seen.add(c.id)
             if q.subject and subjects.normalise(c.subject) != q.subject:
                 continue
             if q.date is None or c.date is None:
                 if q.subject and best is None:
-                    best = (float("inf"), c)
+                    best = ((True, float("inf")), c)
                 continue
             gap = abs(c.date - q.date)
             if q.date_has_offset:
                 ok = gap <= 180
             else:
                 ok = gap <= QUOTE_TZ and min(gap % 900, 900 - gap % 900) <= 180
-            if ok and (best is None or gap < best[0]):
-                best = (gap, c)
-    return (best[1], "quote") if best else (None, None)
+            key = (subjects.normalise(c.subject) != subj, max(gap, 60.0))
+            if ok and (best is None or key < best[0]):
+                best = (key, c)
+    return best[1] if best else None
 
 
-def _subject_parent(r: MailRecord, cands: list[MailRecord], window: float) -> tuple[MailRecord | None, str | None]:
-    """An earlier message with the same subject: for a reply, one it was exchanged with (else the latest
-    within a week); for a message that does not look like a reply, one between the same people within
-    three days (generic subjects such as "meeting" recur between different conversations)."""
+def _subject_parent(r: MailRecord, cands: list[MailRecord], window: float, common: set[tuple[str, str]]
+                    ) -> tuple[MailRecord | None, str | None]:
+    """An earlier message with the same subject: the latest one r was exchanged with, else the latest
+    sharing a participant (beyond the mailbox's owner or list), else the latest if recent enough.
+
+    Grouping by subject joins all of them; this refuses only where the evidence says another
+    conversation: no one in common and a gap (generic subjects such as "meeting" recur between
+    different people), or a gap beyond the window.
+    """
     if not cands:
         return None, None
-    reply = subjects.is_reply(r.subject) or subjects.is_forward(r.subject) or bool(r.quotes)
+    reply = _replyish(r)
     rcpt = set(r.recipients)
+    mine = {a for a in {r.sender, *rcpt} - {""} if (r.source, a) not in common}
+    shared: MailRecord | None = None
     latest: MailRecord | None = None
     for c in reversed(cands[-SCAN:]):
         age = (r.date - c.date) if r.date is not None and c.date is not None else 0.0
-        if age > (window if reply else min(window, NEW_SUBJECT_WINDOW)):
+        if age > window:
             break
-        if reply:
-            if r.sender in c.recipients or c.sender in rcpt:
-                return c, "subject"
-            if latest is None and age <= REPLY_WINDOW:
-                latest = c
-        elif r.sender in c.recipients or (c.sender == r.sender and rcpt & set(c.recipients)):
+        if r.sender in c.recipients or c.sender in rcpt or (c.sender == r.sender and rcpt & set(c.recipients)):
             return c, "subject"
-    return (latest, "subject") if latest is not None else (None, None)
+        if latest is None:
+            latest = c
+        if shared is None and mine & {c.sender, *c.recipients} and (reply or age <= NEW_SUBJECT_WINDOW):
+            shared = c
+    if shared is not None:
+        return shared, "subject"
+    if reply and latest is not None and r.date is not None and latest.date is not None \
+            and r.date - latest.date <= REPLY_WINDOW:
+        return latest, "subject"
+    return None, None
 
 
 def _cut_loops(reps: list[MailRecord], parent: dict[str, str], by_id: dict[str, MailRecord]) -> None:

@@ -88,3 +88,19 @@ def test_person_keys_match_across_forms() -> None:
     b = people.keys("", "Allen, Phillip K.")
     c = people.keys("", "Phillip K Allen/HOU/ECT@ECT")
     assert "n:phillip allen" in a & b & c
+
+
+def test_shingles_of_a_quoted_passage_are_those_of_the_original_whatever_the_wrapping() -> None:
+    text = ("The cabling plan for the north site is attached; the contractor needs it signed by Friday "
+            "and the budget line for the extra cameras has to be approved before the audit next week.")
+    quoted = "> " + text.replace("; ", ";\n> ").replace(" and the budget", "\n> and the budget").upper()
+    own = quotes.shingles(text)
+    assert own and set(own) == set(quotes.shingles(quoted))
+    assert not set(own) & set(quotes.shingles("Lunch moved to the small room on the third floor at noon."))
+
+
+def test_quoted_parent_text_keeps_the_shallowest_quotes_and_the_inline_runs() -> None:
+    body = ("I agree.\n\nOn Mon, 6 May 2024, Ann wrote:\n> first answer line\n>> older text from Bob\n"
+            "> second answer line\n\nMy own remark.\n\n> third answer line\n")
+    parent = quotes.quoted_parent_text(quotes.parse(body).blocks)
+    assert parent.splitlines() == ["first answer line", "second answer line", "third answer line"]

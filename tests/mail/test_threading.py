@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 
 from faisceau.mail import people
 from faisceau.mail.threader import MailRecord, Quote, thread
@@ -128,3 +129,64 @@ def test_inclusive_marks_the_last_message_quoting_the_whole_branch() -> None:
     res = thread(recs).assignments
     assert res["3"].inclusive and not res["2"].inclusive and not res["1"].inclusive
     assert not res["4"].inclusive  # it dropped the first message's text
+
+
+def mail(i: str, t: float, subject: str, sender: str, to: str, text: str) -> MailRecord:
+    """A record built by `records.build` from an e-mail as the extractor stores it."""
+    from faisceau.mail import records
+
+    meta = {"from": [{"address": sender, "name": sender.split("@")[0].title()}], "to": [{"address": to}],
+            "subject": subject, "date_utc": dt.datetime.fromtimestamp(t, dt.UTC).isoformat(),
+            "message_id": f"{i}@test"}
+    return records.build(i, "box", meta, text)
+
+
+PLAN = ("The north site needs two more cameras before the audit, and the contractor wants the cabling plan "
+        "signed by Friday. Can you check the budget line for the extra work and tell me who approves it?")
+OTHER = ("Lunch with the supplier moved to the small room on the third floor; bring the signed quotes "
+         "and the delivery calendar, they want to close the contract terms before the end of the month.")
+
+
+def test_a_reply_under_a_new_subject_joins_the_message_its_quoted_text_comes_from() -> None:
+    recs = [mail("1", 0, "Cameras", "ann@x.org", "bob@y.org", PLAN + "\n\nAnn"),
+            mail("2", 60, "Lunch", "ann@x.org", "bob@y.org", OTHER + "\n\nAnn"),
+            mail("3", DAY, "Budget for the north site", "bob@y.org", "carl@z.org",
+                 "Carl, this one is yours.\n\nOn Mon, 5 Jan 1970, Ann wrote:\n> " + PLAN.replace(", and", ",\n> and"))]
+    res = thread(recs).assignments
+    assert res["3"].parent_id == "1" and res["3"].via == "quote"
+    assert res["3"].thread_id == res["1"].thread_id != res["2"].thread_id
+
+
+def test_a_quote_of_a_message_not_in_the_set_links_nothing_by_a_shared_signature() -> None:
+    sig = "\n\n-- \nAnn Example, Field Operations, North Site Office, phone extension 4412\n"
+    recs = [mail("1", 0, "Cameras", "ann@x.org", "bob@y.org", PLAN + sig),
+            mail("2", DAY, "Re: Lunch", "bob@y.org", "ann@x.org",
+                 "Fine by me.\n\nOn Tue, Ann wrote:\n> " + OTHER + "\n>" + sig.replace("\n", "\n> "))]
+    res = thread(recs).assignments
+    assert res["2"].parent_id is None and res["2"].thread_id != res["1"].thread_id
+
+
+def test_two_conversations_sharing_a_generic_subject_stay_apart() -> None:
+    recs = [mail("1", 0, "meeting", "ann@x.org", "bob@y.org", "Tuesday at ten in my office?"),
+            mail("2", 3600, "Re: meeting", "bob@y.org", "ann@x.org", "Works for me."),
+            mail("3", 12 * DAY, "meeting", "dan@w.org", "eve@v.org", "Can we meet Thursday about the report?"),
+            mail("4", 12 * DAY + 60, "Re: meeting", "eve@v.org", "dan@w.org", "Thursday is fine.")]
+    res = thread(recs).assignments
+    assert res["2"].parent_id == "1" and res["4"].parent_id == "3"
+    assert res["1"].thread_id != res["3"].thread_id
+
+
+def test_a_list_reply_joins_its_conversation_through_a_participant_beyond_the_list() -> None:
+    # every message goes to the list; the list's address says nothing, the earlier poster does
+    posts = [rec(f"n{k}", k * DAY, f"topic {k}", sender=f"u{k}@x.org", recipients=("list@l.org",))
+             for k in range(6)]
+    recs = posts + [rec("q", 10 * DAY, "Help with the parser", sender="ann@x.org", recipients=("list@l.org",)),
+                    rec("a", 11 * DAY, "Re: Help with the parser", sender="bob@y.org",
+                        recipients=("list@l.org", "dan@w.org")),
+                    # nine days later, to the list and to someone the last reply was copied to
+                    rec("b", 20 * DAY, "Re: Help with the parser", sender="carl@z.org",
+                        recipients=("list@l.org", "dan@w.org")),
+                    rec("c", 40 * DAY, "Re: Help with the parser", sender="eve@v.org", recipients=("list@l.org",))]
+    res = thread(recs).assignments
+    assert res["a"].parent_id == "q" and res["b"].parent_id == "a"
+    assert res["c"].parent_id is None   # weeks later, no one in common but the list: a new conversation
