@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 CORPORA = Path(os.environ.get("FAISCEAU_CORPORA", ROOT.parent / "shared" / "corpora"))
 
 from faisceau.mail import people, quotes, records, subjects
-from faisceau.mail.threading import MailRecord, thread
+from faisceau.mail.threader import MailRecord, thread
 
 
 def _people(value: str) -> list[dict[str, str]]:
