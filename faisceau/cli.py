@@ -1,57 +1,72 @@
-"""The `faisceau` command line: one verb per capability."""
+"""The `faisceau` command line: one verb per capability, each loaded only when it runs.
+
+Importing every command's module costs a quarter of a second before any work (the index, the web
+framework, the analysis); a command's module is imported when that command runs, or when the help
+lists it.
+"""
 
 from __future__ import annotations
 
-import functools
-import json
+import importlib
 import os
-import sys
-import traceback
-from pathlib import Path
-from typing import Any, Callable, TypeVar
 
 import click
 
 from . import __version__
-from .exc import FaisceauError, UsageError
 
-F = TypeVar("F", bound=Callable[..., Any])
+# command name -> "module:attribute" under faisceau.commands, in the order the help lists them
+COMMANDS: dict[str, str] = {
+    "ingest": "ingest:ingest",
+    "status": "documents:status",
+    "failures": "documents:failures",
+    "documents": "documents:documents",
+    "show": "documents:show",
+    "verify": "documents:verify",
+    "search": "search:search",
+    "batch-search": "search:batch_search",
+    "reindex": "search:reindex",
+    "tag": "search:tag",
+    "star": "search:star",
+    "note": "search:note",
+    "doctor": "misc:doctor",
+    "settings": "misc:settings_cmd",
+    "demo": "misc:demo",
+    "threads": "mail:threads",
+    "thread": "mail:thread_cmd",
+    "correspondents": "mail:correspondents",
+    "graph": "mail:graph",
+    "duplicates": "mail:duplicates",
+    "analyse": "analysis:analyse",
+    "entities": "analysis:entities",
+    "entity": "analysis:entity",
+    "timeline": "analysis:timeline",
+    "serve": "serve:serve",
+    "export-ocr": "ocr:export_ocr",
+    "export": "export:export",
+    "verify-pack": "export:verify_pack_cmd",
+    "cite": "export:cite",
+    "citations": "export:citations_cmd",
+    "uncite": "export:uncite",
+}
 
 
-def project_option(f: F) -> F:
-    return click.option("--project", "project", type=click.Path(path_type=Path), envvar="FAISCEAU_PROJECT",
-                        required=True, help="Project folder (or FAISCEAU_PROJECT).")(f)
+class LazyGroup(click.Group):
+    """A group whose commands are imported by name when they are needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        command = getattr(importlib.import_module(f"faisceau.commands.{module}"), attr)
+        assert isinstance(command, click.Command), target
+        return command
 
 
-def json_option(f: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")(f)
-
-
-def emit(obj: Any) -> None:
-    """One JSON object on one line (UTF-8)."""
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
-
-
-def handle_errors(f: F) -> F:
-    """One clear line on stderr, exit 2 for usage errors and 1 for others; traceback with --debug."""
-
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return f(*args, **kwargs)
-        except UsageError as e:
-            click.echo(f"faisceau: {e}", err=True)
-            sys.exit(2)
-        except FaisceauError as e:
-            if os.environ.get("FAISCEAU_DEBUG"):
-                traceback.print_exc()
-            click.echo(f"faisceau: {e}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="faisceau")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def main(debug: bool) -> None:
@@ -60,12 +75,8 @@ def main(debug: bool) -> None:
         os.environ["FAISCEAU_DEBUG"] = "1"
 
 
-def _register() -> None:
-    from .commands import analysis, documents, export, ingest, mail, misc, ocr, search, serve
-
-    for mod in (ingest, documents, search, misc, mail, analysis, serve, ocr, export):
-        for cmd in mod.COMMANDS:
-            main.add_command(cmd)
-
-
-_register()
+def all_commands() -> dict[str, click.Command]:
+    """Every command by name, imported (for the help, the docs test and the package test)."""
+    ctx = click.Context(main)
+    found = {name: main.get_command(ctx, name) for name in main.list_commands(ctx)}
+    return {name: cmd for name, cmd in found.items() if cmd is not None}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -60,75 +60,87 @@ def _ocr_mode(value: str) -> str:
 MB = 1 << 20
 GB = 1 << 30
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("workers", 0, "worker processes for item stages (0 = one per core)", int),
-    Setting("max_file_size", 50 * GB, "largest single file or member processed, in bytes", _size),
-    Setting("max_depth", 32, "deepest nesting of containers followed", int),
-    Setting("max_expansion", 20 * GB, "most bytes unpacked from one container", _size),
-    Setting("max_ratio", 200, "largest expansion ratio (unpacked:packed) of a container member", int),
-    Setting("ratio_min_size", 16 * MB, "members smaller than this are never refused for their ratio", _size),
-    Setting("max_members", 1_000_000, "most members read from one container", int),
-    Setting("max_pixels", 178_956_970, "largest image, in pixels (pixel-bomb guard)", int),
-    Setting("time_limit", 120, "seconds one unit of work (a file, a member) may take", int),
-    Setting("memory_limit", 1536 * MB, "address space one worker may use, in bytes", _size),
-    Setting("max_text", 50 * MB, "text kept and indexed per document, in bytes (rest marked truncated)", _size),
-    Setting("ocr_min_text", 20, "characters per page below which a page is marked needs_ocr", int),
-    Setting("ocr", "auto", "OCR of scans and images: off, auto (pages without a usable text layer) or force"
-            " (every page of PDFs and images)", _ocr_mode),
-    Setting("ocr_lang", "fra+eng", "Tesseract languages when a document's language is unknown", str),
-    Setting("ocr_dpi", 300, "resolution PDF pages are rendered at for OCR", int),
-    Setting("ocr_max_pixels", 90_000_000, "largest page image given to OCR, in pixels (larger pages are rendered"
-            " at a lower resolution)", int),
-    Setting("ocr_min_side", 48, "images (and image pages) narrower or shorter than this many pixels are not read"
-            " (logos, spacers, tracking pixels)", int),
-    Setting("ocr_ink_text", 200, "a PDF page covered by images reads at least this many characters per full page"
-            " of image, or it is read by OCR", int),
-    Setting("ocr_time_limit", 60, "seconds OCR may take on one page", int),
-    Setting("ocr_processes", 0, "Tesseract processes at once, machine-wide for one ingest (0 = one per worker)", int),
-    Setting("ocr_osd_confidence", 70.0, "mean word confidence below which a page's orientation is checked (OSD)",
-            float),
-    Setting("index", True, "build the full-text index as the last ingest stage (false: the next ingest or"
-            " `faisceau reindex` does it)", _bool),
-    Setting("skip_stages", "", "stages not to run, comma-separated (e.g. neardup,entities); they run on a later"
-            " ingest without it (extract, language and index cannot be skipped)", str),
-    Setting("analysis_max_chars", 1_000_000, "characters of a document read by the analysis stages (entities,"
-            " identifiers, dates); the rest is noted in the stage's reason", int),
-    Setting("neardup_threshold", 0.8, "near-duplicate texts: least estimated Jaccard similarity (word 3-grams)"
-            " of a pair kept", float),
-    Setting("thread_window_days", 30.0, "e-mail without threading headers: most days between a reply and an"
-            " earlier message of the same subject", float),
-    Setting("timezone", "UTC", "time zone for timeline buckets and date ranges", str),
-    Setting("soffice", "soffice", "LibreOffice executable", str),
-    Setting("tesseract", "tesseract", "Tesseract executable", str),
-    Setting("sevenzip", "7zz", "7-Zip executable (7zz or 7z)", str),
-    Setting("unar", "unar", "unar executable (RAR and odd archives)", str),
-    Setting("lsar", "lsar", "lsar executable (lists archives for unar)", str),
-    Setting("readpst", "readpst", "readpst executable (PST fallback)", str),
-    Setting("qpdf", "qpdf", "qpdf executable (PDF repair)", str),
-    Setting("mutool", "mutool", "mutool executable (PDF repair)", str),
-    Setting("chromium", "/usr/bin/chromium", "Chromium executable (browser tests, PDF rendering of reports)", str),
-    Setting("passwords", "", "file with one password per line, tried on encrypted items", str),
-    Setting("language_sample", 20_000, "characters of text sampled for language detection", int),
-)
 
-BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+def _declare(default: Any, help: str, parse: Callable[[str], Any] = str) -> Any:
+    """One setting, declared once: its default, its help, how its text (env, faisceau.toml) is read."""
+    return field(default=default, metadata={"help": help, "parse": parse})
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved settings: a mapping of name to value, with where each came from."""
+    """Resolved settings, one typed attribute per declared setting (a misspelt name fails mypy),
+    with where each value came from in `sources`."""
 
-    values: Mapping[str, Any]
-    sources: Mapping[str, str] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    workers: int = _declare(0, "worker processes for item stages (0 = one per core)", int)
+    max_file_size: int = _declare(50 * GB, "largest single file or member processed, in bytes", _size)
+    max_depth: int = _declare(32, "deepest nesting of containers followed", int)
+    max_expansion: int = _declare(20 * GB, "most bytes unpacked from one container", _size)
+    max_ratio: int = _declare(200, "largest expansion ratio (unpacked:packed) of a container member", int)
+    ratio_min_size: int = _declare(16 * MB, "members smaller than this are never refused for their ratio", _size)
+    max_members: int = _declare(1_000_000, "most members read from one container", int)
+    max_pixels: int = _declare(178_956_970, "largest image, in pixels (pixel-bomb guard)", int)
+    time_limit: int = _declare(120, "seconds one unit of work (a file, a member) may take", int)
+    memory_limit: int = _declare(1536 * MB, "address space one worker may use, in bytes", _size)
+    max_text: int = _declare(50 * MB, "text kept and indexed per document, in bytes (rest marked truncated)", _size)
+    ocr_min_text: int = _declare(20, "characters per page below which a page is marked needs_ocr", int)
+    ocr: str = _declare("auto", "OCR of scans and images: off, auto (pages without a usable text layer) or force"
+            " (every page of PDFs and images)", _ocr_mode)
+    ocr_lang: str = _declare("fra+eng", "Tesseract languages when a document's language is unknown", str)
+    ocr_dpi: int = _declare(300, "resolution PDF pages are rendered at for OCR", int)
+    ocr_max_pixels: int = _declare(90_000_000, "largest page image given to OCR, in pixels (larger pages are rendered"
+            " at a lower resolution)", int)
+    ocr_min_side: int = _declare(48, "images (and image pages) narrower or shorter than this many pixels are not read"
+            " (logos, spacers, tracking pixels)", int)
+    ocr_ink_text: int = _declare(200, "a PDF page covered by images reads at least this many characters per full page"
+            " of image, or it is read by OCR", int)
+    ocr_time_limit: int = _declare(60, "seconds OCR may take on one page", int)
+    ocr_processes: int = _declare(0, "Tesseract processes at once, machine-wide for one ingest (0 = one per worker)", int)
+    ocr_osd_confidence: float = _declare(70.0, "mean word confidence below which a page's orientation is checked (OSD)",
+            float)
+    index: bool = _declare(True, "build the full-text index as the last ingest stage (false: the next ingest or"
+            " `faisceau reindex` does it)", _bool)
+    skip_stages: str = _declare("", "stages not to run, comma-separated (e.g. neardup,entities); they run on a later"
+            " ingest without it (extract, language and index cannot be skipped)", str)
+    analysis_max_chars: int = _declare(1_000_000, "characters of a document read by the analysis stages (entities,"
+            " identifiers, dates); the rest is noted in the stage's reason", int)
+    neardup_threshold: float = _declare(0.8, "near-duplicate texts: least estimated Jaccard similarity (word 3-grams)"
+            " of a pair kept", float)
+    thread_window_days: float = _declare(30.0, "e-mail without threading headers: most days between a reply and an"
+            " earlier message of the same subject", float)
+    timezone: str = _declare("UTC", "time zone for timeline buckets and date ranges", str)
+    soffice: str = _declare("soffice", "LibreOffice executable", str)
+    tesseract: str = _declare("tesseract", "Tesseract executable", str)
+    sevenzip: str = _declare("7zz", "7-Zip executable (7zz or 7z)", str)
+    unar: str = _declare("unar", "unar executable (RAR and odd archives)", str)
+    lsar: str = _declare("lsar", "lsar executable (lists archives for unar)", str)
+    readpst: str = _declare("readpst", "readpst executable (PST fallback)", str)
+    qpdf: str = _declare("qpdf", "qpdf executable (PDF repair)", str)
+    mutool: str = _declare("mutool", "mutool executable (PDF repair)", str)
+    chromium: str = _declare("/usr/bin/chromium", "Chromium executable (browser tests, PDF rendering of reports)", str)
+    passwords: str = _declare("", "file with one password per line, tried on encrypted items", str)
+    language_sample: int = _declare(20_000, "characters of text sampled for language detection", int)
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.values)
+        """Name to value of every setting (what a run records, what a worker is given)."""
+        return {s.name: getattr(self, s.name) for s in SETTINGS}
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Settings:
+        """Settings from `as_dict()`'s mapping (in a worker): an unknown name is refused, with the list."""
+        unknown = set(values) - set(BY_NAME)
+        if unknown:
+            raise UsageError(f"unknown setting(s): {', '.join(sorted(unknown))}; settings are: {', '.join(BY_NAME)}")
+        return cls(**values)
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f.name, f.default, f.metadata["help"], f.metadata["parse"]) for f in fields(Settings) if "help" in f.metadata)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+# FAISCEAU_* variables that are not settings: anything else with the prefix is a misspelt setting
+OTHER_VARIABLES = frozenset({"FAISCEAU_PROJECT", "FAISCEAU_DEBUG", "FAISCEAU_FAULT", "FAISCEAU_CORPORA"})
 
 
 def load(
@@ -138,6 +150,11 @@ def load(
 ) -> Settings:
     """Resolve every setting: flag > env > project faisceau.toml > default."""
     env = os.environ if environ is None else environ
+    misspelt = sorted(k for k in env if k.startswith("FAISCEAU_") and k not in OTHER_VARIABLES
+                      and k[len("FAISCEAU_"):].lower() not in BY_NAME)
+    if misspelt:
+        raise UsageError(f"unknown setting(s) in the environment: {', '.join(misspelt)}; settings are: "
+                         + ", ".join(s.env for s in SETTINGS))
     file_values: dict[str, Any] = {}
     if project is not None and (project / "faisceau.toml").is_file():
         try:
@@ -146,7 +163,8 @@ def load(
             raise UsageError(f"{project / 'faisceau.toml'}: {e}") from None
         unknown = set(file_values) - set(BY_NAME)
         if unknown:
-            raise UsageError(f"faisceau.toml: unknown setting(s): {', '.join(sorted(unknown))}")
+            raise UsageError(f"faisceau.toml: unknown setting(s): {', '.join(sorted(unknown))}; settings are: "
+                             + ", ".join(BY_NAME))
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for s in SETTINGS:
@@ -161,7 +179,7 @@ def load(
             value, source = overrides[s.name], "flag"
         values[s.name] = value
         sources[s.name] = source
-    return Settings(values, sources)
+    return Settings(**values, sources=sources)
 
 
 def _parse(s: Setting, raw: str, where: str) -> Any:

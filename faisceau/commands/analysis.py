@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .. import settings as settings_mod
-from ..cli import emit, handle_errors, json_option, project_option
+from .options import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
 from ..store.project import Project
 from ..store.db import Store
@@ -242,6 +242,3 @@ def timeline(date_from: str | None, date_to: str | None, entity_name: str | None
             names = ", ".join(x["name"] for x in e["entities"][:5])
             click.echo(f"{e['date'][:16]:<16} {e['kind']:<8} {' '.join((e['sentence'] or '').split())[:140]}"
                        + (f"  [{names}]" if names else "") + f"  ({e['document_id']})")
-
-
-COMMANDS = [analyse, entities, entity, timeline]

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import click
 
-from ..cli import emit, handle_errors, json_option, project_option
+from .options import emit, handle_errors, json_option, output_options, project_option
 from ..exc import UsageError
 from ..store.blobs import Packed, sha256_file
 from ..store.project import Project
@@ -78,8 +78,7 @@ def status(project: Path, as_json: bool) -> None:
 
 @click.command()
 @project_option
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@output_options()
 @click.option("--stage", default=None, help="Only failures of this stage.")
 @handle_errors
 def failures(project: Path, as_json: bool, as_csv: bool, stage: str | None) -> None:
@@ -97,8 +96,7 @@ def failures(project: Path, as_json: bool, as_csv: bool, stage: str | None) -> N
 
 @click.command()
 @project_option
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@output_options()
 @click.option("--status", "status_", type=click.Choice(["ok", "failed", "skipped", "pending"]), default=None)
 @click.option("--kind", default=None, help="Only documents of this kind (email, pdf, archive…).")
 @handle_errors
@@ -225,6 +223,3 @@ def verify(project: Path, as_json: bool) -> None:
             click.echo(f"  {p['problem']}: {p['file']} (expected {p['sha256']})")
     if problems:
         sys.exit(1)
-
-
-COMMANDS = [status, failures, documents, show, verify]

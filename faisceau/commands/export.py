@@ -11,7 +11,7 @@ import click
 
 from .. import citations as citations_mod
 from .. import settings as settings_mod
-from ..cli import emit, handle_errors, json_option, project_option
+from .options import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
 from ..export.csvexport import COLUMNS, export_csv, parse_columns
 from ..export.pack import FORMATS, write_pack
@@ -248,6 +248,3 @@ def uncite(citation_id: int, project: Path) -> None:
     _, store, _ = _open(project)
     citations_mod.delete_citation(store, citation_id)
     click.echo(f"citation {citation_id} deleted")
-
-
-COMMANDS = [export, verify_pack_cmd, cite, citations_cmd, uncite]

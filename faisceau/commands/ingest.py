@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .. import settings as settings_mod
-from ..cli import emit, handle_errors, json_option, project_option
+from .options import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
 from ..pipeline.orchestrator import Ingest, Progress
 from ..store.project import Project
@@ -130,6 +130,3 @@ def ingest(inputs: tuple[Path, ...], project: Path, workers: int | None, passwor
         emit(report)
     else:
         print_report(report)
-
-
-COMMANDS = [ingest]

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import settings as settings_mod
-from ..cli import emit, handle_errors, json_option, project_option
+from .options import emit, handle_errors, json_option, output_options, project_option
 from ..exc import FaisceauError, UsageError
 from ..store.project import Project
 from ..store.db import Store
@@ -91,8 +91,7 @@ def _check_period(value: str | None, name: str) -> None:
 
 @click.command()
 @project_option
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one row per correspondent.")
+@output_options("Print CSV: one row per correspondent.")
 @click.option("--limit", default=0, show_default=True, help="Most correspondents listed (0: all).")
 @click.option("--top", default=5, show_default=True, help="Top correspondents shown per person.")
 @handle_errors
@@ -212,6 +211,3 @@ def duplicates(project: Path, as_json: bool, kinds: tuple[str, ...], min_similar
         click.echo(f"{g['type']}, {g.get('count', len(g['locations']))} locations: {head}")
         for loc in g["locations"]:
             click.echo(f"    {loc['id']}  {loc['path']}")
-
-
-COMMANDS = [threads, thread_cmd, correspondents, graph, duplicates]

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import settings as settings_mod
-from ..cli import emit, handle_errors, json_option
+from .options import emit, handle_errors, json_option
 from ..doctor import check
 from ..exc import UsageError
 
@@ -45,7 +45,7 @@ def settings_cmd(as_json: bool, project: Path | None) -> None:
     """Every setting with its value, where the value comes from, and its help."""
     cfg = settings_mod.load(project)
     for s in settings_mod.SETTINGS:
-        row = {"name": s.name, "value": cfg.values[s.name], "source": cfg.sources[s.name], "env": s.env,
+        row = {"name": s.name, "value": getattr(cfg, s.name), "source": cfg.sources[s.name], "env": s.env,
                "default": s.default, "help": s.help}
         if as_json:
             emit(row)
@@ -92,6 +92,3 @@ def demo(dest: Path, no_serve: bool, workers: int | None) -> None:
         sock = bind_free("127.0.0.1", 8000)
         click.echo(f"\nfaisceau: serving the demo at http://127.0.0.1:{sock.getsockname()[1]}/  (Ctrl-C stops)")
         server(Workbench.open(project_dir)).run(sockets=[sock])
-
-
-COMMANDS = [doctor, settings_cmd, demo]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import emit, handle_errors, json_option, project_option
+from .options import emit, handle_errors, json_option, project_option
 from ..exc import FaisceauError, UsageError
 from ..store.project import Project
 from ..store.db import Store
@@ -48,6 +48,3 @@ def export_ocr(doc_id: str, project: Path, output: Path, as_json: bool) -> None:
         emit({"document": doc_id, "output": str(output), **counts})
     else:
         click.echo(f"{output}: {counts['pages']} pages, {counts['ocr_pages']} with an OCR text layer")
-
-
-COMMANDS = [export_ocr]

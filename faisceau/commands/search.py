@@ -12,7 +12,7 @@ import click
 
 from .. import tags
 from .. import settings as settings_mod
-from ..cli import emit, handle_errors, json_option, project_option
+from .options import emit, handle_errors, json_option, output_options, project_option
 from ..exc import UsageError
 from ..index import Filter, Hit, Index, QueryError, facet_names
 from ..index import query as query_mod
@@ -80,8 +80,7 @@ def _ranges(pages: list[int]) -> str:
 @click.command()
 @click.argument("query", required=False, default="")
 @project_option
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one row per hit with its first snippet.")
+@output_options("Print CSV: one row per hit with its first snippet.")
 @click.option("--all", "all_hits", is_flag=True, help="Every hit, streamed (no cap).")
 @click.option("--limit", default=20, show_default=True, help="Hits per page.")
 @click.option("--page", default=1, show_default=True, help="Page of hits (no cap on depth).")
@@ -316,6 +315,3 @@ def note(doc_id: str, text: str, project: Path) -> None:
     _, store, _ = _open(project)
     tags.add_note(store, doc_id, text)
     click.echo(f"noted {doc_id}")
-
-
-COMMANDS = [search, batch_search, reindex, tag, star, note]

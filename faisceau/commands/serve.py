@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import handle_errors, project_option
+from .options import handle_errors, project_option
 from ..exc import UsageError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -40,6 +40,3 @@ def serve(project: Path, host: str, port: int, allow_hosts: tuple[str, ...]) -> 
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"faisceau: serving {wb.root} at http://{shown}:{sock.getsockname()[1]}/  (Ctrl-C stops)")
     server(wb).run(sockets=[sock])
-
-
-COMMANDS = [serve]

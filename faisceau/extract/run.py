@@ -7,7 +7,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypedDict
 
 from ..exc import ExtractionError, LimitExceeded, Skipped, UnsupportedFormat
 from ..store.blobs import BlobStore
@@ -19,6 +19,19 @@ CHUNK = 1000  # children handed on in chunks of this many, so a huge container n
 MEMORY_REASON = "memory limit exceeded"
 
 
+class ChildRecord(TypedDict, total=False):
+    """A child found by extraction, as the orchestrator records it: its name and, with content, its blob."""
+
+    name: str
+    name_raw: bytes | None
+    mime_hint: str | None
+    metadata: dict[str, Any]
+    status: str | None
+    reason: str | None
+    sha256: str
+    size: int
+
+
 def out_of_memory(e: BaseException) -> bool:
     """Whether an error is the worker's address-space limit: Python's MemoryError, or ENOMEM
     from an allocation outside Python (a memory map, a C library's buffer)."""
@@ -26,7 +39,7 @@ def out_of_memory(e: BaseException) -> bool:
 
 
 def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blobs: BlobStore,
-                 emit: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
+                 emit: Callable[[list[ChildRecord]], None] | None = None) -> dict[str, Any]:
     """Extract one item; returns a JSON-able result with status, reason, content and children.
 
     With `emit`, children are handed to it in chunks as they are found and the result holds
@@ -35,7 +48,7 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
     """
     started = time.monotonic()
     doc = Extracted()
-    children: list[dict[str, Any]] = []
+    children: list[ChildRecord] = []
     status, reason = "ok", None
     try:
         pr = make_probe(file, name, mime_hint)
@@ -90,9 +103,9 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
     }
 
 
-def _spool(child: Child, blobs: BlobStore) -> dict[str, Any]:
+def _spool(child: Child, blobs: BlobStore) -> ChildRecord:
     """Store a child's content in the blob store (by SHA-256); describe it."""
-    out: dict[str, Any] = {
+    out: ChildRecord = {
         "name": _clean_name(child.name), "name_raw": child.name_raw, "mime_hint": child.mime_hint,
         "metadata": child.metadata, "status": child.status, "reason": child.reason,
     }

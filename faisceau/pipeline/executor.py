@@ -29,7 +29,7 @@ from ..extract.base import Context
 from ..extract.run import MEMORY_REASON, out_of_memory
 from ..settings import Settings
 from ..store.blobs import BlobStore
-from .shapes import ChildRecord, PartialResult, PoolEvent, Result, WorkerResult
+from .shapes import ChildRecord, PartialResult, PoolEvent, Result, StageResult, WorkerResult
 from .worker import ItemTask, process, unpack
 
 ChildSink = Callable[[list[ChildRecord]], None]
@@ -126,7 +126,7 @@ def unit_time_limit(task: ItemTask, base: float) -> float:
 def failure(task: ItemTask, reason: str) -> WorkerResult:
     """The result of a task that failed as a whole: its first stage failed, the later ones skipped."""
     first = task.stages[0]
-    stages = {first: {"status": "failed", "reason": reason, "seconds": None}}
+    stages: dict[str, StageResult] = {first: {"status": "failed", "reason": reason, "seconds": None}}
     for later in task.stages[1:]:
         stages[later] = {"status": "skipped", "reason": f"{first} failed", "seconds": None}
     return {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": {}, "fatal": True}
@@ -214,8 +214,9 @@ class InlineExecutor:
             return []
         task = self.queue.pop(0)
         result = run_one(task, self.env, SpoolSink(self.spool, task))
-        done: list[tuple[ItemTask, Result]] = [(task, chunk) for chunk in spooled_chunks(self.spool, task.doc_id)]
-        result["emitted"] = sum(len(c["children"]) for _, c in done if "children" in c)
+        chunks = spooled_chunks(self.spool, task.doc_id)
+        result["emitted"] = sum(len(c["children"]) for c in chunks)
+        done: list[tuple[ItemTask, Result]] = [(task, chunk) for chunk in chunks]
         done.append((task, result))
         return done
 

@@ -14,7 +14,7 @@ import os
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from ..settings import Settings
 from ..store.db import Store, dumps
@@ -29,7 +29,7 @@ from .runlog import RunLog
 from .stages import Stage, item_stages, load_target
 from .walk import walk
 from .executor import Executor
-from .shapes import TaskExtra
+from .shapes import ChildRecord, PartialResult, Result, RowRef, StageRecord, TaskExtra, WorkerResult, is_partial
 from .worker import ItemTask
 
 BATCH_SECONDS = 0.5   # results are committed together at most this often
@@ -200,7 +200,7 @@ class Ingest:
         dispatched: set[str] = set()          # documents handed to the pool or waiting
         waiting: dict[str, list[dict[str, Any]]] = {}
         cursor = 0
-        buffer: list[tuple[ItemTask, dict[str, Any]]] = []
+        buffer: list[tuple[ItemTask, Result]] = []
         last_commit = time.monotonic()
         while True:
             fetched = 0
@@ -243,7 +243,7 @@ class Ingest:
             if buffer and (time.monotonic() - last_commit > BATCH_SECONDS or pool.busy == 0):
                 with self.store.transaction():
                     for task, result in buffer:
-                        if result.get("partial"):
+                        if is_partial(result):
                             self._write_partial(task, result)
                             continue
                         self._write(task, result, waiting.pop(task.sha256, []))
@@ -312,7 +312,7 @@ class Ingest:
         for task in todo:
             pool.submit(task)
         while pool.busy:
-            results = [(t, r) for t, r in pool.poll(0.3) if not r.get("partial")]  # partial: OCR's "alive"
+            results = [(t, r) for t, r in pool.poll(0.3) if not is_partial(r)]  # partial: OCR's "alive"
             if not results:
                 continue
             with self.store.transaction():
@@ -350,12 +350,12 @@ class Ingest:
         self.index_report = indexer.finish(progress)
         self.log.event("indexed", **self.index_report)
 
-    def _write_stages(self, sha: str, result: dict[str, Any]) -> None:
+    def _write_stages(self, sha: str, result: WorkerResult) -> None:
         """Store the result of later stages re-run on one content, on every location of it."""
         content = self.store.content(sha, with_text=False)
         assert content is not None
         stages = dict(content.get("stages") or {})
-        fresh = {name: {"version": self._version(name), **st} for name, st in result["stages"].items()}
+        fresh = self._stamped(result)
         stages.update(fresh)
         state = result.get("state") or {}
         fields: dict[str, Any] = {"stages": stages}
@@ -398,10 +398,10 @@ class Ingest:
 
     # -- writing results -------------------------------------------------------------------------
 
-    def _write(self, task: ItemTask, result: dict[str, Any], others: list[dict[str, Any]]) -> None:
+    def _write(self, task: ItemTask, result: WorkerResult, others: list[dict[str, Any]]) -> None:
         """Store one content's result and apply it to every location waiting for it."""
         state = result.get("state") or {}
-        stages = {name: {"version": self._version(name), **st} for name, st in result["stages"].items()}
+        stages = self._stamped(result)
         ext = stages.get("extract", {"status": "failed", "reason": "not extracted"})
         content = dict(state.get("content") or {})
         children = state.get("children") or []
@@ -418,14 +418,14 @@ class Ingest:
         for other in others:
             self._resolve(other)
 
-    def _outputs(self, sha: str, result: dict[str, Any]) -> None:
+    def _outputs(self, sha: str, result: WorkerResult) -> None:
         """Stages that store outputs of their own (mentions, identifiers, dates…) write them here."""
         state = result.get("state") or {}
         for s in self.stages:
             if s.output and s.name in result["stages"]:
                 load_target(s.output)(self.store, sha, state)
 
-    def _write_partial(self, task: ItemTask, result: dict[str, Any]) -> None:
+    def _write_partial(self, task: ItemTask, result: PartialResult) -> None:
         """A chunk of a container's children, written as it comes so memory stays bounded."""
         chunk = result["children"]
         self.store.put_content_children(task.sha256, chunk, offset=result["offset"], last=False)
@@ -446,8 +446,8 @@ class Ingest:
         self._apply(row, content["status"], content["reason"], content, content.get("stages") or {},
                     self.store.content_children(row["sha256"]))
 
-    def _apply(self, row: dict[str, Any], status: str, reason: str | None, content: dict[str, Any],
-               stages: dict[str, dict[str, Any]], children: Iterable[dict[str, Any]]) -> None:
+    def _apply(self, row: RowRef | dict[str, Any], status: str, reason: str | None, content: dict[str, Any],
+               stages: Mapping[str, Mapping[str, Any]], children: Iterable[Mapping[str, Any]]) -> None:
         doc_id = row["id"]
         self.store.set_document(doc_id, status=status, reason=reason, kind=content.get("kind"), mime=content.get("mime"))
         self.store.set_stages(doc_id, stages, self.run_id)
@@ -457,7 +457,8 @@ class Ingest:
         if status != "ok":
             self.log.event(status, document=doc_id, path=row["path"], reason=reason)
 
-    def _add_children(self, row: dict[str, Any], children: Iterable[dict[str, Any]], first: bool = True) -> None:
+    def _add_children(self, row: RowRef | dict[str, Any], children: Iterable[Mapping[str, Any]],
+                      first: bool = True) -> None:
         """Record an item's children; a few (a document's attachments) are extracted next."""
         doc_id = row["id"]
         fresh: list[str] = []
@@ -480,6 +481,11 @@ class Ingest:
         if first and len(fresh) <= FIRST_MAX:
             self._fresh.extend(fresh)
 
+    def _stamped(self, result: WorkerResult) -> dict[str, StageRecord]:
+        """A result's stage outcomes with the version of each stage that produced them."""
+        return {name: {"version": self._version(name), "status": st["status"], "reason": st["reason"],
+                       "seconds": st["seconds"]} for name, st in result.get("stages", {}).items()}
+
     def _version(self, stage: str) -> str:
         return next(s.version for s in self.stages if s.name == stage)
 
@@ -489,7 +495,7 @@ class Ingest:
         if pool is not None:
             self.progress.peak_rss = max(self.progress.peak_rss, pool.rss() + self_rss())
             for event in pool.events:
-                self.log.event(event.pop("event"), **event)
+                self.log.event(event.get("event", "executor"), **{k: v for k, v in event.items() if k != "event"})
             pool.events.clear()
         self.progress.pending = self.store.count_pending()
         if self.on_progress:

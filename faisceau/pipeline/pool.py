@@ -81,7 +81,7 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], root: str, scra
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    env = WorkerEnv.make(Settings(settings), Path(root), Path(scratch), passwords)
+    env = WorkerEnv.make(Settings.from_dict(settings), Path(root), Path(scratch), passwords)
     todo: collections.deque[ItemTask] = collections.deque()
     out: list[WorkerResult] = []
     first = 0.0

@@ -6,7 +6,14 @@ dicts; these TypedDicts say which keys exist and what they hold, so a misspelt k
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, TypedDict, TypeGuard, Union
+from typing import Any, Callable, Literal, TypedDict, Union
+
+from typing_extensions import TypeIs
+
+from ..extract.run import ChildRecord
+
+__all__ = ["ChildRecord", "PartialResult", "PoolEvent", "Result", "RowRef", "StageRecord", "StageResult", "StageState", "TaskExtra",
+           "WorkerResult", "is_partial"]
 
 Status = Literal["ok", "failed", "skipped", "pending"]
 
@@ -34,19 +41,6 @@ class TaskExtra(TypedDict, total=False):
     metadata: dict[str, Any]        # stages re-run: the stored metadata
 
 
-class ChildRecord(TypedDict, total=False):
-    """A child found by extraction: its name and, when it has content, its blob."""
-
-    name: str
-    name_raw: bytes | None
-    mime_hint: str | None
-    metadata: dict[str, Any]
-    status: str | None
-    reason: str | None
-    sha256: str
-    size: int
-
-
 class StageState(TypedDict, total=False):
     """What item stages hand on to later stages and to the orchestrator, by key.
 
@@ -67,6 +61,15 @@ class StageState(TypedDict, total=False):
 class StageResult(TypedDict):
     """One stage's outcome on one item."""
 
+    status: str
+    reason: str | None
+    seconds: float | None
+
+
+class StageRecord(TypedDict):
+    """A stage's outcome as stored: with the version of the stage that produced it."""
+
+    version: str
     status: str
     reason: str | None
     seconds: float | None
@@ -107,6 +110,6 @@ class PoolEvent(TypedDict, total=False):
     then: str
 
 
-def is_partial(result: Result) -> TypeGuard[PartialResult]:
+def is_partial(result: Result) -> TypeIs[PartialResult]:
     """Whether a result is a chunk of children rather than a task's end."""
     return "partial" in result

@@ -79,6 +79,7 @@ def run_extract(task: ItemTask, state: StageState, ctx: Context, blobs: BlobStor
 def run_language(task: ItemTask, state: StageState, ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
     from ..extract.language import detect
 
+    text: str | None
     if "text" in state:
         text = state["text"]
     elif task.extra.get("text_file"):

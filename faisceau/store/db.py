@@ -9,7 +9,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping, Sequence
 
 import orjson
 
@@ -177,7 +177,7 @@ class Store:
         values = [dumps(v) if isinstance(v, (list, dict)) else v for v in fields.values()]
         self.db.execute(f"UPDATE contents SET {cols} WHERE sha256 = ?", [*values, sha256])
 
-    def put_content_children(self, parent_sha256: str, children: list[dict[str, Any]], offset: int = 0,
+    def put_content_children(self, parent_sha256: str, children: Sequence[Mapping[str, Any]], offset: int = 0,
                              last: bool = True) -> None:
         """Record what a content yields, from position `offset` (a container's children come in
         chunks); with `last`, anything recorded past the end by an interrupted run is dropped."""
@@ -210,7 +210,7 @@ class Store:
             "INSERT OR REPLACE INTO stages (document_id, stage, version, status, reason, run_id, seconds, updated)"
             " VALUES (?,?,?,?,?,?,?,?)", (doc_id, stage, version, status, reason, run_id, seconds, now()))
 
-    def set_stages(self, doc_id: str, stages: dict[str, dict[str, Any]], run_id: str | None) -> None:
+    def set_stages(self, doc_id: str, stages: Mapping[str, Mapping[str, Any]], run_id: str | None) -> None:
         """Several stage results of one document at once."""
         stamp = now()
         self.db.executemany(
