@@ -98,3 +98,32 @@ DDL: dict[int, str] = {
     );
     """,
 }
+
+
+# -- for index/indexer.py and index/storefields.py
+# (imports here, not at the top, so this block merges apart from the owner's own changes)
+
+from typing import TYPE_CHECKING as _TYPE_CHECKING, TypedDict as _TypedDict  # noqa: E402
+
+if _TYPE_CHECKING:
+    from .db import Store
+
+
+class DocumentEntityName(_TypedDict):
+    """A canonical entity name found in a document, with its type (PER, ORG, LOC…)."""
+
+    document_id: str
+    type: str
+    name: str
+
+
+def person_org_place_names(store: Store, ids: list[str]) -> list[DocumentEntityName]:
+    """The canonical names of persons, organisations and places in these documents (at most 500 ids)."""
+    return [{"document_id": r[0], "type": r[1], "name": r[2]} for r in store.db.execute(
+        "SELECT document_id, type, name FROM document_entities WHERE type IN ('PER', 'ORG', 'LOC')"
+        f" AND document_id IN ({','.join('?' * len(ids))})", ids)]
+
+
+def has_document_entities(store: Store) -> bool:
+    """Whether the entity grouping has put any entity in any document yet."""
+    return store.db.execute("SELECT 1 FROM document_entities LIMIT 1").fetchone() is not None

@@ -6,11 +6,11 @@ is what every owner adds at that version, in the order below (the order the tabl
 
 from __future__ import annotations
 
-from . import annotations, citations, documents, entities, messages, neardups, runs
+from . import annotations as annotations_, citations, documents, entities, messages, neardups, runs
 
 SCHEMA_VERSION = 4
 
-OWNERS = (documents, runs, annotations, messages, neardups, entities, citations)
+OWNERS = (documents, runs, annotations_, messages, neardups, entities, citations)
 
 # Each entry migrates from version i to i+1; the store applies the missing ones on open.
 MIGRATIONS: tuple[str, ...] = tuple(

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from .. import citations as citations_mod
+from .. import citing as citations_mod
 from ..analysis import read
 from . import analysisview, timelineview
 from .api import need_document, workbench

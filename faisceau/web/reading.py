@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import citations, tags
+from .. import citing, tags
 from ..index import QueryError
 from ..index.highlight import snippets
+from ..store.annotations import is_starred, notes_of
 from ..store.db import Store
 from ..analysis import read as analysis_read
 from ..mail import views
@@ -132,11 +133,12 @@ def document(wb: Workbench, doc_id: str, query: str = "") -> dict[str, Any] | No
     out["locations"] = [loc for loc in store.locations(row["sha256"]) if loc["id"] != doc_id][:200] if row["sha256"] else []
     out["copies"] = _copies(store, doc_id)
     out["near_duplicates"] = _near(store, row["sha256"] or "")
-    out["stages"] = {k: {f: v[f] for f in ("version", "status", "reason")} for k, v in store.stages_of(doc_id).items()}
+    out["stages"] = {k: {"version": v["version"], "status": v["status"], "reason": v["reason"]}
+                     for k, v in store.stages_of(doc_id).items()}
     out["tags"] = tags.tags_of(store, doc_id)
-    out["starred"] = store.db.execute("SELECT 1 FROM stars WHERE document_id = ?", (doc_id,)).fetchone() is not None
-    out["notes"] = [dict(r) for r in store.db.execute(
-        "SELECT id, text, time, user FROM notes WHERE document_id = ? ORDER BY id", (doc_id,))]
+    out["starred"] = is_starred(store, doc_id)
+    out["notes"] = [{"id": n["id"], "text": n["text"], "time": n["time"], "user": n["user"]}
+                    for n in notes_of(store, doc_id)]
     out["metadata"] = {k: _plain(v) for k, v in sorted(meta.items()) if k not in HIDDEN_META and k not in ADDRESS_FIELDS}
     out["addresses"] = {k: [_address(x) for x in meta[k]] for k in ADDRESS_FIELDS if isinstance(meta.get(k), list)}
     out["headers"] = [[str(h[0]), str(h[1])] for h in meta.get("headers") or [] if isinstance(h, list) and len(h) == 2]
@@ -150,7 +152,7 @@ def document(wb: Workbench, doc_id: str, query: str = "") -> dict[str, Any] | No
     out["text_length"] = len(text)
     out["text_cut"] = len(text) > MAX_TEXT
     found = analysis_read.document(store, doc_id)
-    out["citations"] = citations.citations(store, doc_id)
+    out["citations"] = citing.citations(store, doc_id)
     found["citations"] = out["citations"]
     out["entities"] = entities_of(found)
     out["identifiers"] = found["identifiers"]
