@@ -13,6 +13,7 @@ from typing import Iterable
 from .exc import UsageError
 from .index.analyzers import analyze
 from .store.db import Store, current_user, now
+from .store.messages import thread_members
 
 _TAG = re.compile(r"^[^\s\x00-\x1f]{1,100}$")
 
@@ -111,12 +112,9 @@ def lookup(store: Store, field: str, value: str) -> set[str] | None:
     if field == "star":
         return {r[0] for r in q("SELECT document_id FROM stars")}
     if field == "thread":
-        if q("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'message_threads'").fetchone() is None:
-            return set()
         if value.endswith("*"):
-            return {r[0] for r in q("SELECT document_id FROM message_threads WHERE thread_id LIKE ?",
-                                    (value[:-1].replace("%", "").replace("_", "") + "%",))}
-        return {r[0] for r in q("SELECT document_id FROM message_threads WHERE thread_id = ?", (value,))}
+            return thread_members(store, value[:-1], prefix=True)
+        return thread_members(store, value)
     if field == "note":
         wanted = analyze("fold", value.rstrip("*"))
         if not wanted:
