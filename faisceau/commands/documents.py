@@ -85,6 +85,7 @@ def status(project: Path, as_json: bool) -> None:
 def failures(project: Path, as_json: bool, as_csv: bool, stage: str | None) -> None:
     """Every failed or skipped item with its reason."""
     store = open_store(project)
+    rows: Iterator[dict[str, Any]]
     if stage:
         rows = (r | {"stage": stage} for r in docs.stage_problems(store, stage))
     else:

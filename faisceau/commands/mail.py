@@ -10,17 +10,14 @@ import click
 
 from .. import settings as settings_mod
 from ..cli import emit, handle_errors, json_option, project_option
-from ..exc import FaisceauError, UsageError
+from ..exc import UsageError
 from ..store.project import Project
 from ..store.db import Store
 from ..mail import views
 
 
 def _store(project: Path) -> Store:
-    store = Store(Project.open(project).store_path)
-    if not views.has_tables(store):
-        raise FaisceauError("this project has no e-mail tables yet; run `faisceau ingest` again")
-    return store
+    return Store(Project.open(project).store_path)
 
 
 @click.command()

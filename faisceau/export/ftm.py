@@ -79,7 +79,7 @@ class Writer:
 def _people(store: Store, doc_ids: set[str] | None) -> tuple[dict[str, str], list[EntityProxy]]:
     """(address → entity id, the correspondent entities) for the e-mails exported."""
     rows = [r for r in messages.all_addresses(store) if doc_ids is None or r["document_id"] in doc_ids]
-    decisions = [(x["a"], x["b"], x["decision"]) for x in messages.correspondent_decisions(store)]
+    decisions = [(x["a"], x["b"], x["decision"]) for x in messages.decisions(store)]
     ident, _evidence, names = identities([Mention(r["document_id"], r["role"], r["address"], r["name"] or "", None)
                                           for r in rows], decisions)
     members: dict[str, list[str]] = {}

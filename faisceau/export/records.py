@@ -10,7 +10,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ..citing import citations
 from ..index import Hit
@@ -107,7 +107,7 @@ def _person(a: Any) -> str:
     return str(a.name or a.address)
 
 
-def _ocr(content: dict[str, Any] | None, stages: dict[str, dict[str, Any]]) -> str:
+def _ocr(content: dict[str, Any] | None, stages: Mapping[str, Mapping[str, Any]]) -> str:
     """The OCR engines and versions that read this document's pages, and the stage version."""
     seen: list[str] = []
     for p in (content or {}).get("pages") or []:

@@ -36,7 +36,7 @@ def lookup(store: Store, field: str, value: str) -> set[str] | None:
         return owner.starred(store)
     if field == "thread":
         if value.endswith("*"):
-            return messages.thread_members_with_prefix(store, value[:-1])
+            return messages.thread_members(store, value[:-1], prefix=True)
         return messages.thread_members(store, value)
     if field == "note":
         return _noted(store, value)

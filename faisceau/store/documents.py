@@ -551,3 +551,53 @@ def later_stage_failures(store: Store, limit: int) -> list[StageProblemRow]:
                 "SELECT s.document_id AS id, d.path, s.stage, s.status, s.reason FROM stages s JOIN documents d"
                 " ON d.id = s.document_id WHERE s.status = 'failed' AND s.stage != 'extract' ORDER BY d.rowid LIMIT ?",
                 (max(0, limit),))]
+
+
+# -- for faisceau/mail/stage.py and faisceau/mail/views.py
+
+class MetadataText(TypedDict):
+    """A content's metadata (decoded) and text, what an e-mail record is built from."""
+
+    metadata: dict[str, Any]
+    text: str
+
+
+class SharedContent(TypedDict):
+    """A content held by several ok documents, and how many."""
+
+    sha256: str
+    count: int
+
+
+class DocLocation(TypedDict):
+    """A document by id, provenance path and content."""
+
+    id: str
+    path: str
+    sha256: str | None
+
+
+def metadata_and_text(store: Store, shas: list[str]) -> dict[str, MetadataText]:
+    """The metadata and text of these contents, by SHA-256 (those stored)."""
+    out: dict[str, MetadataText] = {}
+    for r in store.db.execute(f"SELECT sha256, metadata, text FROM contents WHERE sha256 IN ({','.join('?' * len(shas))})",
+                              shas):
+        out[r[0]] = MetadataText(metadata=json.loads(r[1] or "{}"), text=r[2] or "")
+    return out
+
+
+def shared_contents(store: Store) -> list[SharedContent]:
+    """The contents held by more than one ok document, most held first."""
+    return [SharedContent(sha256=r[0], count=r[1]) for r in store.db.execute(
+        "SELECT sha256, count(*) FROM documents WHERE sha256 IS NOT NULL AND status = 'ok'"
+        " GROUP BY sha256 HAVING count(*) > 1 ORDER BY count(*) DESC, sha256")]
+
+
+def locations_of(store: Store, ids: list[str]) -> list[DocLocation]:
+    """These documents' paths and contents (those that exist), in no particular order."""
+    out: list[DocLocation] = []
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        out += [DocLocation(id=r[0], path=r[1], sha256=r[2]) for r in store.db.execute(
+            f"SELECT id, path, sha256 FROM documents WHERE id IN ({','.join('?' * len(part))})", part)]
+    return out

@@ -96,7 +96,7 @@ def api_document_analysis(doc_id: str, wb: Workbench = Depends(workbench)) -> di
 @router.get("/documents/{doc_id}/citations", summary="The cited passages of a document")
 def api_citations(doc_id: str, wb: Workbench = Depends(workbench)) -> list[dict[str, Any]]:
     need_document(wb, doc_id)
-    return citations_mod.citations(wb.store(), doc_id)
+    return [dict(c) for c in citations_mod.citations(wb.store(), doc_id)]
 
 
 @router.post("/documents/{doc_id}/citations", summary="Cite text[start:end] of a document with a note")
