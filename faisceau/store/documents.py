@@ -81,3 +81,17 @@ DDL: dict[int, str] = {
     );
     """,
 }
+
+
+# -- for analysis/grouping.py
+# (imported here, not at the top, so that this block merges apart from the owner's own changes)
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from .db import Store
+
+
+def content_text(store: Store, sha256: str) -> str:
+    """A content's text ("" when it has none or is not stored)."""
+    row = store.db.execute("SELECT text FROM contents WHERE sha256 = ?", (sha256,)).fetchone()
+    return (row[0] if row else "") or ""
