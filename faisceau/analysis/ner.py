@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from ..model.mention import Mention
 from .models import load, model_for
 
 if TYPE_CHECKING:
@@ -29,15 +29,6 @@ MAX_CHARS = 50_000    # texts are read in pieces of this size (spaCy's cost grow
 BATCH_CHARS = 50_000  # …and given to the model in batches of at most BATCH pieces and this many
 # characters: the model's arrays grow with the tokens of a batch (a 165,000-token batch of a big
 # spreadsheet's text asked for 182 MiB at once, over a worker's memory limit)
-
-
-@dataclass(frozen=True)
-class Mention:
-    start: int
-    end: int
-    text: str
-    type: str
-    source: str = "model"   # model | header | layout | corpus
 
 
 def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:

@@ -12,9 +12,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..model.mention import Mention
+from ..store import entities
 from ..store.db import Store
 from .names import key
-from .ner import Mention, recognise
+from .ner import recognise
 from .sentences import around
 
 
@@ -137,19 +139,12 @@ def _merge(found: list[Mention]) -> list[Mention]:
 # -- main-process writers (Stage.output) -----------------------------------------------------------
 
 def store_mentions(store: Store, sha256: str, state: dict[str, Any]) -> None:
-    store.db.execute("DELETE FROM mentions WHERE sha256 = ?", (sha256,))
-    store.db.executemany("INSERT INTO mentions (sha256, start, end, text, type, source, key) VALUES (?,?,?,?,?,?,?)",
-                         [(sha256, *m) for m in state.get("mentions") or []])
+    entities.replace_mentions(store, sha256, (entities.MentionIn(*m) for m in state.get("mentions") or []))
 
 
 def store_identifiers(store: Store, sha256: str, state: dict[str, Any]) -> None:
-    store.db.execute("DELETE FROM identifiers WHERE sha256 = ?", (sha256,))
-    store.db.executemany("INSERT INTO identifiers (sha256, start, end, text, type, value, valid) VALUES (?,?,?,?,?,?,?)",
-                         [(sha256, *i) for i in state.get("identifiers") or []])
+    entities.replace_identifiers(store, sha256, (entities.IdentifierIn(*i) for i in state.get("identifiers") or []))
 
 
 def store_dates(store: Store, sha256: str, state: dict[str, Any]) -> None:
-    store.db.execute("DELETE FROM text_dates WHERE sha256 = ?", (sha256,))
-    store.db.executemany(
-        "INSERT INTO text_dates (sha256, start, end, text, value, precision, s_start, s_end) VALUES (?,?,?,?,?,?,?,?)",
-        [(sha256, *d) for d in state.get("dates") or []])
+    entities.replace_text_dates(store, sha256, (entities.DateIn(*d) for d in state.get("dates") or []))

@@ -10,10 +10,11 @@ from collections import Counter
 from typing import Any
 
 from ..extract.language import classify
+from ..model.mention import Mention
 from .consistency import consistent
 from .grouping import canonical
 from .names import key
-from .ner import Mention, recognise
+from .ner import recognise
 from .models import MODELS
 
 SURE = 0.8   # a line's other language counts when the classifier is this sure; else the texts' majority

@@ -379,3 +379,36 @@ def addresses_in_role(store: Store, doc_id: str, role: str) -> list[str]:
 def has_threads(store: Store) -> bool:
     """Whether threading has put any e-mail in a thread yet."""
     return store.db.execute("SELECT 1 FROM message_threads LIMIT 1").fetchone() is not None
+
+
+class AddressName(TypedDict):
+    """How often an address was written with a display name."""
+
+    address: str
+    name: str
+    count: int
+
+
+def address_names(store: Store) -> list[AddressName]:
+    """Every (address, display name) of the mail, with how often it was used."""
+    return [{"address": address, "name": name, "count": n} for address, name, n in store.db.execute(
+        "SELECT address, name, COUNT(*) FROM mail_addresses WHERE name IS NOT NULL AND name != ''"
+        " GROUP BY address, name")]
+
+
+def known_addresses(store: Store, addresses: list[str]) -> set[str]:
+    """Those of these addresses the mail uses."""
+    marks = ",".join("?" * len(addresses))
+    return {r[0] for r in store.db.execute(
+        f"SELECT DISTINCT address FROM mail_addresses WHERE address IN ({marks})", addresses)}
+
+
+def add_correspondent_decision(store: Store, a: str, b: str, decision: str, time: str, user: str) -> int:
+    """Record that two addresses are (merge) or are not (split) one correspondent; its number."""
+    cur = store.db.execute("INSERT INTO correspondent_decisions (a, b, decision, time, user) VALUES (?,?,?,?,?)",
+                           (a, b, decision, time, user))
+    return int(cur.lastrowid or 0)
+
+
+def drop_correspondent_decision(store: Store, decision_id: int) -> None:
+    store.db.execute("DELETE FROM correspondent_decisions WHERE id = ?", (decision_id,))
