@@ -17,6 +17,7 @@ from ..store import entities
 from ..store.db import Store
 from .names import key
 from .ner import recognise
+from .results import with_teams
 from .sentences import around
 
 
@@ -43,7 +44,7 @@ def run_entities(task: Any, state: dict[str, Any], ctx: Any, blobs: Any = None) 
     if not text.strip():
         state["mentions"] = []
         return "skipped", "no text"
-    found = header_mentions(text, meta) + recognise([text], lang)[0]
+    found = header_mentions(text, meta) + with_teams(text, recognise([text], lang)[0])
     rows = [(m.start, m.end, m.text, m.type, m.source, key(m.text)) for m in _merge(found)]
     # the correspondents themselves: persons of the message even when the text never names them
     rows += [(-1, -1, n, "PER", "header", key(n)) for n in sorted(correspondents(meta))]
