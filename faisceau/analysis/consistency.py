@@ -13,7 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Iterable
 
-from .ner import PRONOUNS, Mention
+from ..model.mention import Mention
+from .ner import PRONOUNS
 
 MIN_VOTES = 2          # a form seen labelled at least twice…
 MAJORITY = 0.6         # …with one type in this share of its labels, joins the gazetteer

@@ -1,26 +1,46 @@
 """Curation of entities: merge, split, rename, ignore — stored decisions that survive re-analysis.
 
 A decision names entities by their spellings (keys), never by ids, so it applies again after a new
-ingest or analysis regroups the corpus. Each is in the action log, shows its evidence, and can be
-undone. When no ingest holds the project, the grouping and the index are brought up to date at once;
-otherwise the running ingest applies the decision at its end.
+ingest or analysis regroups the corpus. This module is the domain part: it checks a decision, gathers
+its evidence and records it (or its undoing); grouping replays the decisions. Bringing the grouping
+and the index up to date, under the project lock, is `faisceau.services.curation`'s work.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from ..exc import ProjectError, UsageError
-from ..store.project import Project
+from ..exc import UsageError
+from ..store import entities as entity_store
+from ..store import messages
 from ..store.db import Store, current_user, now
 from . import read
-from .grouping import regroup
+from .names import key
 
 ACTIONS = ("merge", "split", "rename", "ignore")
 
 
-def decide(project: Project, store: Store, action: str, a: str, b: str | None = None) -> dict[str, Any]:
-    """Record a decision and apply it; returns the decision with its evidence and what changed."""
+@dataclass(frozen=True)
+class Decision:
+    """A recorded decision: what the user asked, the evidence shown for it, and whether it named
+    two addresses only (correspondents: no entity regroups)."""
+
+    id: int
+    action: str
+    a: str
+    b: str | None
+    evidence: dict[str, Any]
+    addresses_only: bool = False
+
+    def public(self) -> dict[str, Any]:
+        """The decision as the CLI and the web report it."""
+        return {"decision": self.id, "action": self.action, "a": self.a, "b": self.b, "evidence": self.evidence}
+
+
+def record(store: Store, action: str, a: str, b: str | None = None) -> Decision:
+    """Check a decision and record it, with the correspondent decision it implies; UsageError when
+    it names no entity or cannot apply."""
     if action not in ACTIONS:
         raise UsageError(f"unknown decision {action!r}")
     if action in ("merge", "split") and a and b and "@" in a and "@" in b:
@@ -41,91 +61,54 @@ def decide(project: Project, store: Store, action: str, a: str, b: str | None = 
         if eb is not None:  # correspondents are the same people: their addresses follow the decision
             xa, xb = _addresses(store, ea["id"]), _addresses(store, eb["id"])
             if xa and xb:
-                mail = store.db.execute(
-                    "INSERT INTO correspondent_decisions (a, b, decision, time, user) VALUES (?,?,?,?,?)",
-                    (xa[0], xb[0], action, now(), current_user())).lastrowid
+                mail = messages.add_correspondent_decision(store, xa[0], xb[0], action, now(), current_user())
                 evidence["addresses"] = {"a": xa, "b": xb}
-        cur = store.db.execute("INSERT INTO entity_decisions (action, a, b, time, user, mail) VALUES (?,?,?,?,?,?)",
-                               (action, a, b, now(), current_user(), mail))
-        decision_id = cur.lastrowid
-    store.log_action(f"entities-{action}", {"decision": decision_id, "a": a, "b": b})
-    return {"decision": decision_id, "action": action, "a": a, "b": b, "evidence": evidence,
-            **apply(project, store)}
+        decision_id = entity_store.add_decision(store, action, a, b, now(), current_user(), mail)
+    return Decision(decision_id, action, a, b, evidence)
 
 
-def undo(project: Project, store: Store, decision_id: int) -> dict[str, Any]:
-    row = store.db.execute("SELECT * FROM entity_decisions WHERE id = ?", (decision_id,)).fetchone()
+def record_undo(store: Store, decision_id: int) -> None:
+    """Mark a decision undone (and the correspondent decision it made gone); UsageError when there
+    is no such decision or it is undone already."""
+    row = entity_store.decision(store, decision_id)
     if row is None:
         raise UsageError(f"no decision {decision_id}")
     if row["undone"]:
         raise UsageError(f"decision {decision_id} is undone already")
     with store.transaction():
-        store.db.execute("UPDATE entity_decisions SET undone = 1 WHERE id = ?", (decision_id,))
+        entity_store.mark_undone(store, decision_id)
         if row["mail"] is not None:
-            store.db.execute("DELETE FROM correspondent_decisions WHERE id = ?", (row["mail"],))
-    store.log_action("entities-undo", {"decision": decision_id})
-    return {"undone": decision_id, **apply(project, store)}
+            messages.drop_correspondent_decision(store, row["mail"])
 
 
 def decisions(store: Store) -> list[dict[str, Any]]:
-    return [dict(r) | {"undone": bool(r["undone"])} for r in store.db.execute(
-        "SELECT * FROM entity_decisions ORDER BY id")]
-
-
-def apply(project: Project, store: Store) -> dict[str, Any]:
-    """Regroup and re-index now, or leave it to the ingest that holds the project."""
-    try:
-        project.lock()
-    except ProjectError:
-        return {"applied": False, "note": "an ingest is running: it applies the decision when it ends"}
-    try:
-        from ..index.indexer import update
-        from ..settings import load
-
-        changed = regroup(store)
-        if changed:
-            with store.transaction():
-                store.db.executemany("DELETE FROM stages WHERE document_id = ? AND stage = 'index'",
-                                     [(d,) for d in changed])
-            update(project.root, store, load(project.root), None)
-        return {"applied": True, "documents_changed": len(changed)}
-    finally:
-        project.unlock()
+    """Every decision, in the order they apply."""
+    return [dict(r) | {"undone": bool(r["undone"])} for r in entity_store.decisions(store)]
 
 
 def _addresses(store: Store, entity_id: str) -> list[str]:
     """The e-mail addresses a person entity wrote or received mail under (display name matching one of
     its spellings), most used first."""
-    from .names import key
-
     keys = set(read._keys(store, entity_id))
-    if not keys or store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'mail_addresses'").fetchone() is None:
+    if not keys:
         return []
     counts: dict[str, int] = {}
-    for address, name, n in store.db.execute(
-            "SELECT address, name, COUNT(*) FROM mail_addresses WHERE name IS NOT NULL AND name != ''"
-            " GROUP BY address, name"):
-        if key(name) in keys:
-            counts[address] = counts.get(address, 0) + n
+    for r in messages.address_names(store):
+        if key(r["name"]) in keys:
+            counts[r["address"]] = counts.get(r["address"], 0) + r["count"]
     return sorted(counts, key=lambda x: (-counts[x], x))
 
 
-def _addresses_decision(store: Store, action: str, a: str, b: str) -> dict[str, Any]:
+def _addresses_decision(store: Store, action: str, a: str, b: str) -> Decision:
     """Merge or split two correspondents' addresses (the `faisceau correspondents` people)."""
-    known = {r[0] for r in store.db.execute(
-        "SELECT DISTINCT address FROM mail_addresses WHERE address IN (?, ?)", (a, b))}
+    known = messages.known_addresses(store, [a, b])
     for x in (a, b):
         if x not in known:
             raise UsageError(f"no correspondent with the address {x!r} (see `faisceau correspondents`)")
     with store.transaction():
-        mail = store.db.execute("INSERT INTO correspondent_decisions (a, b, decision, time, user) VALUES (?,?,?,?,?)",
-                                (a, b, action, now(), current_user())).lastrowid
-        decision_id = store.db.execute(
-            "INSERT INTO entity_decisions (action, a, b, time, user, mail) VALUES (?,?,?,?,?,?)",
-            (action, a, b, now(), current_user(), mail)).lastrowid
-    store.log_action(f"entities-{action}", {"decision": decision_id, "a": a, "b": b, "addresses": True})
-    return {"decision": decision_id, "action": action, "a": a, "b": b,
-            "evidence": {"addresses": {"a": [a], "b": [b]}}, "applied": True, "documents_changed": 0}
+        mail = messages.add_correspondent_decision(store, a, b, action, now(), current_user())
+        decision_id = entity_store.add_decision(store, action, a, b, now(), current_user(), mail)
+    return Decision(decision_id, action, a, b, {"addresses": {"a": [a], "b": [b]}}, addresses_only=True)
 
 
 def _known(store: Store, name: str | None) -> dict[str, Any]:
@@ -146,7 +129,5 @@ def _evidence(store: Store, a: dict[str, Any], b: dict[str, Any] | None) -> dict
     out: dict[str, Any] = {"a": side(a)}
     if b is not None:
         out["b"] = side(b)
-        out["shared_documents"] = store.db.execute(
-            "SELECT COUNT(*) FROM document_entities x JOIN document_entities y ON y.document_id = x.document_id"
-            " WHERE x.entity_id = ? AND y.entity_id = ?", (a["id"], b["id"])).fetchone()[0]
+        out["shared_documents"] = entity_store.shared_documents(store, a["id"], b["id"])
     return out

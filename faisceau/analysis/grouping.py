@@ -18,10 +18,11 @@ import json
 from collections import Counter, defaultdict
 from typing import Any, Iterable
 
+from ..model.mention import Mention
+from ..store import documents, entities
 from ..store.db import Store
 from .consistency import Gazetteer, WordStats, source_weight
 from .names import initials_match, key
-from .ner import Mention
 
 _NO_DATES: list[str | None] = [None, None]
 
@@ -38,76 +39,55 @@ def run_grouping(ctx: Any) -> set[str]:
 
 def gazetteer(store: Store, stats: WordStats, named: dict[str, int]) -> Gazetteer:
     g = Gazetteer()
-    for text, kind, source, n in store.db.execute(
-            "SELECT text, type, source, COUNT(*) FROM mentions WHERE source != 'corpus' GROUP BY text, type, source"):
+    for f in entities.labelled_forms(store):
+        text, kind, source = f["text"], f["type"], f["source"]
         if source == "header" or not stats.ordinary(text, kind, named.get(text, 0)):
-            g.add([Mention(0, 0, text, kind, source)] * min(n, 50))
+            g.add([Mention(0, 0, text, kind, source)] * min(f["count"], 50))
     return g
-
-
-def _named(store: Store) -> dict[str, int]:
-    return dict(store.db.execute("SELECT text, COUNT(*) FROM mentions WHERE instr(text, ' ') = 0 GROUP BY text"))
-
-
-def _text(store: Store, sha: str) -> str:
-    row = store.db.execute("SELECT text FROM contents WHERE sha256 = ?", (sha,)).fetchone()
-    return (row[0] if row else "") or ""
 
 
 def word_stats(store: Store, forms: Iterable[str] | None = None) -> WordStats:
     """The corpus's word statistics (for the given single-word forms, or all)."""
     stats = WordStats()
-    found: Iterable[Any]
-    if forms is None:
-        found = store.db.execute("SELECT word, lower, mid FROM word_stats")
-    else:
-        words = sorted({w for f in forms if " " not in f for w in WordStats.lookups(f)})
-        found = (r for i in range(0, len(words), 500) for r in store.db.execute(
-            f"SELECT word, lower, mid FROM word_stats WHERE word IN ({','.join('?' * len(words[i:i + 500]))})",
-            words[i:i + 500]))
-    for word, low, mid in found:
-        stats.lower[word] = low
-        stats.mid[word[:1].upper() + word[1:]] = mid
+    words = None if forms is None else sorted({w for f in forms if " " not in f for w in WordStats.lookups(f)})
+    for r in entities.word_stats(store, words):
+        word = r["word"]
+        stats.lower[word] = r["lower"]
+        stats.mid[word[:1].upper() + word[1:]] = r["mid"]
     return stats
 
 
 def propagate(store: Store) -> int:
     """Read the contents not yet read: count how they write their words, then find again in them the
     names of the gazetteer; returns how many mentions were added."""
-    todo = [r[0] for r in store.db.execute(
-        "SELECT DISTINCT m.sha256 FROM mentions m LEFT JOIN entity_propagated p ON p.sha256 = m.sha256"
-        " WHERE p.sha256 IS NULL")]
+    todo = entities.unpropagated_contents(store)
     if not todo:
         return 0
     fresh = WordStats()
     for sha in todo:
-        fresh.add(_text(store, sha))
+        fresh.add(documents.content_text(store, sha))
     with store.transaction():
         counts: dict[str, list[int]] = {}
         for w, n in fresh.lower.items():
             counts.setdefault(w, [0, 0])[0] += n
         for w, n in fresh.mid.items():
             counts.setdefault(w.lower(), [0, 0])[1] += n
-        store.db.executemany(
-            "INSERT INTO word_stats (word, lower, mid) VALUES (?, ?, ?) ON CONFLICT(word) DO UPDATE"
-            " SET lower = lower + excluded.lower, mid = mid + excluded.mid", [(w, a, b) for w, (a, b) in counts.items()])
-    named = _named(store)
+        entities.add_word_stats(store, {w: (a, b) for w, (a, b) in counts.items()})
+    named = entities.single_word_counts(store)
     g = gazetteer(store, word_stats(store, named), named)
     size = len(g.types())
     added = 0
     for i in range(0, len(todo), 200):
         with store.transaction():
             for sha in todo[i:i + 200]:
-                text = _text(store, sha)
-                have = [Mention(s, e, t, k, src) for s, e, t, k, src in store.db.execute(
-                    "SELECT start, end, text, type, source FROM mentions WHERE sha256 = ? AND source != 'corpus'"
-                    " ORDER BY start", (sha,))]
-                store.db.execute("DELETE FROM mentions WHERE sha256 = ? AND source = 'corpus'", (sha,))
+                text = documents.content_text(store, sha)
+                have = [Mention(m["start"], m["end"], m["text"], m["type"], m["source"])
+                        for m in entities.found_mentions(store, sha)]
+                entities.drop_corpus_mentions(store, sha)
                 new = [m for m in g.apply(text, have) if m.source == "corpus"]
-                store.db.executemany(
-                    "INSERT INTO mentions (sha256, start, end, text, type, source, key) VALUES (?,?,?,?,?,?,?)",
-                    [(sha, m.start, m.end, m.text, m.type, "corpus", key(m.text)) for m in new])
-                store.db.execute("INSERT OR REPLACE INTO entity_propagated (sha256, forms) VALUES (?, ?)", (sha, size))
+                entities.add_mentions(store, sha, [entities.MentionIn(m.start, m.end, m.text, m.type, "corpus", key(m.text))
+                                                   for m in new])
+                entities.mark_propagated(store, sha, size)
                 added += len(new)
     return added
 
@@ -218,15 +198,13 @@ def apply_decisions(g: Groups, decisions: list[dict[str, Any]]) -> None:
 
 def regroup(store: Store) -> set[str]:
     """Rebuild the entity tables from the mentions and the decisions; the documents that changed."""
-    spellings = store.db.execute(
-        "SELECT key, type, text, source, COUNT(*) FROM mentions GROUP BY key, type, text, source").fetchall()
-    named = _named(store)
+    spellings = [(r["key"], r["type"], r["text"], r["source"], r["count"]) for r in entities.spelling_counts(store)]
+    named = entities.single_word_counts(store)
     stats = word_stats(store, named)
     # ordinary words the model capitalised ("Rappel", "Attentat") are left out; correspondents never are
     g = Groups(r for r in spellings if r[3] == "header" or not stats.ordinary(r[2], r[1], named.get(r[2], 0)))
     g.link_persons()
-    decisions = [dict(r) for r in store.db.execute(
-        "SELECT action, a, b FROM entity_decisions WHERE undone = 0 ORDER BY id")]
+    decisions = [dict(d) for d in entities.active_decisions(store)]
     _apply_all(g, decisions)
     members = g.members()
     dates = _content_dates(store)
@@ -252,8 +230,9 @@ def regroup(store: Store) -> set[str]:
     per_doc: dict[tuple[str, str], int] = Counter()
     docs_of: dict[str, set[str]] = defaultdict(set)
     span: dict[str, list[str]] = {}
-    for sha, k, n in store.db.execute("SELECT sha256, key, COUNT(*) FROM mentions GROUP BY sha256, key"):
-        e = entity_of.get(k)
+    for r in entities.key_counts(store):
+        sha, n = r["sha256"], r["count"]
+        e = entity_of.get(r["key"])
         if e is None:
             continue
         per_doc[(sha, e[0])] += n
@@ -262,25 +241,14 @@ def regroup(store: Store) -> set[str]:
         if d:
             lo_hi = span.setdefault(e[0], [d, d])
             lo_hi[0], lo_hi[1] = min(lo_hi[0], d), max(lo_hi[1], d)
-    info = {r[0]: (r[1], r[2]) for r in rows}
     # documents (locations) per content, for each entity's document count
-    locations = dict(store.db.execute(
-        "SELECT sha256, COUNT(*) FROM documents WHERE sha256 IN (SELECT DISTINCT sha256 FROM mentions)"
-        " GROUP BY sha256").fetchall())
-    with store.transaction():
-        db = store.db
-        for t in ("entities", "entity_keys", "document_entities"):
-            db.execute(f"DELETE FROM {t}")
-        db.executemany("INSERT INTO entities (id, type, name, mentions, documents, first_date, last_date, variants)"
-                       " VALUES (?,?,?,?,?,?,?,?)",
-                       [(eid, kind, name, n, sum(locations.get(sha, 0) for sha in docs_of[eid]), *(span.get(eid) or _NO_DATES), var)
-                        for eid, kind, name, n, var in rows])
-        db.executemany("INSERT INTO entity_keys (key, type, entity_id) VALUES (?,?,?)",
-                       [(k, e[1], e[0]) for k, e in entity_of.items()])
-        db.executemany(
-            "INSERT INTO document_entities (document_id, entity_id, type, name, count)"
-            " SELECT d.id, ?, ?, ?, ? FROM documents d WHERE d.sha256 = ?",
-            [(eid, *info[eid], n, sha) for (sha, eid), n in per_doc.items()])
+    locations = entities.locations_per_content(store)
+    made = []
+    for eid, kind, name, n, var in rows:
+        first, last = span.get(eid) or _NO_DATES
+        made.append(entities.EntityIn(eid, kind, name, n, sum(locations.get(sha, 0) for sha in docs_of[eid]),
+                                      first, last, var))
+    entities.replace_grouping(store, made, {k: (e[0], e[1]) for k, e in entity_of.items()}, per_doc)
     after = _document_signatures(store)
     return {d for d in set(before) | set(after) if before.get(d) != after.get(d)}
 
@@ -318,17 +286,15 @@ def _separate(g: Groups, a: str, b: str) -> None:
 def _content_dates(store: Store) -> dict[str, str]:
     """The date of each content (sent, else created), as YYYY-MM-DD, for an entity's first/last date."""
     out = {}
-    for sha, d, c in store.db.execute(
-            "SELECT sha256, json_extract(metadata, '$.date_utc'), json_extract(metadata, '$.created') FROM contents"
-            " WHERE sha256 IN (SELECT DISTINCT sha256 FROM mentions)"):
-        v = d or c
+    for r in entities.mentioned_content_dates(store):
+        v = r["date_utc"] or r["created"]
         if isinstance(v, str) and len(v) >= 10 and v[:4].isdigit():
-            out[sha] = v[:10]
+            out[r["sha256"]] = v[:10]
     return out
 
 
 def _document_signatures(store: Store) -> dict[str, int]:
     out: dict[str, int] = defaultdict(int)
-    for doc, eid, name in store.db.execute("SELECT document_id, entity_id, name FROM document_entities"):
-        out[doc] ^= hash((eid, name))
+    for r in entities.document_entity_names(store):
+        out[r["document_id"]] ^= hash((r["entity_id"], r["name"]))
     return dict(out)

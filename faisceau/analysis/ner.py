@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from ..model.mention import Mention
 from .models import load, model_for
 
 if TYPE_CHECKING:
@@ -31,17 +31,10 @@ BATCH_CHARS = 50_000  # …and given to the model in batches of at most BATCH pi
 # spreadsheet's text asked for 182 MiB at once, over a worker's memory limit)
 
 
-@dataclass(frozen=True)
-class Mention:
-    start: int
-    end: int
-    text: str
-    type: str
-    source: str = "model"   # model | header | layout | corpus
-
-
 def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
-    """The mentions in each text, read by the model of `lang`; offsets in code points of each text."""
+    """The mentions in each text, read by the model of `lang`; offsets in code points of each text.
+    (The stages then put the teams of results lines in place of what the model read there:
+    `results.with_teams`.)"""
     nlp = load(model_for(lang))
     # each distinct piece is read once: a corpus repeats datelines, signatures, quoted replies
     where: dict[str, list[tuple[int, int]]] = {}   # piece → (text number, offset of the piece in it)
@@ -70,8 +63,7 @@ def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
                 spans.append((s, e, kind))
         for i, off in places:
             out[i].extend(Mention(s + off, e + off, texts[i][s + off:e + off], kind) for s, e, kind in spans)
-    from .results import with_teams
-    return [with_teams(t, ms) for t, ms in zip(texts, out)]
+    return out
 
 
 # short words an old print wrote with a long s, which the model knows as read too (from web text)

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 from ..exc import UsageError
 from ..index.dates import interval, zone
+from ..store import entities as entity_store
 from ..store.db import Store
 from .names import key
 
@@ -41,24 +42,14 @@ def _row(r: Any) -> dict[str, Any]:
 def entities(store: Store, type: str | None = None, q: str | None = None, limit: int | None = 100,
              offset: int = 0) -> list[dict[str, Any]]:
     """Canonical entities, most mentioned first; `q` keeps those with a spelling containing it."""
-    sql, args = "SELECT * FROM entities WHERE 1=1", list[Any]()
-    if type:
-        sql += " AND type = ?"
-        args.append(entity_type(type))
-    if q:
-        sql += " AND (name LIKE ? OR variants LIKE ?)"
-        args += [f"%{q}%", f"%{q}%"]
-    sql += " ORDER BY mentions DESC, name LIMIT ? OFFSET ?"
-    args += [-1 if limit is None else limit, offset]
-    return [_row(r) for r in store.db.execute(sql, args)]
+    return [_row(r) for r in entity_store.list_entities(store, entity_type(type) if type else None, q, limit, offset)]
 
 
 def entity(store: Store, ident: str) -> dict[str, Any] | None:
     """An entity by id, or by any of its names ("J. Bezos", "Bezos, Jeff")."""
-    r = store.db.execute("SELECT * FROM entities WHERE id = ?", (ident,)).fetchone()
+    r = entity_store.entity_by_id(store, ident)
     if r is None:
-        r = store.db.execute("SELECT e.* FROM entity_keys k JOIN entities e ON e.id = k.entity_id WHERE k.key = ?",
-                             (key(ident),)).fetchone()
+        r = entity_store.entity_by_key(store, key(ident))
     return _row(r) if r is not None else None
 
 
@@ -66,7 +57,7 @@ find_entity = entity  # `timeline` has an argument of that name
 
 
 def _keys(store: Store, entity_id: str) -> list[str]:
-    return [k for (k,) in store.db.execute("SELECT key FROM entity_keys WHERE entity_id = ?", (entity_id,))]
+    return entity_store.keys_of(store, entity_id)
 
 
 def mentions(store: Store, entity_id: str, limit: int | None = 50) -> list[dict[str, Any]]:
@@ -75,17 +66,8 @@ def mentions(store: Store, entity_id: str, limit: int | None = 50) -> list[dict[
     if not keys:
         return []
     out: list[dict[str, Any]] = []
-    marks = ",".join("?" * len(keys))
-    rows = store.db.execute(
-        f"SELECT m.sha256, m.start, m.end, m.text, m.source,"
-        f" (SELECT MIN(id) FROM documents d WHERE d.sha256 = m.sha256) AS document_id,"
-        f" CASE WHEN m.start >= 0 THEN substr(c.text, max(1, m.start + 1 - {CONTEXT}), m.start - max(0, m.start - {CONTEXT}))"
-        f" END AS before,"
-        f" CASE WHEN m.start >= 0 THEN substr(c.text, m.end + 1, {CONTEXT}) END AS after"
-        f" FROM mentions m JOIN contents c ON c.sha256 = m.sha256 WHERE m.key IN ({marks})"
-        f" ORDER BY m.sha256, m.start LIMIT ?", [*keys, -1 if limit is None else limit])
-    for r in rows:
-        d = dict(r)
+    for r in entity_store.mentions_in_context(store, keys, CONTEXT, limit):
+        d: dict[str, Any] = dict(r)
         d["context"] = None if d["start"] < 0 else f"{d.pop('before') or ''}[{d['text']}]{d.pop('after') or ''}"
         d.pop("before", None)
         d.pop("after", None)
@@ -97,37 +79,27 @@ def mentions(store: Store, entity_id: str, limit: int | None = 50) -> list[dict[
 
 def cooccurring(store: Store, entity_id: str, limit: int = 20) -> list[dict[str, Any]]:
     """Entities named in the same documents, by the number of documents shared."""
-    return [dict(r) for r in store.db.execute(
-        "SELECT e.id, e.type, e.name, COUNT(*) AS documents FROM document_entities a"
-        " JOIN document_entities b ON b.document_id = a.document_id AND b.entity_id != a.entity_id"
-        " JOIN entities e ON e.id = b.entity_id WHERE a.entity_id = ?"
-        " GROUP BY e.id ORDER BY documents DESC, e.name LIMIT ?", (entity_id, limit))]
+    return [dict(r) for r in entity_store.cooccurring(store, entity_id, limit)]
 
 
 def documents_of(store: Store, entity_id: str, limit: int | None = 100) -> list[dict[str, Any]]:
-    return [dict(r) for r in store.db.execute(
-        "SELECT d.id, d.path, d.kind, de.count FROM document_entities de JOIN documents d ON d.id = de.document_id"
-        " WHERE de.entity_id = ? ORDER BY de.count DESC, d.path LIMIT ?", (entity_id, -1 if limit is None else limit))]
+    """The documents naming an entity, most mentions first."""
+    return [dict(r) for r in entity_store.documents_naming(store, entity_id, limit)]
 
 
 def document(store: Store, document_id: str) -> dict[str, Any]:
     """What analysis found in one document: mentions (with their entity), identifiers, dates."""
-    row = store.db.execute("SELECT sha256 FROM documents WHERE id = ?", (document_id,)).fetchone()
-    if row is None or row[0] is None:
+    row = store.document(document_id)
+    if row is None or row["sha256"] is None:
         return {"mentions": [], "identifiers": [], "dates": []}
-    sha = row[0]
-    ments = [dict(r) for r in store.db.execute(
-        "SELECT m.start, m.end, m.text, m.type AS mention_type, m.source, k.entity_id, e.name AS entity, e.type"
-        " FROM mentions m LEFT JOIN entity_keys k ON k.key = m.key LEFT JOIN entities e ON e.id = k.entity_id"
-        " WHERE m.sha256 = ? ORDER BY m.start", (sha,))]
+    sha = row["sha256"]
+    ments: list[dict[str, Any]] = [dict(r) for r in entity_store.mentions_of(store, sha)]
     for m in ments:
         m["type"] = m["type"] or m["mention_type"]
         if m["start"] < 0:  # named in the e-mail's headers, not in its text
             m["start"] = m["end"] = None
-    ids = [dict(r) | {"valid": bool(r["valid"])} for r in store.db.execute(
-        "SELECT start, end, text, type, value, valid FROM identifiers WHERE sha256 = ? ORDER BY start", (sha,))]
-    dates = [dict(r) for r in store.db.execute(
-        "SELECT start, end, text, value, precision FROM text_dates WHERE sha256 = ? ORDER BY start", (sha,))]
+    ids = [dict(r) | {"valid": bool(r["valid"])} for r in entity_store.identifiers_of(store, sha)]
+    dates = [dict(r) for r in entity_store.text_dates_of(store, sha)]
     return {"mentions": ments, "identifiers": ids, "dates": dates}
 
 
@@ -171,16 +143,7 @@ def _in(iv: tuple[int, int, str] | None, lo: int | None, hi: int | None) -> bool
 
 def _text_events(store: Store, lo: int | None, hi: int | None, ent: str | None,
                  tz: dt.tzinfo) -> Iterator[dict[str, Any]]:
-    sql = ("SELECT t.sha256, t.start, t.end, t.text, t.value, t.precision, t.s_start, t.s_end,"
-           " substr(c.text, t.s_start + 1, t.s_end - t.s_start) AS sentence, c.pages,"
-           " (SELECT MIN(id) FROM documents d WHERE d.sha256 = t.sha256) AS document_id"
-           " FROM text_dates t JOIN contents c ON c.sha256 = t.sha256")
-    args: list[Any] = []
-    if ent:
-        sql += " WHERE t.sha256 IN (SELECT m.sha256 FROM mentions m JOIN entity_keys k ON k.key = m.key WHERE k.entity_id = ?)"
-        args.append(ent)
-    sql += " ORDER BY t.value"
-    for r in store.db.execute(sql, args):
+    for r in entity_store.dated_sentences(store, ent):
         iv = interval(r["value"][:10], tz)
         if not _in(iv, lo, hi) or r["document_id"] is None:
             continue
@@ -194,10 +157,7 @@ def _text_events(store: Store, lo: int | None, hi: int | None, ent: str | None,
 
 
 def _sentence_entities(store: Store, sha: str, s: int, e: int) -> list[dict[str, Any]]:
-    return [dict(r) for r in store.db.execute(
-        "SELECT DISTINCT en.id, en.type, en.name FROM mentions m JOIN entity_keys k ON k.key = m.key"
-        " JOIN entities en ON en.id = k.entity_id WHERE m.sha256 = ? AND m.start >= ? AND m.end <= ?"
-        " ORDER BY m.start", (sha, s, e))]
+    return [dict(r) for r in entity_store.entities_in_span(store, sha, s, e)]
 
 
 def _page(pages_json: str | None, start: int) -> int | None:
@@ -213,16 +173,9 @@ META_FIELDS = (("date_utc", "sent"), ("created", "created"), ("modified", "modif
 def _metadata_events(store: Store, lo: int | None, hi: int | None, ent: str | None,
                      tz: dt.tzinfo) -> Iterator[dict[str, Any]]:
     # one event per content, at its first location: copies of a file are one fact
-    sql = ("SELECT MIN(d.id) AS id, MIN(d.path) AS path, c.metadata FROM documents d"
-           " JOIN contents c ON c.sha256 = d.sha256 WHERE d.status = 'ok'")
-    args: list[Any] = []
-    if ent:
-        sql += " AND d.id IN (SELECT document_id FROM document_entities WHERE entity_id = ?)"
-        args.append(ent)
-    sql += " GROUP BY d.sha256"
     events = []
     seen: set[tuple[str, str]] = set()
-    for r in store.db.execute(sql, args):
+    for r in entity_store.dated_contents(store, ent):
         meta = json.loads(r["metadata"] or "{}")
         for field, label in META_FIELDS:
             v = meta.get(field)
@@ -244,9 +197,7 @@ def _metadata_events(store: Store, lo: int | None, hi: int | None, ent: str | No
 
 
 def _document_entities(store: Store, doc_id: str, limit: int = 10) -> list[dict[str, Any]]:
-    return [dict(r) for r in store.db.execute(
-        "SELECT entity_id AS id, type, name FROM document_entities WHERE document_id = ? ORDER BY count DESC, name"
-        " LIMIT ?", (doc_id, limit))]
+    return [dict(r) for r in entity_store.entities_of_document(store, doc_id, limit)]
 
 
 def public(event: dict[str, Any]) -> dict[str, Any]:

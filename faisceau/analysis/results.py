@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .ner import Mention, clean
+from ..model.mention import Mention
+from .ner import clean
 
 _WORD = r"[A-Z][\w'’.&-]*"
 _NAME = rf"{_WORD}(?:[ ](?:(?:of|upon|on|the|de|du|la)[ ])?{_WORD}){{0,3}}"

@@ -12,9 +12,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..model.mention import Mention
+from ..store import entities
 from ..store.db import Store
 from .names import key
-from .ner import Mention, recognise
+from .ner import recognise
+from .results import with_teams
 from .sentences import around
 
 
@@ -41,7 +44,7 @@ def run_entities(task: Any, state: dict[str, Any], ctx: Any, blobs: Any = None) 
     if not text.strip():
         state["mentions"] = []
         return "skipped", "no text"
-    found = header_mentions(text, meta) + recognise([text], lang)[0]
+    found = header_mentions(text, meta) + with_teams(text, recognise([text], lang)[0])
     rows = [(m.start, m.end, m.text, m.type, m.source, key(m.text)) for m in _merge(found)]
     # the correspondents themselves: persons of the message even when the text never names them
     rows += [(-1, -1, n, "PER", "header", key(n)) for n in sorted(correspondents(meta))]
@@ -137,19 +140,12 @@ def _merge(found: list[Mention]) -> list[Mention]:
 # -- main-process writers (Stage.output) -----------------------------------------------------------
 
 def store_mentions(store: Store, sha256: str, state: dict[str, Any]) -> None:
-    store.db.execute("DELETE FROM mentions WHERE sha256 = ?", (sha256,))
-    store.db.executemany("INSERT INTO mentions (sha256, start, end, text, type, source, key) VALUES (?,?,?,?,?,?,?)",
-                         [(sha256, *m) for m in state.get("mentions") or []])
+    entities.replace_mentions(store, sha256, (entities.MentionIn(*m) for m in state.get("mentions") or []))
 
 
 def store_identifiers(store: Store, sha256: str, state: dict[str, Any]) -> None:
-    store.db.execute("DELETE FROM identifiers WHERE sha256 = ?", (sha256,))
-    store.db.executemany("INSERT INTO identifiers (sha256, start, end, text, type, value, valid) VALUES (?,?,?,?,?,?,?)",
-                         [(sha256, *i) for i in state.get("identifiers") or []])
+    entities.replace_identifiers(store, sha256, (entities.IdentifierIn(*i) for i in state.get("identifiers") or []))
 
 
 def store_dates(store: Store, sha256: str, state: dict[str, Any]) -> None:
-    store.db.execute("DELETE FROM text_dates WHERE sha256 = ?", (sha256,))
-    store.db.executemany(
-        "INSERT INTO text_dates (sha256, start, end, text, value, precision, s_start, s_end) VALUES (?,?,?,?,?,?,?,?)",
-        [(sha256, *d) for d in state.get("dates") or []])
+    entities.replace_text_dates(store, sha256, (entities.DateIn(*d) for d in state.get("dates") or []))

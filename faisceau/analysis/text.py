@@ -10,11 +10,13 @@ from collections import Counter
 from typing import Any
 
 from ..extract.language import classify
+from ..model.mention import Mention
 from .consistency import consistent
 from .grouping import canonical
 from .names import key
-from .ner import Mention, recognise
+from .ner import recognise
 from .models import MODELS
+from .results import with_teams
 
 SURE = 0.8   # a line's other language counts when the classifier is this sure; else the texts' majority
 
@@ -41,7 +43,7 @@ def analyse(texts: list[str], lang: str | None = None) -> list[dict[str, Any]]:
     for lg in {x if x in MODELS else None for x in langs}:
         idx = [i for i, x in enumerate(langs) if (x if x in MODELS else None) == lg]
         for i, ms in zip(idx, recognise([texts[i] for i in idx], lg)):
-            found[i] = ms
+            found[i] = with_teams(texts[i], ms)
     found = consistent(texts, found)
     counts = Counter((key(m.text), m.type, m.text, m.source) for ms in found for m in ms)
     names = canonical((k, t, s, src, n) for (k, t, s, src), n in counts.items())

@@ -93,7 +93,7 @@ def entities(ctx: click.Context, kind: str | None, q: str | None, limit: int, pr
 
 
 def _decide(project: Path, action: str, a: str, b: str | None, as_json: bool) -> None:
-    from ..analysis.curate import decide
+    from ..services.curation import decide
 
     proj = Project.open(project)
     out = decide(proj, Store(proj.store_path), action, a, b)
@@ -169,7 +169,7 @@ def ignore(a: str, project: Path, as_json: bool) -> None:
 @handle_errors
 def undo(decision: int, project: Path, as_json: bool) -> None:
     """Undo a curation decision (its number is printed when it is made, and by `entities decisions`)."""
-    from ..analysis.curate import undo as run
+    from ..services.curation import undo as run
 
     proj = Project.open(project)
     _report(run(proj, Store(proj.store_path), decision), as_json)
@@ -181,7 +181,7 @@ def undo(decision: int, project: Path, as_json: bool) -> None:
 @handle_errors
 def decisions(project: Path, as_json: bool) -> None:
     """List the curation decisions, in the order they apply."""
-    from ..analysis.curate import decisions as rows
+    from ..services.curation import decisions as rows
 
     for d in rows(_store(project)):
         if as_json:

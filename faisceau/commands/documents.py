@@ -15,7 +15,9 @@ from .options import emit, handle_errors, json_option, output_options, project_o
 from ..exc import UsageError
 from ..store.blobs import Packed, sha256_file
 from ..store.project import Project
+from ..store import documents as docs
 from ..store.db import Store
+from ..store.runs import last_run
 
 LIST_FIELDS = ("id", "path", "status", "reason", "kind", "mime", "sha256", "size", "parent_id", "depth")
 
@@ -50,17 +52,15 @@ def status(project: Path, as_json: bool) -> None:
     """Counts by status, kind, reason and stage; the last run."""
     store = open_store(project)
     s = store.summary()
-    last = store.db.execute("SELECT id, started, finished, command, report FROM runs ORDER BY started DESC LIMIT 1").fetchone()
-    s["last_run"] = dict(last) if last else None
-    if s["last_run"] and s["last_run"]["report"]:
-        rep = json.loads(s["last_run"].pop("report"))
-        s["last_run"].update({k: rep.get(k) for k in ("seconds", "rate", "processed", "peak_rss_mb")})
+    s["last_run"] = last_run(store)
     if as_json:
         emit(s)
         return
     d = s["documents"]
     click.echo(f"{s['total']:,} documents: ok {d['ok']:,}, failed {d['failed']:,}, skipped {d['skipped']:,}, "
                f"pending {d['pending']:,} ({s['distinct_contents']:,} distinct contents, {s['bytes']:,} bytes)")
+    if s["retryable"]:
+        click.echo(f"retryable (ingest --retry-failed): {s['retryable']:,}")
     for title, key in (("by kind", "by_kind"), ("by reason", "by_reason")):
         if s[key]:
             click.echo(f"{title}:")
@@ -84,13 +84,11 @@ def status(project: Path, as_json: bool) -> None:
 def failures(project: Path, as_json: bool, as_csv: bool, stage: str | None) -> None:
     """Every failed or skipped item with its reason."""
     store = open_store(project)
+    rows: Iterator[dict[str, Any]]
     if stage:
-        rows = (dict(r) | {"status": r["sstatus"], "reason": r["sreason"], "stage": stage} for r in store.db.execute(
-            "SELECT d.*, s.status AS sstatus, s.reason AS sreason FROM documents d JOIN stages s ON s.document_id = d.id"
-            " WHERE s.stage = ? AND s.status IN ('failed', 'skipped') ORDER BY d.rowid", (stage,)))
+        rows = (r | {"stage": stage} for r in docs.stage_problems(store, stage))
     else:
-        rows = (dict(r) for r in store.db.execute(
-            "SELECT * FROM documents WHERE status IN ('failed', 'skipped') ORDER BY rowid"))
+        rows = docs.problems(store)
     _write((_listing(r) for r in rows), as_json, as_csv, ("status", "reason", "path", "id"))
 
 
@@ -135,7 +133,8 @@ def show(doc_id: str, project: Path, as_json: bool, no_text: bool) -> None:
     out["children"] = [{"id": c["id"], "name": c["name"], "status": c["status"], "reason": c["reason"],
                         "kind": c["kind"], "sha256": c["sha256"]} for c in store.children(doc_id)]
     out["locations"] = [loc for loc in store.locations(row["sha256"]) if loc["id"] != doc_id] if row["sha256"] else []
-    out["stages"] = {k: {f: v[f] for f in ("version", "status", "reason")} for k, v in store.stages_of(doc_id).items()}
+    out["stages"] = {k: {"version": v["version"], "status": v["status"], "reason": v["reason"]}
+                     for k, v in store.stages_of(doc_id).items()}
     if content:
         for k in ("extractor", "extractor_version", "metadata", "flags", "warnings", "language", "languages",
                   "pages", "segments"):
@@ -185,10 +184,7 @@ def verify(project: Path, as_json: bool) -> None:
     store = Store(proj.store_path)
     counts = {"ok": 0, "mismatch": 0, "missing": 0}
     problems = []
-    rows = store.db.execute(
-        "SELECT sha256, max(parent_id IS NULL) AS has_root, max(parent_id IS NOT NULL) AS has_child"
-        " FROM documents WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY sha256").fetchall()
-    for r in rows:
+    for r in docs.originals(store):
         sha = r["sha256"]
         places: list[Path | Packed] = []
         if r["has_child"]:  # in a pack, as a file of its own, or both (written out for a reader)

@@ -9,7 +9,7 @@ from typing import IO, Any, Callable, TypeVar
 
 import click
 
-from .. import citations as citations_mod
+from .. import citing as citations_mod
 from .. import settings as settings_mod
 from .options import emit, handle_errors, json_option, project_option
 from ..exc import UsageError

@@ -17,10 +17,7 @@ from ..mail import views
 
 
 def _store(project: Path) -> Store:
-    store = Store(Project.open(project).store_path)
-    if not views.has_tables(store):
-        raise FaisceauError("this project has no e-mail tables yet; run `faisceau ingest` again")
-    return store
+    return Store(Project.open(project).store_path)
 
 
 @click.command()

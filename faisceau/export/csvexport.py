@@ -14,7 +14,9 @@ from typing import Any, Callable, Iterator, TextIO
 from ..exc import UsageError
 from ..index import Hit, Index
 from ..index.documents import from_store
+from ..store.tags import tags_by_document
 from ..store.db import Store
+from ..store.documents import contents_by_sha, documents_by_id
 from .select import Selection, selected
 
 COLUMNS: dict[str, str] = {
@@ -59,21 +61,16 @@ def _chunks(items: Iterator[tuple[str, Hit | None]]) -> Iterator[list[tuple[str,
 
 def _rows(store: Store, batch: list[tuple[str, Hit | None]], cols: list[str]) -> Iterator[dict[str, Any]]:
     ids = [i for i, _ in batch]
-    marks = ",".join("?" * len(ids))
-    docs = {r["id"]: dict(r) for r in store.db.execute(f"SELECT * FROM documents WHERE id IN ({marks})", ids)}
+    docs = documents_by_id(store, ids)
     shas = sorted({d["sha256"] for d in docs.values() if d["sha256"]})
     contents: dict[str, dict[str, Any]] = {}
     if shas:
-        for r in store.db.execute("SELECT sha256, metadata, pages, language, extractor, extractor_version FROM contents"
-                                  f" WHERE sha256 IN ({','.join('?' * len(shas))})", shas):
-            contents[r["sha256"]] = {"metadata": json.loads(r["metadata"] or "{}"), "pages": json.loads(r["pages"] or "[]"),
-                                     "language": r["language"], "extractor": r["extractor"],
-                                     "extractor_version": r["extractor_version"]}
-    tags: dict[str, list[str]] = {}
-    if "tags" in cols:
-        for doc_id, tag in store.db.execute(f"SELECT document_id, tag FROM tags WHERE document_id IN ({marks})"
-                                            " ORDER BY tag", ids):
-            tags.setdefault(doc_id, []).append(tag)
+        for sha, r in contents_by_sha(store, shas, ("metadata", "pages", "language", "extractor",
+                                                    "extractor_version")).items():
+            contents[sha] = {"metadata": json.loads(r["metadata"] or "{}"), "pages": json.loads(r["pages"] or "[]"),
+                             "language": r["language"], "extractor": r["extractor"],
+                             "extractor_version": r["extractor_version"]}
+    tags = tags_by_document(store, ids) if "tags" in cols else {}
     for doc_id, hit in batch:
         row = docs.get(doc_id)
         if row is None:

@@ -28,6 +28,8 @@ from ..index import Index
 from ..index.documents import from_store
 from ..store.blobs import CHUNK
 from ..store.project import Project
+from ..store import messages
+from ..store.tags import notes_of, tags_of
 from ..store.db import Store
 from ..mail.correspondents import Mention, identities
 from .pack import original_path
@@ -76,12 +78,10 @@ class Writer:
 
 def _people(store: Store, doc_ids: set[str] | None) -> tuple[dict[str, str], list[EntityProxy]]:
     """(address → entity id, the correspondent entities) for the e-mails exported."""
-    rows = [(d, r, a, n) for d, r, a, n in store.db.execute(
-        "SELECT document_id, role, address, name FROM mail_addresses ORDER BY document_id, role, address")
-        if doc_ids is None or d in doc_ids]
-    decisions = [(a, b, x) for a, b, x in store.db.execute(
-        "SELECT a, b, decision FROM correspondent_decisions ORDER BY id")]
-    ident, _evidence, names = identities([Mention(d, r, a, n or "", None) for d, r, a, n in rows], decisions)
+    rows = [r for r in messages.all_addresses(store) if doc_ids is None or r["document_id"] in doc_ids]
+    decisions = [(x["a"], x["b"], x["decision"]) for x in messages.decisions(store)]
+    ident, _evidence, names = identities([Mention(r["document_id"], r["role"], r["address"], r["name"] or "", None)
+                                          for r in rows], decisions)
     members: dict[str, list[str]] = {}
     for addr, key in ident.items():
         members.setdefault(key, []).append(addr)
@@ -129,8 +129,8 @@ def _document(store: Store, project: Project, row: dict[str, Any], by_addr: dict
     if row["parent_id"]:
         e.add("parent", doc_entity_id(row["parent_id"]), quiet=True)
         e.add("ancestors", [doc_entity_id(a) for a in ancestors], quiet=True)
-    e.add("keywords", [t for (t,) in store.db.execute("SELECT tag FROM tags WHERE document_id = ?", (row["id"],))], quiet=True)
-    e.add("notes", [t for (t,) in store.db.execute("SELECT text FROM notes WHERE document_id = ?", (row["id"],))], quiet=True)
+    e.add("keywords", tags_of(store, row["id"]), quiet=True)
+    e.add("notes", [n["text"] for n in notes_of(store, row["id"])], quiet=True)
     text = c.get("text") or ""
     if schema == "Email":
         meta = c.get("metadata") or {}
@@ -139,8 +139,7 @@ def _document(store: Store, project: Project, row: dict[str, Any], by_addr: dict
         e.add("inReplyTo", meta.get("in_reply_to"), quiet=True)
         for prop, people in (("from", d.senders), ("to", d.to), ("cc", d.cc)):
             e.add(prop, [f"{a.name} <{a.address}>" if a.name and a.address else a.name or a.address for a in people], quiet=True)
-        for r, (addr,) in ((r, x) for r in ("from", "to", "cc", "bcc") for x in store.db.execute(
-                "SELECT address FROM mail_addresses WHERE document_id = ? AND role = ?", (row["id"], r))):
+        for r, addr in ((r, a) for r in ("from", "to", "cc", "bcc") for a in messages.addresses_in_role(store, row["id"], r)):
             if addr in by_addr:
                 e.add("emitters" if r == "from" else "recipients", by_addr[addr], quiet=True)
     if schema == "Pages":

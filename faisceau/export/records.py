@@ -10,11 +10,12 @@ from __future__ import annotations
 import mimetypes
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-from ..citations import citations
+from ..citing import citations
 from ..index import Hit
 from ..index.documents import from_store
+from ..store.tags import notes_of
 from ..store.db import Store
 from ..tags import tags_of
 
@@ -106,7 +107,7 @@ def _person(a: Any) -> str:
     return str(a.name or a.address)
 
 
-def _ocr(content: dict[str, Any] | None, stages: dict[str, dict[str, Any]]) -> str:
+def _ocr(content: dict[str, Any] | None, stages: Mapping[str, Mapping[str, Any]]) -> str:
     """The OCR engines and versions that read this document's pages, and the stage version."""
     seen: list[str] = []
     for p in (content or {}).get("pages") or []:
@@ -177,8 +178,7 @@ def gather(store: Store, doc_id: str, hit: Hit | None, analysis: Analysis | None
                           "size": parent["size"], "source": parent["source"], "parent_id": parent["parent_id"]})
         parent_id = parent["parent_id"]
     ancestors.reverse()
-    notes = [dict(r) for r in store.db.execute(
-        "SELECT text, time, user FROM notes WHERE document_id = ? ORDER BY id", (doc_id,))]
+    notes = [{"text": n["text"], "time": n["time"], "user": n["user"]} for n in notes_of(store, doc_id)]
     others = [loc["path"] for loc in store.locations(row["sha256"]) if loc["id"] != doc_id][:20] if row["sha256"] else []
     ents, evts = analysis(store, doc_id, row["sha256"]) if analysis else ([], [])
     c = content or {}

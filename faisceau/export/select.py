@@ -14,10 +14,11 @@ from typing import Any, Callable, Iterator
 
 from ..exc import UsageError
 from ..index import Filter, Hit, Index, QueryError
+from ..store.tags import tagged, tagged_in_order
 from ..store.db import Store
+from ..store.documents import finished_ids, unknown_ids
 
 _ID = re.compile(r"^[0-9A-Za-z_.:-]{1,200}$")
-CHUNK = 500
 
 
 @dataclass
@@ -69,20 +70,11 @@ def make_selection(store: Store, tag: str | None, query: str | None, ids_file: P
         raise UsageError("--tag needs a name")
     if ids_file is not None:
         sel.ids = read_ids(ids_file)
-        missing = []
-        for i in range(0, len(sel.ids), CHUNK):
-            part = sel.ids[i:i + CHUNK]
-            known = {r[0] for r in store.db.execute(
-                f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(part))})", part)}
-            missing += [x for x in part if x not in known]
+        missing = unknown_ids(store, sel.ids)
         if missing:
             raise UsageError(f"{ids_file}: no such document: {', '.join(missing[:5])}"
                              + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
     return sel
-
-
-def _tagged(store: Store, tag: str) -> set[str]:
-    return {r[0] for r in store.db.execute("SELECT document_id FROM tags WHERE tag = ?", (tag,))}
 
 
 def selected(store: Store, sel: Selection, open_index: Callable[[], Index], snippets: int = 0
@@ -102,16 +94,14 @@ def selected(store: Store, sel: Selection, open_index: Callable[[], Index], snip
             raise UsageError(f"bad query: {e.message}") from None
         return
     if sel.ids is not None:
-        tagged = _tagged(store, sel.tag) if sel.tag is not None else None
+        tagged = tagged(store, sel.tag) if sel.tag is not None else None
         for doc_id in sel.ids:
             if tagged is None or doc_id in tagged:
                 yield doc_id, None
         return
     if sel.tag is not None:
-        for (doc_id,) in store.db.execute(
-                "SELECT d.id FROM documents d JOIN tags t ON t.document_id = d.id WHERE t.tag = ? ORDER BY d.rowid",
-                (sel.tag,)):
+        for doc_id in tagged_in_order(store, sel.tag):
             yield doc_id, None
         return
-    for (doc_id,) in store.db.execute("SELECT id FROM documents WHERE status != 'pending' ORDER BY rowid"):
+    for doc_id in finished_ids(store):
         yield doc_id, None

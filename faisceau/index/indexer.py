@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..pipeline.faults import fault
-from ..store.db import Store, now
+from ..store import documents as docs
+from ..store.db import Store
+from ..store.documents import StageOutcome
+from ..store.entities import person_org_place_names
 from ..pipeline.stages import stage
 from ..settings import Settings
 from .core import Index, IndexOutdated, Writer
 from .documents import from_store
+from .storefields import lookup as store_lookup, tag_counts
 
 BATCH = 2000
 COMMIT_SECONDS = 2.0
@@ -31,10 +35,8 @@ def index_path(project_root: Path) -> Path:
 
 def open_index(project_root: Path, settings: Settings, store: Store | None = None) -> Index:
     """The project's index for searching, with tags, stars and notes looked up in `store`."""
-    from .. import tags
-
-    lookup = (lambda f, v: tags.lookup(store, f, v)) if store is not None else None
-    counts = (lambda: tags.tag_counts(store)) if store is not None else None
+    lookup = (lambda f, v: store_lookup(store, f, v)) if store is not None else None
+    counts = (lambda: tag_counts(store)) if store is not None else None
     return Index(index_path(project_root), str(settings.timezone), lookup, counts)
 
 
@@ -62,7 +64,7 @@ class Indexer:
         if rebuild:
             Index.wipe(path)
             with store.transaction():
-                store.db.execute("DELETE FROM stages WHERE stage = ?", (self.stage.name,))
+                docs.forget_stage(store, self.stage.name)
             self.index = Index(path, str(settings.timezone))
             if log:
                 log("index-rebuild", path=str(path))
@@ -74,17 +76,12 @@ class Indexer:
         return self.writer
 
     def todo(self) -> int:
-        return int(self.store.db.execute(
-            "SELECT count(*) FROM documents d LEFT JOIN stages s ON s.document_id = d.id AND s.stage = ?"
-            " WHERE d.status != 'pending' AND (s.version IS NULL OR s.version != ?)",
-            (self.stage.name, self.stage.version)).fetchone()[0])
+        return docs.count_not_at(self.store, self.stage.name, self.stage.version)
 
     def remove_gone(self) -> None:
         """Drop from the index the documents the store no longer has."""
         name = self.stage.name
-        gone = [r[0] for r in self.store.db.execute(
-            "SELECT s.document_id FROM stages s LEFT JOIN documents d ON d.id = s.document_id"
-            " WHERE s.stage = ? AND d.id IS NULL", (name,))]
+        gone = docs.staged_but_gone(self.store, name)
         if not gone:
             return
         w = self._writer()
@@ -92,8 +89,7 @@ class Indexer:
             w.delete(doc_id)
         w.commit()
         with self.store.transaction():
-            self.store.db.executemany("DELETE FROM stages WHERE document_id = ? AND stage = ?",
-                                      [(i, name) for i in gone])
+            self.store.drop_stages(gone, name)
         self.counts["removed"] += len(gone)
 
     def step(self, budget: float | None = None, on_progress: Callable[[int], None] | None = None) -> int:
@@ -101,14 +97,11 @@ class Indexer:
         st = self.stage
         t0 = time.monotonic()
         deadline = None if budget is None else t0 + budget
-        batch: list[tuple[str, str, str | None]] = []
+        batch: list[StageOutcome] = []
         last = time.monotonic()
         done = 0
         while deadline is None or time.monotonic() < deadline:
-            rows = self.store.db.execute(
-                "SELECT d.rowid AS seq, d.* FROM documents d LEFT JOIN stages s ON s.document_id = d.id AND s.stage = ?"
-                " WHERE d.rowid > ? AND d.status != 'pending' AND (s.version IS NULL OR s.version != ?)"
-                " ORDER BY d.rowid LIMIT ?", (st.name, self.cursor, st.version, BATCH)).fetchall()
+            rows = docs.not_at(self.store, st.name, st.version, self.cursor, BATCH)
             if not rows:
                 break
             w = self._writer()
@@ -116,16 +109,17 @@ class Indexer:
             entities = _entities(self.store, [r["id"] for r in rows])
             for row in rows:
                 self.cursor = row["seq"]
-                doc = dict(row)
+                doc = row
                 try:
                     idoc = from_store(doc, contents.get(doc["sha256"]))
                     for kind, names in entities.get(doc["id"], {}).items():
                         getattr(idoc, {"PER": "persons", "ORG": "orgs", "LOC": "places"}[kind]).extend(names)
                     w.add(idoc)
-                    batch.append((doc["id"], "ok", None))
+                    batch.append({"document_id": doc["id"], "status": "ok", "reason": None})
                     self.counts["indexed"] += 1
                 except Exception as e:  # one bad document never stops the index
-                    batch.append((doc["id"], "failed", f"index: {type(e).__name__}: {e}"[:300]))
+                    batch.append({"document_id": doc["id"], "status": "failed",
+                                  "reason": f"index: {type(e).__name__}: {e}"[:300]})
                     self.counts["failed"] += 1
             done += len(rows)
             if time.monotonic() - last > COMMIT_SECONDS or len(batch) >= 10 * BATCH:
@@ -138,17 +132,13 @@ class Indexer:
         self.busy += time.monotonic() - t0
         return done
 
-    def _commit(self, batch: list[tuple[str, str, str | None]]) -> None:
+    def _commit(self, batch: list[StageOutcome]) -> None:
         if not batch or self.writer is None:
             return
         self.writer.commit()
         fault("index-commit")
-        stamp = now()
         with self.store.transaction():
-            self.store.db.executemany(
-                "INSERT OR REPLACE INTO stages (document_id, stage, version, status, reason, run_id, seconds, updated)"
-                " VALUES (?,?,?,?,?,?,NULL,?)",
-                [(i, self.stage.name, self.stage.version, s, r, self.run_id, stamp) for i, s, r in batch])
+            self.store.record_stage(self.stage.name, self.stage.version, batch, self.run_id)
 
     def finish(self, on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
         """Index everything not indexed yet (from the start: documents finished behind the cursor too)."""
@@ -171,29 +161,17 @@ def update(project_root: Path, store: Store, settings: Settings, run_id: str | N
 
 def _entities(store: Store, ids: list[str]) -> dict[str, dict[str, list[str]]]:
     """Canonical entity names per document and type (PER, ORG, LOC), from the analysis stage's
-    table `document_entities(document_id, type, name)` when it has run."""
-    if store.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'document_entities'").fetchone() is None:
-        return {}
+    table `document_entities` (empty until it has run)."""
     out: dict[str, dict[str, list[str]]] = {}
     for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        for doc_id, kind, name in store.db.execute(
-                "SELECT document_id, type, name FROM document_entities WHERE type IN ('PER', 'ORG', 'LOC')"
-                f" AND document_id IN ({','.join('?' * len(part))})", part):
-            out.setdefault(doc_id, {}).setdefault(kind, []).append(name)
+        for e in person_org_place_names(store, ids[i:i + 500]):
+            out.setdefault(e["document_id"], {}).setdefault(e["type"], []).append(e["name"])
     return out
 
 
 def _contents(store: Store, shas: set[str]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    items = list(shas)
-    for i in range(0, len(items), 500):
-        part = items[i:i + 500]
-        for r in store.db.execute(
-                "SELECT sha256, metadata, flags, pages, text, language FROM contents"
-                f" WHERE sha256 IN ({','.join('?' * len(part))})", part):
-            d = dict(r)
-            for k in ("metadata", "flags", "pages"):
-                d[k] = json.loads(d[k] or "null")
-            out[d["sha256"]] = d
+    out = docs.contents_by_sha(store, shas, ("metadata", "flags", "pages", "text", "language"))
+    for d in out.values():
+        for k in ("metadata", "flags", "pages"):
+            d[k] = json.loads(d[k] or "null")
     return out

@@ -15,12 +15,16 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
 
+from ..store import neardups
 from .copies import body_hash
+
+if TYPE_CHECKING:
+    from ..store.db import Store
 
 THRESHOLD = 0.8
 NUM_PERM = 128
@@ -63,7 +67,7 @@ def buckets(sig: np.ndarray, bands: int, rows: int) -> list[tuple[int, int]]:
                                       signed=True)) for i in range(bands)]
 
 
-def update(store: Any, threshold: float = THRESHOLD, best: int = BEST) -> int:
+def update(store: Store, threshold: float = THRESHOLD, best: int = BEST) -> int:
     """Sign the contents not signed yet and link each to its most similar earlier texts; return how many.
 
     Equal texts (after folding) are signed once and linked with similarity 1.0. A text keeps
@@ -71,73 +75,59 @@ def update(store: Any, threshold: float = THRESHOLD, best: int = BEST) -> int:
     pairs stays linear in the corpus even when thousands of templated texts share a bucket.
     """
     bands, rows = layout(threshold)
-    db = store.db
-    db.execute("PRAGMA cache_size = -262144")  # 256 MB of page cache: the bucket index is read at random
-    stored = db.execute("SELECT band FROM neardup_bands LIMIT 1").fetchone()
-    if stored and stored[0] // 1000 != bands * 100 + rows:
-        with store.transaction():
-            db.execute("DELETE FROM neardup_bands")
-            db.execute("DELETE FROM neardup_pairs")
-            db.execute("DELETE FROM neardup_signatures")
+    neardups.enlarge_cache(store)
+    stored = neardups.some_band(store)
+    if stored is not None and stored // 1000 != bands * 100 + rows:
+        neardups.clear(store)
     done = 0
     cursor = 0
     while True:
-        got = db.execute(
-            "SELECT c.rowid, c.sha256, c.text, s.sha256 IS NULL FROM contents c"
-            " LEFT JOIN neardup_signatures s ON s.sha256 = c.sha256"
-            " WHERE c.rowid > ? AND c.status = 'ok' ORDER BY c.rowid LIMIT ?", (cursor, BATCH)).fetchall()
+        got = neardups.contents_after(store, cursor, BATCH)
         if not got:
             return done
-        cursor = got[-1][0]
-        todo = [(sha, text) for _, sha, text, new in got if new]
-        sig_rows: list[tuple[str, str | None, str | None, bytes | None]] = []
-        band_rows: list[tuple[int, int, str]] = []
-        pairs: list[tuple[str, str, float]] = []
+        cursor = got[-1]["seq"]
+        todo = [(c["sha256"], c["text"] or "") for c in got if c["new"]]
+        sig_rows: list[neardups.SignatureRow] = []
+        band_rows: list[neardups.BandRow] = []
+        pairs: list[neardups.PairRow] = []
         batch_text: dict[str, str] = {}
         batch_bucket: dict[tuple[int, int], list[str]] = defaultdict(list)
         batch_sig: dict[str, np.ndarray] = {}
         for sha, text in todo:
-            if len((text or "").strip()) < MIN_CHARS:
-                sig_rows.append((sha, None, None, None))
+            if len(text.strip()) < MIN_CHARS:
+                sig_rows.append({"sha256": sha, "text_hash": None, "same_as": None, "signature": None})
                 continue
             th = body_hash(text)
             same = batch_text.get(th)
             if same is None:
-                row = db.execute("SELECT coalesce(same_as, sha256) FROM neardup_signatures WHERE text_hash = ? LIMIT 1",
-                                 (th,)).fetchone()
-                same = row[0] if row else None
+                same = neardups.signed_with_text(store, th)
             if same is not None:
-                sig_rows.append((sha, th, same, None))
-                pairs.append((min(sha, same), max(sha, same), 1.0))
+                sig_rows.append({"sha256": sha, "text_hash": th, "same_as": same, "signature": None})
+                pairs.append({"a": min(sha, same), "b": max(sha, same), "similarity": 1.0})
                 continue
             batch_text[th] = sha
             sig = signature(text)
             mine = buckets(sig, bands, rows)
             cands: set[str] = set()
-            for key in mine:
-                cands.update(r[0] for r in db.execute(
-                    "SELECT sha256 FROM neardup_bands WHERE band = ? AND bucket = ? LIMIT ?", (*key, BUCKET_CAP)))
-                cands.update(batch_bucket.get(key, [])[:BUCKET_CAP])
+            for band, bucket in mine:
+                cands.update(neardups.in_bucket(store, band, bucket, BUCKET_CAP))
+                cands.update(batch_bucket.get((band, bucket), [])[:BUCKET_CAP])
             scored = []
             for other in cands:
                 osig = batch_sig.get(other)
                 if osig is None:
-                    row = db.execute("SELECT signature FROM neardup_signatures WHERE sha256 = ?", (other,)).fetchone()
-                    osig = np.frombuffer(row[0], dtype=np.uint64) if row and row[0] else None
+                    stored_sig = neardups.signature(store, other)
+                    osig = np.frombuffer(stored_sig, dtype=np.uint64) if stored_sig else None
                 if osig is not None:
                     sim = similarity(sig, osig)
                     if sim >= threshold:
                         scored.append((sim, other))
             for sim, other in sorted(scored, reverse=True)[:best]:
-                pairs.append((min(sha, other), max(sha, other), round(sim, 4)))
+                pairs.append({"a": min(sha, other), "b": max(sha, other), "similarity": round(sim, 4)})
             for key in mine:
                 batch_bucket[key].append(sha)
             batch_sig[sha] = sig
-            sig_rows.append((sha, th, None, sig.tobytes()))
-            band_rows += [(band, bucket, sha) for band, bucket in mine]
-        with store.transaction():
-            db.executemany("INSERT OR REPLACE INTO neardup_signatures (sha256, text_hash, same_as, signature)"
-                           " VALUES (?,?,?,?)", sig_rows)
-            db.executemany("INSERT INTO neardup_bands (band, bucket, sha256) VALUES (?,?,?)", band_rows)
-            db.executemany("INSERT OR REPLACE INTO neardup_pairs (a, b, similarity) VALUES (?,?,?)", pairs)
+            sig_rows.append({"sha256": sha, "text_hash": th, "same_as": None, "signature": sig.tobytes()})
+            band_rows += [{"band": band, "bucket": bucket, "sha256": sha} for band, bucket in mine]
+        neardups.save(store, sig_rows, band_rows, pairs)
         done += len(todo)

@@ -6,43 +6,26 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from ..store import documents, messages, neardups
 from ..store.db import Store
+from ..store.messages import ThreadMessage
 
 
-def has_tables(store: Store) -> bool:
-    return store.db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'message_threads'").fetchone() is not None
-
-
-def _messages(store: Store, thread_id: str | None = None) -> list[dict[str, Any]]:
-    sql = ("SELECT t.document_id AS id, t.thread_id, t.parent_id, t.depth, t.via, t.missing_parent, t.copy_of,"
-           " t.conflict, t.inclusive, m.message_id, m.date_utc AS date, m.subject, m.copy_key, d.path,"
-           " (SELECT address FROM mail_addresses a WHERE a.document_id = t.document_id AND a.role = 'from'"
-           "  LIMIT 1) AS sender"
-           " FROM message_threads t JOIN mail_messages m ON m.document_id = t.document_id"
-           " JOIN documents d ON d.id = t.document_id")
-    args: tuple[Any, ...] = ()
-    if thread_id is not None:
-        sql += " WHERE t.thread_id = ?"
-        args = (thread_id,)
-    return [dict(r) for r in store.db.execute(sql, args)]
-
-
-def _tree_order(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _tree_order(msgs: list[ThreadMessage]) -> list[ThreadMessage]:
     """Depth-first, children by date: the order a reader follows a conversation in; copies follow
     the message they copy."""
-    copies: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    copies: dict[str, list[ThreadMessage]] = defaultdict(list)
     for m in msgs:
         if m["copy_of"]:
             copies[m["copy_of"]].append(m)
     unique = [m for m in msgs if not m["copy_of"]]
     ids = {m["id"] for m in unique}
-    kids: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    kids: dict[str | None, list[ThreadMessage]] = defaultdict(list)
     for m in unique:
         kids[m["parent_id"] if m["parent_id"] in ids else None].append(m)
     for v in kids.values():
         v.sort(key=lambda m: (m["date"] or "~", m["id"]))
-    out: list[dict[str, Any]] = []
+    out: list[ThreadMessage] = []
     stack = list(reversed(kids[None]))
     seen: set[str] = set()
     while stack:
@@ -58,17 +41,17 @@ def _tree_order(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def thread_object(thread_id: str, msgs: list[dict[str, Any]], participants: dict[str, set[str]]) -> dict[str, Any]:
+def thread_object(thread_id: str, msgs: list[ThreadMessage], participants: dict[str, set[str]]) -> dict[str, Any]:
     ordered = _tree_order(msgs)
     unique = [m for m in ordered if not m["copy_of"]]
     dates = sorted(m["date"] for m in unique if m["date"])
-    root = ordered[0] if ordered else None
+    root: ThreadMessage | None = ordered[0] if ordered else None
     people: set[str] = set()
     for m in unique:
         people |= participants.get(m["id"], set())
     return {
         "thread_id": thread_id,
-        "subject": (root or {}).get("subject") or "",
+        "subject": (root["subject"] if root else None) or "",
         "root": root["id"] if root else None,
         "count": len(unique),
         "copies": len(ordered) - len(unique),
@@ -83,24 +66,12 @@ def thread_object(thread_id: str, msgs: list[dict[str, Any]], participants: dict
     }
 
 
-def _participants(store: Store, thread_id: str | None = None) -> dict[str, set[str]]:
-    sql = "SELECT a.document_id, a.address FROM mail_addresses a"
-    args: tuple[Any, ...] = ()
-    if thread_id is not None:
-        sql += " JOIN message_threads t ON t.document_id = a.document_id WHERE t.thread_id = ?"
-        args = (thread_id,)
-    out: dict[str, set[str]] = defaultdict(set)
-    for doc, addr in store.db.execute(sql, args):
-        out[doc].add(addr)
-    return out
-
-
 def threads(store: Store, min_count: int = 1) -> Iterator[dict[str, Any]]:
     """Every thread with its messages, largest first."""
-    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for m in _messages(store):
+    by: dict[str, list[ThreadMessage]] = defaultdict(list)
+    for m in messages.thread_messages(store):
         by[m["thread_id"]].append(m)
-    parts = _participants(store)
+    parts = messages.addresses_by_document(store)
     order = sorted(by, key=lambda t: (-sum(not m["copy_of"] for m in by[t]), min((m["date"] or "~") for m in by[t]), t))
     for tid in order:
         obj = thread_object(tid, by[tid], parts)
@@ -109,10 +80,11 @@ def threads(store: Store, min_count: int = 1) -> Iterator[dict[str, Any]]:
 
 
 def thread_of(store: Store, doc_id: str) -> dict[str, Any] | None:
-    row = store.db.execute("SELECT thread_id FROM message_threads WHERE document_id = ?", (doc_id,)).fetchone()
-    if row is None:
+    """The conversation an e-mail belongs to (None: not an e-mail, or not threaded yet)."""
+    tid = messages.thread_id_of(store, doc_id)
+    if tid is None:
         return None
-    return thread_object(row[0], _messages(store, row[0]), _participants(store, row[0]))
+    return thread_object(tid, messages.thread_messages(store, tid), messages.addresses_by_document(store, tid))
 
 
 def mentions(store: Store, doc_ids: set[str] | None = None, since: int | None = None,
@@ -124,11 +96,9 @@ def mentions(store: Store, doc_ids: set[str] | None = None, since: int | None = 
     from .correspondents import Mention
 
     out = []
-    for doc, role, addr, name, date in store.db.execute(
-            "SELECT a.document_id, a.role, a.address, a.name, m.date_utc FROM mail_addresses a"
-            " JOIN message_threads t ON t.document_id = a.document_id AND t.copy_of IS NULL"
-            " JOIN mail_messages m ON m.document_id = a.document_id"):
-        if doc_ids is not None and doc not in doc_ids:
+    for row in messages.unique_message_addresses(store):
+        date = row["date_utc"]
+        if doc_ids is not None and row["document_id"] not in doc_ids:
             continue
         if since is not None or until is not None:
             try:
@@ -137,50 +107,39 @@ def mentions(store: Store, doc_ids: set[str] | None = None, since: int | None = 
                 t = None
             if t is None or (since is not None and t < since) or (until is not None and t > until):
                 continue
-        out.append(Mention(doc, role, addr, name or "", date))
+        out.append(Mention(row["document_id"], row["role"], row["address"], row["name"] or "", date))
     return out
 
 
 def with_copies(store: Store, ids: set[str]) -> set[str]:
     """Documents and the messages their copies stand for (the graph counts a message once, by its original)."""
-    hits = list(ids)
-    out = set(ids)
-    for i in range(0, len(hits), 500):
-        part = hits[i:i + 500]
-        out.update(r[0] for r in store.db.execute(
-            "SELECT copy_of FROM message_threads WHERE copy_of IS NOT NULL AND document_id IN"
-            f" ({','.join('?' * len(part))})", part))
-    return out
+    return set(ids) | messages.originals_of(store, list(ids))
 
 
 def decisions(store: Store) -> list[tuple[str, str, str]]:
-    return [(a, b, d) for a, b, d in store.db.execute("SELECT a, b, decision FROM correspondent_decisions ORDER BY id")]
+    """The user's correspondent decisions as (a, b, merge | split), oldest first."""
+    return [(d["a"], d["b"], d["decision"]) for d in messages.decisions(store)]
 
 
-def _locations(store: Store, ids: list[str]) -> list[dict[str, Any]]:
-    out = []
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        out += [dict(r) for r in store.db.execute(
-            f"SELECT id, path, sha256 FROM documents WHERE id IN ({','.join('?' * len(part))})", part)]
-    return sorted(out, key=lambda d: d["path"])
+def _locations(store: Store, ids: list[str]) -> list[documents.DocLocation]:
+    return sorted(documents.locations_of(store, ids), key=lambda d: d["path"])
 
 
 def exact_groups(store: Store) -> Iterator[dict[str, Any]]:
     """Byte-identical documents held in several places."""
-    for sha, n in store.db.execute("SELECT sha256, count(*) FROM documents WHERE sha256 IS NOT NULL AND status = 'ok'"
-                                   " GROUP BY sha256 HAVING count(*) > 1 ORDER BY count(*) DESC, sha256"):
-        yield {"type": "exact", "sha256": sha, "count": n, "locations": store.locations(sha)}
+    for shared in documents.shared_contents(store):
+        yield {"type": "exact", "sha256": shared["sha256"], "count": shared["count"],
+               "locations": store.locations(shared["sha256"])}
 
 
 def copy_groups(store: Store) -> Iterator[dict[str, Any]]:
     """Same-message copies: one mail in several folders, with different bytes or Message-IDs."""
     groups: dict[str, list[str]] = defaultdict(list)
-    meta: dict[str, tuple[str, str]] = {}
-    for doc, key, subject, date in store.db.execute(
-            "SELECT document_id, copy_key, subject, date_utc FROM mail_messages ORDER BY document_id"):
-        groups[key].append(doc)
-        meta.setdefault(key, (subject, date))
+    meta: dict[str, tuple[str | None, str | None]] = {}
+    for row in messages.copy_keys(store):
+        key = row["copy_key"]
+        groups[key].append(row["document_id"])
+        meta.setdefault(key, (row["subject"], row["date_utc"]))
     for key, docs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         if len(docs) > 1:
             locs = _locations(store, docs)
@@ -190,11 +149,10 @@ def copy_groups(store: Store) -> Iterator[dict[str, Any]]:
 
 def message_id_conflicts(store: Store) -> Iterator[dict[str, Any]]:
     """One Message-ID held by messages whose content differs."""
-    for mid, n in store.db.execute(
-            "SELECT message_id, count(DISTINCT copy_key) FROM mail_messages WHERE message_id != ''"
-            " GROUP BY message_id HAVING count(DISTINCT copy_key) > 1 ORDER BY message_id"):
-        docs = [r[0] for r in store.db.execute("SELECT document_id FROM mail_messages WHERE message_id = ?", (mid,))]
-        yield {"type": "message-id-conflict", "message_id": mid, "versions": n, "locations": _locations(store, docs)}
+    for shared in messages.shared_message_ids(store):
+        docs = messages.with_message_id(store, shared["message_id"])
+        yield {"type": "message-id-conflict", "message_id": shared["message_id"], "versions": shared["versions"],
+               "locations": _locations(store, docs)}
 
 
 def near_groups(store: Store, min_similarity: float = 0.0) -> Iterator[dict[str, Any]]:
@@ -208,8 +166,7 @@ def near_groups(store: Store, min_similarity: float = 0.0) -> Iterator[dict[str,
             x = up[x]
         return x
 
-    pairs = [tuple(r) for r in store.db.execute(
-        "SELECT a, b, similarity FROM neardup_pairs WHERE similarity >= ? ORDER BY a, b", (min_similarity,))]
+    pairs = [(p["a"], p["b"], p["similarity"]) for p in neardups.similar_pairs(store, min_similarity)]
     for a, b, _ in pairs:
         up[find(a)] = find(b)
     groups: dict[str, list[tuple[str, str, float]]] = defaultdict(list)

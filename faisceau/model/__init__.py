@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from .document import Child, Extracted, Page, Segment
+from .mention import Mention
 
-__all__ = ["Child", "Extracted", "Page", "Segment"]
+__all__ = ["Child", "Extracted", "Mention", "Page", "Segment"]

@@ -64,8 +64,7 @@ def run_all(store: Store, settings: Settings, run_id: str | None, project_root: 
         changed = load(st)(CorpusContext(store, settings, run_id, project_root, st, log))
         if changed and st.indexed:
             with store.transaction():
-                store.db.executemany("DELETE FROM stages WHERE document_id = ? AND stage = 'index'",
-                                     [(i,) for i in changed])
+                store.drop_stages(changed, "index")
         report[st.name] = {"seconds": round(time.monotonic() - t0, 2), "changed": len(changed)}
         log("corpus-stage", stage=st.name, **report[st.name])
     return report

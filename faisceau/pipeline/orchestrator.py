@@ -9,7 +9,6 @@ gets the same status and the same subtree of children, copied from the stored co
 from __future__ import annotations
 
 import collections
-import json
 import os
 import time
 import uuid
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from ..settings import Settings
+from ..store import documents as docs
 from ..store.db import Store, dumps
 from ..store.ids import child_path, document_id
 from ..store.project import Project
@@ -43,7 +43,7 @@ FETCH = 500
 FIRST_MAX = 64
 # declared by name, like the stages: the pipeline never imports the layers above it
 TOOL_VERSIONS = "faisceau.doctor:tool_versions"
-REANCHOR = "faisceau.citations:reanchor"
+REANCHOR = "faisceau.citing:reanchor"
 INDEXER = "faisceau.index.indexer:Indexer"
 
 
@@ -116,8 +116,7 @@ class Ingest:
     def _walk(self, inputs: list[Path]) -> None:
         limit = int(self.settings.max_file_size)
         last = time.monotonic()
-        self.store.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.store.batches() as commit:
             for f in walk(inputs):
                 status, reason = f.status, f.reason
                 if status == "pending" and f.size is not None and f.size > limit:
@@ -135,14 +134,9 @@ class Ingest:
                 fault("walk")
                 if time.monotonic() - last > BATCH_SECONDS or armed("walk-commit"):
                     fault("walk-commit")
-                    self.store.db.execute("COMMIT")
-                    self.store.db.execute("BEGIN IMMEDIATE")
+                    commit()
                     last = time.monotonic()
                     self._tick()
-            self.store.db.execute("COMMIT")
-        except BaseException:
-            self.store.db.execute("ROLLBACK")
-            raise
 
     def _record_without_content(self, doc_id: str, status: str, reason: str | None) -> None:
         """Stage rows for an item recorded without content (link, FIFO, refused member)."""
@@ -153,30 +147,23 @@ class Ingest:
 
     def _reset_failed(self, rewalk: bool) -> None:
         """Make failures (and items skipped for a missing tool) pending again."""
-        db = self.store.db
         with self.store.transaction():
-            rows = db.execute(
-                "SELECT id, sha256, parent_id FROM documents WHERE status = 'failed'"
-                " OR (status = 'skipped' AND (reason LIKE '% not installed' OR reason LIKE 'nesting depth%'))").fetchall()
+            rows = docs.retryable(self.store)
             shas = {r["sha256"] for r in rows if r["sha256"]}
             for sha in shas:
                 self.store.delete_content(sha)
-                db.execute("UPDATE documents SET status = 'pending', reason = NULL WHERE sha256 = ?", (sha,))
+                docs.set_pending(self.store, sha)
             if rewalk:  # failures of the walk itself (unreadable files) are found again by the walk
-                db.execute("DELETE FROM documents WHERE status = 'failed' AND sha256 IS NULL AND parent_id IS NULL")
+                docs.drop_walk_failures(self.store)
             self.store.log_action("retry-failed", {"documents": len(rows), "contents": len(shas), "run": self.run_id})
 
     def _reset_stale(self) -> None:
         """Documents whose extract stage ran with another version are extracted again."""
         ext = self.stages[0]
-        db = self.store.db
         with self.store.transaction():
-            rows = db.execute(
-                "SELECT DISTINCT d.sha256 FROM documents d JOIN stages s ON s.document_id = d.id"
-                " WHERE s.stage = ? AND s.version != ? AND d.sha256 IS NOT NULL", (ext.name, ext.version)).fetchall()
-            for (sha,) in rows:
+            for sha in docs.stale_extractions(self.store, ext.name, ext.version):
                 self.store.delete_content(sha)
-                db.execute("UPDATE documents SET status = 'pending', reason = NULL WHERE sha256 = ?", (sha,))
+                docs.set_pending(self.store, sha)
 
     # -- scheduling ----------------------------------------------------------------------------
 
@@ -277,13 +264,11 @@ class Ingest:
         later = [s for s in self.stages if s.name != "extract"]
         with self.store.transaction():  # items without content: nothing to run, only the version to note
             for s in later:
-                self.store.db.execute(
-                    "UPDATE stages SET version = ? WHERE stage = ? AND version != ? AND document_id IN"
-                    " (SELECT id FROM documents WHERE sha256 IS NULL)", (s.version, s.name, s.version))
+                docs.bump_version_without_content(self.store, s.name, s.version)
         todo: list[ItemTask] = []
         texts = self.project.tmp / "texts"
-        for sha, stages_json, status in self.store.db.execute("SELECT sha256, stages, status FROM contents"):
-            done = json.loads(stages_json or "{}")
+        for row in docs.content_stages(self.store):
+            sha, done, status = row["sha256"], row["stages"], row["status"]
             names = [s.name for s in later if (done.get(s.name) or {}).get("version") != s.version
                      or (s.name == "ocr" and rerun.again(done.get(s.name), self.settings))]
             if not names or status == "pending":
@@ -366,7 +351,7 @@ class Ingest:
             fields["text"] = fields["text"] or ""
         self.store.update_content(sha, **fields)
         self._outputs(sha, result)
-        for (doc_id,) in self.store.db.execute("SELECT id FROM documents WHERE sha256 = ?", (sha,)).fetchall():
+        for doc_id in docs.ids_with_sha(self.store, sha):
             for name, st in fresh.items():
                 self.store.set_stage(doc_id, name, st["version"], st["status"], st["reason"], self.run_id, st.get("seconds"))
             self.store.drop_stage(doc_id, "index")

@@ -1,10 +1,23 @@
 """Owner of analysis: mentions, identifiers, text dates, canonical entities, the gazetteer, curation decisions.
 
 The only module that reads or writes these tables: it holds their DDL (by schema version, assembled
-by `migrations`) and the functions the rest of faisceau calls.
+by `migrations`) and the functions the rest of faisceau calls. The rows they take and return are
+typed in `entity_rows` (kept apart only for the length of this module).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, cast
+
+from .entity_rows import (
+    ContentDates, CooccurringRow, DateIn as DateIn, DatedContent, DatedSentence, DecisionRef, DecisionRow,
+    DocumentEntityName, DocumentMention, EntityDocument, EntityIn as EntityIn, EntityRef, EntityRow, FormCount,
+    IdentifierIn as IdentifierIn, IdentifierRow, KeyCount, MentionIn as MentionIn, MentionInContext, MentionSpan,
+    SpellingCount, TextDateRow, TypedName, WordStatRow,
+)
+
+if TYPE_CHECKING:
+    from .db import Store
 
 # The tables' DDL by the schema version that created them.
 DDL: dict[int, str] = {
@@ -98,3 +111,329 @@ DDL: dict[int, str] = {
     );
     """,
 }
+
+
+def _limit(n: int | None) -> int:
+    """SQLite's LIMIT for "no limit"."""
+    return -1 if n is None else n
+
+
+# -- what the item stages found (stage outputs) --------------------------------------------------
+
+def replace_mentions(store: Store, sha256: str, rows: Iterable[MentionIn]) -> None:
+    """The mentions of a content, in place of those it had."""
+    store.db.execute("DELETE FROM mentions WHERE sha256 = ?", (sha256,))
+    add_mentions(store, sha256, rows)
+
+
+def add_mentions(store: Store, sha256: str, rows: Iterable[MentionIn]) -> None:
+    store.db.executemany("INSERT INTO mentions (sha256, start, end, text, type, source, key) VALUES (?,?,?,?,?,?,?)",
+                         [(sha256, *m) for m in rows])
+
+
+def replace_identifiers(store: Store, sha256: str, rows: Iterable[IdentifierIn]) -> None:
+    """The identifiers of a content, in place of those it had."""
+    store.db.execute("DELETE FROM identifiers WHERE sha256 = ?", (sha256,))
+    store.db.executemany("INSERT INTO identifiers (sha256, start, end, text, type, value, valid) VALUES (?,?,?,?,?,?,?)",
+                         [(sha256, *i) for i in rows])
+
+
+def replace_text_dates(store: Store, sha256: str, rows: Iterable[DateIn]) -> None:
+    """The dates in a content's text, in place of those it had."""
+    store.db.execute("DELETE FROM text_dates WHERE sha256 = ?", (sha256,))
+    store.db.executemany(
+        "INSERT INTO text_dates (sha256, start, end, text, value, precision, s_start, s_end) VALUES (?,?,?,?,?,?,?,?)",
+        [(sha256, *d) for d in rows])
+
+
+# -- consistency: the corpus gazetteer and word statistics ---------------------------------------
+
+def labelled_forms(store: Store) -> Iterator[FormCount]:
+    """Each surface form the model or a header labelled, by type and source, with its count."""
+    for text, kind, source, n in store.db.execute(
+            "SELECT text, type, source, COUNT(*) FROM mentions WHERE source != 'corpus' GROUP BY text, type, source"):
+        yield {"text": text, "type": kind, "source": source, "count": n}
+
+
+def single_word_counts(store: Store) -> dict[str, int]:
+    """How often each one-word form is a mention."""
+    return dict(store.db.execute("SELECT text, COUNT(*) FROM mentions WHERE instr(text, ' ') = 0 GROUP BY text"))
+
+
+def word_stats(store: Store, words: list[str] | None = None) -> Iterator[WordStatRow]:
+    """The stored statistics of these words (one query per 500), or of all."""
+    rows: Iterable[Any]
+    if words is None:
+        rows = store.db.execute("SELECT word, lower, mid FROM word_stats")
+    else:
+        rows = (r for i in range(0, len(words), 500) for r in store.db.execute(
+            f"SELECT word, lower, mid FROM word_stats WHERE word IN ({','.join('?' * len(words[i:i + 500]))})",
+            words[i:i + 500]))
+    for word, low, mid in rows:
+        yield {"word": word, "lower": low, "mid": mid}
+
+
+def add_word_stats(store: Store, counts: Mapping[str, tuple[int, int]]) -> None:
+    """Add (lower-case, capitalised mid-sentence) counts to each word's."""
+    store.db.executemany(
+        "INSERT INTO word_stats (word, lower, mid) VALUES (?, ?, ?) ON CONFLICT(word) DO UPDATE"
+        " SET lower = lower + excluded.lower, mid = mid + excluded.mid", [(w, a, b) for w, (a, b) in counts.items()])
+
+
+def unpropagated_contents(store: Store) -> list[str]:
+    """The contents with mentions not yet read against the corpus gazetteer."""
+    return [r[0] for r in store.db.execute(
+        "SELECT DISTINCT m.sha256 FROM mentions m LEFT JOIN entity_propagated p ON p.sha256 = m.sha256"
+        " WHERE p.sha256 IS NULL")]
+
+
+def found_mentions(store: Store, sha256: str) -> list[MentionSpan]:
+    """A content's mentions from the model and the headers (not the corpus), in text order."""
+    return [{"start": s, "end": e, "text": t, "type": k, "source": src} for s, e, t, k, src in store.db.execute(
+        "SELECT start, end, text, type, source FROM mentions WHERE sha256 = ? AND source != 'corpus'"
+        " ORDER BY start", (sha256,))]
+
+
+def drop_corpus_mentions(store: Store, sha256: str) -> None:
+    store.db.execute("DELETE FROM mentions WHERE sha256 = ? AND source = 'corpus'", (sha256,))
+
+
+def mark_propagated(store: Store, sha256: str, forms: int) -> None:
+    """Note that a content was read against a gazetteer of `forms` forms."""
+    store.db.execute("INSERT OR REPLACE INTO entity_propagated (sha256, forms) VALUES (?, ?)", (sha256, forms))
+
+
+# -- grouping ------------------------------------------------------------------------------------
+
+def spelling_counts(store: Store) -> list[SpellingCount]:
+    """Every (key, type, spelling, source) of the corpus's mentions with its count."""
+    return [{"key": k, "type": kind, "text": text, "source": source, "count": n}
+            for k, kind, text, source, n in store.db.execute(
+                "SELECT key, type, text, source, COUNT(*) FROM mentions GROUP BY key, type, text, source")]
+
+
+def key_counts(store: Store) -> Iterator[KeyCount]:
+    """How often each content names each key."""
+    for sha, k, n in store.db.execute("SELECT sha256, key, COUNT(*) FROM mentions GROUP BY sha256, key"):
+        yield {"sha256": sha, "key": k, "count": n}
+
+
+def locations_per_content(store: Store) -> dict[str, int]:
+    """The number of documents (locations) of each content with mentions."""
+    return dict(store.db.execute(
+        "SELECT sha256, COUNT(*) FROM documents WHERE sha256 IN (SELECT DISTINCT sha256 FROM mentions)"
+        " GROUP BY sha256").fetchall())
+
+
+def mentioned_content_dates(store: Store) -> Iterator[ContentDates]:
+    """The sent and created dates of each content with mentions."""
+    for sha, d, c in store.db.execute(
+            "SELECT sha256, json_extract(metadata, '$.date_utc'), json_extract(metadata, '$.created') FROM contents"
+            " WHERE sha256 IN (SELECT DISTINCT sha256 FROM mentions)"):
+        yield {"sha256": sha, "date_utc": d, "created": c}
+
+
+def document_entity_names(store: Store) -> Iterator[DocumentEntityName]:
+    """Every (document, entity, entity name) of `document_entities`."""
+    for doc, eid, name in store.db.execute("SELECT document_id, entity_id, name FROM document_entities"):
+        yield {"document_id": doc, "entity_id": eid, "name": name}
+
+
+def replace_grouping(store: Store, entities: Iterable[EntityIn], keys: Mapping[str, tuple[str, str]],
+                     counts: Mapping[tuple[str, str], int]) -> None:
+    """Rewrite the grouping in one transaction: the entities, each key's (entity id, type), and the
+    count of each (content, entity id), given to every document (location) of the content."""
+    info: dict[str, tuple[str, str]] = {}
+    with store.transaction():
+        db = store.db
+        for t in ("entities", "entity_keys", "document_entities"):
+            db.execute(f"DELETE FROM {t}")
+        rows = list(entities)
+        db.executemany("INSERT INTO entities (id, type, name, mentions, documents, first_date, last_date, variants)"
+                       " VALUES (?,?,?,?,?,?,?,?)", rows)
+        info = {e.id: (e.type, e.name) for e in rows}
+        db.executemany("INSERT INTO entity_keys (key, type, entity_id) VALUES (?,?,?)",
+                       [(k, kind, eid) for k, (eid, kind) in keys.items()])
+        db.executemany(
+            "INSERT INTO document_entities (document_id, entity_id, type, name, count)"
+            " SELECT d.id, ?, ?, ?, ? FROM documents d WHERE d.sha256 = ?",
+            [(eid, *info[eid], n, sha) for (sha, eid), n in counts.items()])
+
+
+def active_decisions(store: Store) -> list[DecisionRef]:
+    """The curation decisions not undone, in the order they apply."""
+    return [{"action": action, "a": a, "b": b} for action, a, b in store.db.execute(
+        "SELECT action, a, b FROM entity_decisions WHERE undone = 0 ORDER BY id")]
+
+
+# -- reading entities ----------------------------------------------------------------------------
+
+def _entity(r: Any) -> EntityRow | None:
+    return cast(EntityRow, dict(r)) if r is not None else None
+
+
+def list_entities(store: Store, type: str | None = None, q: str | None = None, limit: int | None = 100,
+                  offset: int = 0) -> list[EntityRow]:
+    """Entities (of a type; with a name or spelling containing `q`), most mentioned first."""
+    sql, args = "SELECT * FROM entities WHERE 1=1", list[Any]()
+    if type:
+        sql += " AND type = ?"
+        args.append(type)
+    if q:
+        sql += " AND (name LIKE ? OR variants LIKE ?)"
+        args += [f"%{q}%", f"%{q}%"]
+    sql += " ORDER BY mentions DESC, name LIMIT ? OFFSET ?"
+    args += [_limit(limit), offset]
+    return [cast(EntityRow, dict(r)) for r in store.db.execute(sql, args)]
+
+
+def entity_by_id(store: Store, entity_id: str) -> EntityRow | None:
+    return _entity(store.db.execute("SELECT * FROM entities WHERE id = ?", (entity_id,)).fetchone())
+
+
+def entity_by_key(store: Store, key: str) -> EntityRow | None:
+    """The entity a name key belongs to."""
+    return _entity(store.db.execute(
+        "SELECT e.* FROM entity_keys k JOIN entities e ON e.id = k.entity_id WHERE k.key = ?", (key,)).fetchone())
+
+
+def keys_of(store: Store, entity_id: str) -> list[str]:
+    """The name keys grouped into an entity."""
+    return [k for (k,) in store.db.execute("SELECT key FROM entity_keys WHERE entity_id = ?", (entity_id,))]
+
+
+def mentions_in_context(store: Store, keys: list[str], context: int, limit: int | None) -> list[MentionInContext]:
+    """The mentions of these keys with `context` characters each side, by content and offset."""
+    marks = ",".join("?" * len(keys))
+    return [cast(MentionInContext, dict(r)) for r in store.db.execute(
+        f"SELECT m.sha256, m.start, m.end, m.text, m.source,"
+        f" (SELECT MIN(id) FROM documents d WHERE d.sha256 = m.sha256) AS document_id,"
+        f" CASE WHEN m.start >= 0 THEN substr(c.text, max(1, m.start + 1 - {context}), m.start - max(0, m.start - {context}))"
+        f" END AS before,"
+        f" CASE WHEN m.start >= 0 THEN substr(c.text, m.end + 1, {context}) END AS after"
+        f" FROM mentions m JOIN contents c ON c.sha256 = m.sha256 WHERE m.key IN ({marks})"
+        f" ORDER BY m.sha256, m.start LIMIT ?", [*keys, _limit(limit)])]
+
+
+def cooccurring(store: Store, entity_id: str, limit: int) -> list[CooccurringRow]:
+    """Entities named in the same documents, by the number of documents shared."""
+    return [cast(CooccurringRow, dict(r)) for r in store.db.execute(
+        "SELECT e.id, e.type, e.name, COUNT(*) AS documents FROM document_entities a"
+        " JOIN document_entities b ON b.document_id = a.document_id AND b.entity_id != a.entity_id"
+        " JOIN entities e ON e.id = b.entity_id WHERE a.entity_id = ?"
+        " GROUP BY e.id ORDER BY documents DESC, e.name LIMIT ?", (entity_id, limit))]
+
+
+def documents_naming(store: Store, entity_id: str, limit: int | None) -> list[EntityDocument]:
+    """The documents naming an entity, most mentions first."""
+    return [cast(EntityDocument, dict(r)) for r in store.db.execute(
+        "SELECT d.id, d.path, d.kind, de.count FROM document_entities de JOIN documents d ON d.id = de.document_id"
+        " WHERE de.entity_id = ? ORDER BY de.count DESC, d.path LIMIT ?", (entity_id, _limit(limit)))]
+
+
+def shared_documents(store: Store, a: str, b: str) -> int:
+    """How many documents name both entities."""
+    return int(store.db.execute(
+        "SELECT COUNT(*) FROM document_entities x JOIN document_entities y ON y.document_id = x.document_id"
+        " WHERE x.entity_id = ? AND y.entity_id = ?", (a, b)).fetchone()[0])
+
+
+def entities_of_document(store: Store, document_id: str, limit: int) -> list[EntityRef]:
+    """The entities a document names, most named first."""
+    return [cast(EntityRef, dict(r)) for r in store.db.execute(
+        "SELECT entity_id AS id, type, name FROM document_entities WHERE document_id = ? ORDER BY count DESC, name"
+        " LIMIT ?", (document_id, limit))]
+
+
+# -- one content's findings ----------------------------------------------------------------------
+
+def mentions_of(store: Store, sha256: str) -> list[DocumentMention]:
+    """A content's mentions in text order, with their entity (none for an ignored one)."""
+    return [cast(DocumentMention, dict(r)) for r in store.db.execute(
+        "SELECT m.start, m.end, m.text, m.type AS mention_type, m.source, k.entity_id, e.name AS entity, e.type"
+        " FROM mentions m LEFT JOIN entity_keys k ON k.key = m.key LEFT JOIN entities e ON e.id = k.entity_id"
+        " WHERE m.sha256 = ? ORDER BY m.start", (sha256,))]
+
+
+def identifiers_of(store: Store, sha256: str) -> list[IdentifierRow]:
+    return [cast(IdentifierRow, dict(r)) for r in store.db.execute(
+        "SELECT start, end, text, type, value, valid FROM identifiers WHERE sha256 = ? ORDER BY start", (sha256,))]
+
+
+def text_dates_of(store: Store, sha256: str) -> list[TextDateRow]:
+    return [cast(TextDateRow, dict(r)) for r in store.db.execute(
+        "SELECT start, end, text, value, precision FROM text_dates WHERE sha256 = ? ORDER BY start", (sha256,))]
+
+
+# -- timeline ------------------------------------------------------------------------------------
+
+def dated_sentences(store: Store, entity_id: str | None = None) -> Iterator[DatedSentence]:
+    """Every date found in a text (in contents naming the entity), by value."""
+    sql = ("SELECT t.sha256, t.start, t.end, t.text, t.value, t.precision, t.s_start, t.s_end,"
+           " substr(c.text, t.s_start + 1, t.s_end - t.s_start) AS sentence, c.pages,"
+           " (SELECT MIN(id) FROM documents d WHERE d.sha256 = t.sha256) AS document_id"
+           " FROM text_dates t JOIN contents c ON c.sha256 = t.sha256")
+    args: list[Any] = []
+    if entity_id:
+        sql += " WHERE t.sha256 IN (SELECT m.sha256 FROM mentions m JOIN entity_keys k ON k.key = m.key WHERE k.entity_id = ?)"
+        args.append(entity_id)
+    sql += " ORDER BY t.value"
+    for r in store.db.execute(sql, args):
+        yield cast(DatedSentence, dict(r))
+
+
+def entities_in_span(store: Store, sha256: str, start: int, end: int) -> list[EntityRef]:
+    """The entities named between two offsets of a content, in text order."""
+    return [cast(EntityRef, dict(r)) for r in store.db.execute(
+        "SELECT DISTINCT en.id, en.type, en.name FROM mentions m JOIN entity_keys k ON k.key = m.key"
+        " JOIN entities en ON en.id = k.entity_id WHERE m.sha256 = ? AND m.start >= ? AND m.end <= ?"
+        " ORDER BY m.start", (sha256, start, end))]
+
+
+def dated_contents(store: Store, entity_id: str | None = None) -> Iterator[DatedContent]:
+    """Each extracted content (of the documents naming the entity) at its first location, with its metadata."""
+    sql = ("SELECT MIN(d.id) AS id, MIN(d.path) AS path, c.metadata FROM documents d"
+           " JOIN contents c ON c.sha256 = d.sha256 WHERE d.status = 'ok'")
+    args: list[Any] = []
+    if entity_id:
+        sql += " AND d.id IN (SELECT document_id FROM document_entities WHERE entity_id = ?)"
+        args.append(entity_id)
+    sql += " GROUP BY d.sha256"
+    for r in store.db.execute(sql, args):
+        yield cast(DatedContent, dict(r))
+
+
+# -- curation decisions --------------------------------------------------------------------------
+
+def add_decision(store: Store, action: str, a: str, b: str | None, time: str, user: str,
+                 mail: int | None = None) -> int:
+    """Record a curation decision (with the correspondent decision it made); its number."""
+    cur = store.db.execute("INSERT INTO entity_decisions (action, a, b, time, user, mail) VALUES (?,?,?,?,?,?)",
+                           (action, a, b, time, user, mail))
+    return int(cur.lastrowid or 0)
+
+
+def decision(store: Store, decision_id: int) -> DecisionRow | None:
+    r = store.db.execute("SELECT * FROM entity_decisions WHERE id = ?", (decision_id,)).fetchone()
+    return cast(DecisionRow, dict(r)) if r is not None else None
+
+
+def mark_undone(store: Store, decision_id: int) -> None:
+    store.db.execute("UPDATE entity_decisions SET undone = 1 WHERE id = ?", (decision_id,))
+
+
+def decisions(store: Store) -> list[DecisionRow]:
+    """Every curation decision, undone ones too, in the order they apply."""
+    return [cast(DecisionRow, dict(r)) for r in store.db.execute("SELECT * FROM entity_decisions ORDER BY id")]
+
+
+def person_org_place_names(store: Store, ids: list[str]) -> list[TypedName]:
+    """The canonical names of persons, organisations and places in these documents (at most 500 ids)."""
+    return [{"document_id": r[0], "type": r[1], "name": r[2]} for r in store.db.execute(
+        "SELECT document_id, type, name FROM document_entities WHERE type IN ('PER', 'ORG', 'LOC')"
+        f" AND document_id IN ({','.join('?' * len(ids))})", ids)]
+
+
+def has_document_entities(store: Store) -> bool:
+    """Whether the entity grouping has put any entity in any document yet."""
+    return store.db.execute("SELECT 1 FROM document_entities LIMIT 1").fetchone() is not None

@@ -1,6 +1,6 @@
 """Entities for the web: the list, one entity's page, the evidence of a curation, the decisions.
 
-Everything is read with `faisceau.analysis.read` and decided with `faisceau.analysis.curate`,
+Everything is read with `faisceau.analysis.read` and decided with `faisceau.services.curation`,
 the functions `faisceau entities|entity` call. The evidence shown before a decision is built
 from the same read functions (curate keeps its own version private and returns it after deciding).
 """
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis import curate, read
+from ..analysis import read
+from ..services import curation
 from ..exc import UsageError
 from . import timelineview
 from .workbench import Workbench
@@ -79,16 +80,16 @@ def evidence(wb: Workbench, a: str, b: str | None = None) -> dict[str, Any]:
 
 def decide(wb: Workbench, action: str, a: str, b: str | None = None) -> dict[str, Any]:
     """Record and apply a curation decision; says where the entity A now lives."""
-    if action not in curate.ACTIONS:
-        raise UsageError(f"unknown decision {action[:20]!r}: use {', '.join(curate.ACTIONS)}")
-    out = curate.decide(wb.project, wb.store(), action, a, b or None)
+    if action not in curation.ACTIONS:
+        raise UsageError(f"unknown decision {action[:20]!r}: use {', '.join(curation.ACTIONS)}")
+    out = curation.decide(wb.project, wb.store(), action, a, b or None)
     return out | {"entity": _now(wb, b if action == "rename" and b else a)}
 
 
 def undo(wb: Workbench, decision: int) -> dict[str, Any]:
     """Undo a decision; says where the entities it named now live."""
-    row = next((d for d in curate.decisions(wb.store()) if d["id"] == decision), None)
-    out = curate.undo(wb.project, wb.store(), decision)
+    row = next((d for d in curation.decisions(wb.store()) if d["id"] == decision), None)
+    out = curation.undo(wb.project, wb.store(), decision)
     return out | {"entity": _now(wb, row["a"]) if row else None}
 
 
@@ -99,7 +100,7 @@ def _now(wb: Workbench, name: str) -> dict[str, Any] | None:
 
 def decisions_of(wb: Workbench, e: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Curation decisions, newest first; with an entity, those naming one of its spellings."""
-    rows = curate.decisions(wb.store())
+    rows = curation.decisions(wb.store())
     if e is not None:
         names = {n.casefold() for n in [e["name"], *e["variants"]]}
         rows = [d for d in rows if str(d["a"]).casefold() in names or str(d["b"] or "").casefold() in names]

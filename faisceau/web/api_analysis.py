@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from .. import citations as citations_mod
+from .. import citing as citations_mod
 from ..analysis import read
 from . import analysisview, timelineview
 from .api import need_document, workbench
@@ -96,7 +96,7 @@ def api_document_analysis(doc_id: str, wb: Workbench = Depends(workbench)) -> di
 @router.get("/documents/{doc_id}/citations", summary="The cited passages of a document")
 def api_citations(doc_id: str, wb: Workbench = Depends(workbench)) -> list[dict[str, Any]]:
     need_document(wb, doc_id)
-    return citations_mod.citations(wb.store(), doc_id)
+    return [dict(c) for c in citations_mod.citations(wb.store(), doc_id)]
 
 
 @router.post("/documents/{doc_id}/citations", summary="Cite text[start:end] of a document with a note")

@@ -19,6 +19,7 @@ from ..exc import UsageError
 from ..index import QueryError, dates
 from ..mail import graph as graph_mod
 from ..mail import views
+from ..store import messages
 from .workbench import Workbench
 
 MAX_NODES = 150
@@ -46,8 +47,6 @@ def mentions(wb: Workbench, date_from: str | None = None, date_to: str | None = 
             raise UsageError(f"{name} takes a date YYYY, YYYY-MM or YYYY-MM-DD, not {value[:40]!r}")
         bounds.append(dates.interval(value, tz) if value else None)
     store = wb.store()
-    if not views.has_tables(store):
-        return []
     ids = query_ids(wb, query) if query else None
     since, until = bounds
     return views.mentions(store, ids, since[0] if since else None, until[1] if until else None)
@@ -154,14 +153,7 @@ def messages_of(wb: Workbench, node: str, date_from: str | None = None, date_to:
     for m in g_mentions:
         if m.address in addresses:
             docs.setdefault(m.document_id, m.role)
-    out = []
-    ids = list(docs)
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        for r in wb.store().db.execute(
-                "SELECT m.document_id, m.subject, m.date_utc, (SELECT address FROM mail_addresses a WHERE"
-                " a.document_id = m.document_id AND a.role = 'from' LIMIT 1) FROM mail_messages m"
-                f" WHERE m.document_id IN ({','.join('?' * len(part))})", part):
-            out.append({"id": r[0], "subject": r[1] or "", "date": r[2], "from": r[3], "role": docs[r[0]]})
+    out = [{"id": m["document_id"], "subject": m["subject"] or "", "date": m["date_utc"], "from": m["sender"],
+            "role": docs[m["document_id"]]} for m in messages.summaries(wb.store(), list(docs))]
     out.sort(key=lambda m: (m["date"] or "~", m["id"]))
     return out[:limit]

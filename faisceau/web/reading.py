@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import citations, tags
+from .. import citing, tags
 from ..index import QueryError
 from ..index.highlight import snippets
+from ..store import messages, neardups
+from ..store.tags import is_starred, notes_of
 from ..store.db import Store
 from ..analysis import read as analysis_read
 from ..mail import views
@@ -22,10 +24,6 @@ from .workbench import Workbench
 MAX_TEXT = 300_000           # characters shown on the page; the rest is in the original
 HIDDEN_META = {"body_html", "headers"}
 ADDRESS_FIELDS = ("from", "to", "cc", "bcc", "reply_to", "sender")
-
-
-def _table(store: Store, name: str) -> bool:
-    return store.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
 def _ancestors(store: Store, row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,23 +40,16 @@ def _ancestors(store: Store, row: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _copies(store: Store, doc_id: str) -> list[dict[str, Any]]:
-    if not _table(store, "mail_messages"):
-        return []
-    return [dict(r) for r in store.db.execute(
-        "SELECT d.id, d.path FROM mail_messages m JOIN mail_messages o ON o.copy_key = m.copy_key"
-        " JOIN documents d ON d.id = o.document_id WHERE m.document_id = ? AND o.document_id != ?"
-        " ORDER BY d.path LIMIT 200", (doc_id, doc_id))]
+    return [dict(c) for c in messages.copies_of(store, doc_id, limit=200)]
 
 
 def _near(store: Store, sha: str) -> list[dict[str, Any]]:
-    if not sha or not _table(store, "neardup_pairs"):
+    if not sha:
         return []
     out = []
-    for other, sim in store.db.execute(
-            "SELECT b, similarity FROM neardup_pairs WHERE a = ? UNION SELECT a, similarity FROM neardup_pairs"
-            " WHERE b = ? ORDER BY 2 DESC LIMIT 50", (sha, sha)):
-        for loc in store.locations(other)[:5]:
-            out.append({"id": loc["id"], "path": loc["path"], "similarity": round(float(sim), 3)})
+    for near in neardups.near_of(store, sha, limit=50):
+        for loc in store.locations(near["sha256"])[:5]:
+            out.append({"id": loc["id"], "path": loc["path"], "similarity": round(near["similarity"], 3)})
     return out
 
 
@@ -132,16 +123,17 @@ def document(wb: Workbench, doc_id: str, query: str = "") -> dict[str, Any] | No
     out["locations"] = [loc for loc in store.locations(row["sha256"]) if loc["id"] != doc_id][:200] if row["sha256"] else []
     out["copies"] = _copies(store, doc_id)
     out["near_duplicates"] = _near(store, row["sha256"] or "")
-    out["stages"] = {k: {f: v[f] for f in ("version", "status", "reason")} for k, v in store.stages_of(doc_id).items()}
+    out["stages"] = {k: {"version": v["version"], "status": v["status"], "reason": v["reason"]}
+                     for k, v in store.stages_of(doc_id).items()}
     out["tags"] = tags.tags_of(store, doc_id)
-    out["starred"] = store.db.execute("SELECT 1 FROM stars WHERE document_id = ?", (doc_id,)).fetchone() is not None
-    out["notes"] = [dict(r) for r in store.db.execute(
-        "SELECT id, text, time, user FROM notes WHERE document_id = ? ORDER BY id", (doc_id,))]
+    out["starred"] = is_starred(store, doc_id)
+    out["notes"] = [{"id": n["id"], "text": n["text"], "time": n["time"], "user": n["user"]}
+                    for n in notes_of(store, doc_id)]
     out["metadata"] = {k: _plain(v) for k, v in sorted(meta.items()) if k not in HIDDEN_META and k not in ADDRESS_FIELDS}
     out["addresses"] = {k: [_address(x) for x in meta[k]] for k in ADDRESS_FIELDS if isinstance(meta.get(k), list)}
     out["headers"] = [[str(h[0]), str(h[1])] for h in meta.get("headers") or [] if isinstance(h, list) and len(h) == 2]
     out["has_html"] = bool(meta.get("body_html")) or (row["kind"] == "html" and row["status"] == "ok")
-    out["thread"] = views.thread_of(store, doc_id) if views.has_tables(store) else None
+    out["thread"] = views.thread_of(store, doc_id)
     out["original"] = wb.original(row) is not None
     out["flags"] = (content or {}).get("flags") or []
     out["warnings"] = (content or {}).get("warnings") or []
@@ -150,7 +142,7 @@ def document(wb: Workbench, doc_id: str, query: str = "") -> dict[str, Any] | No
     out["text_length"] = len(text)
     out["text_cut"] = len(text) > MAX_TEXT
     found = analysis_read.document(store, doc_id)
-    out["citations"] = citations.citations(store, doc_id)
+    out["citations"] = citing.citations(store, doc_id)
     found["citations"] = out["citations"]
     out["entities"] = entities_of(found)
     out["identifiers"] = found["identifiers"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -10,6 +9,8 @@ import threading
 from typing import Any
 
 from ..exc import UsageError
+from ..store import documents as docs
+from ..store.runs import last_run
 from .workbench import Workbench
 
 MAX_FAILURES = 500
@@ -21,20 +22,10 @@ def status(wb: Workbench, failures: int = MAX_FAILURES) -> dict[str, Any]:
     """What `faisceau status` prints, the first failures, and whether an ingest is running."""
     store = wb.store()
     s = store.summary()
-    last = store.db.execute(
-        "SELECT id, started, finished, command, report FROM runs ORDER BY started DESC LIMIT 1").fetchone()
-    s["last_run"] = dict(last) if last else None
-    if s["last_run"]:
-        rep = json.loads(s["last_run"].pop("report") or "{}")
-        s["last_run"].update({k: rep.get(k) for k in ("seconds", "rate", "processed", "peak_rss_mb")})
+    s["last_run"] = last_run(store)
     s["running"] = running(wb)
-    s["failures"] = [dict(r) for r in store.db.execute(
-        "SELECT id, path, status, reason, kind FROM documents WHERE status IN ('failed', 'skipped')"
-        " ORDER BY rowid LIMIT ?", (max(0, failures),))]
-    s["stage_failures"] = [dict(r) for r in store.db.execute(
-        "SELECT s.document_id AS id, d.path, s.stage, s.status, s.reason FROM stages s JOIN documents d"
-        " ON d.id = s.document_id WHERE s.status = 'failed' AND s.stage != 'extract' ORDER BY d.rowid LIMIT ?",
-        (max(0, failures),))]
+    s["failures"] = docs.first_problems(store, failures)
+    s["stage_failures"] = docs.later_stage_failures(store, failures)
     return s
 
 
@@ -69,8 +60,7 @@ def retry(wb: Workbench) -> dict[str, Any]:
     with _retry_lock:
         if running(wb):
             raise UsageError("an ingest is already running on this project")
-        n = wb.store().db.execute("SELECT count(*) FROM documents WHERE status = 'failed'"
-                                  " OR (status = 'skipped' AND reason LIKE '% not installed')").fetchone()[0]
+        n = docs.count_retryable(wb.store())
         proc = subprocess.Popen([sys.executable, "-m", "faisceau", "ingest", "--retry-failed", "--project",
                                  str(wb.root)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)

@@ -12,7 +12,8 @@ import pytest
 
 from faisceau.analysis.consistency import consistent
 from faisceau.analysis.names import initials_match, key
-from faisceau.analysis.ner import Mention, clean, recognise
+from faisceau.analysis.ner import clean, recognise
+from faisceau.model.mention import Mention
 
 FAISCEAU = [sys.executable, "-m", "faisceau"]
 

@@ -7,7 +7,7 @@ import pytest
 from faisceau.analysis.consistency import WordStats, consistent
 from faisceau.analysis.models import load
 from faisceau.analysis.ner import _parts, clean, long_s, recased, recognise
-from faisceau.analysis.results import teams
+from faisceau.analysis.results import teams, with_teams
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -33,7 +33,7 @@ def test_teams_of_results_lines(line: str, expected: list[tuple[str, str]]) -> N
 
 def test_a_team_is_an_organisation_in_the_prose_too() -> None:
     texts = ["Somerset 83 Surrey 2", "Somerset 174 Kent 5", "Trailing by 213, Somerset got a solid start ."]
-    found = consistent(texts, recognise(texts, "en"))
+    found = consistent(texts, [with_teams(t, ms) for t, ms in zip(texts, recognise(texts, "en"))])
     assert [(m.text, m.type) for m in found[2] if m.text == "Somerset"] == [("Somerset", "ORG")]
     assert {(m.text, m.type, m.source) for m in found[0]} == {("Somerset", "ORG", "layout"), ("Surrey", "ORG", "layout")}
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from fpdf import FPDF
 
-from faisceau import citations as cit
+from faisceau import citing as cit
 from faisceau import settings as settings_mod
 from faisceau.cli import main
 from faisceau.exc import UsageError

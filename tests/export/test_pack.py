@@ -20,7 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from chromium import chromium, load
 from exportdemo import HOSTILE, TITLE, demo_project, doc_id
-from faisceau import citations as cit
+from faisceau import citing as cit
 from faisceau import settings as settings_mod
 from faisceau import tags
 from faisceau.cli import main

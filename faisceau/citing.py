@@ -10,26 +10,18 @@ the action log; the action log holds offsets and lengths, never the cited words.
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from .exc import UsageError
-from .store.db import Store, current_user, now
+from .store import citations as owner
+from .store.citations import Anchoring, CitationRow
+from .store.db import Store
+from .store.documents import text_and_pages, unknown_ids
 
 CONTEXT = 40             # characters kept on each side, to re-anchor among several occurrences
 MAX_LENGTH = 20_000      # a citation is a passage, not a whole document
 ANCHORS = ("exact", "moved", "changed")
-
-
-def _text_of(store: Store, document_id: str) -> tuple[str, list[dict[str, Any]]] | None:
-    """(stored text, pages) of a document, or None when it has no content."""
-    row = store.db.execute(
-        "SELECT c.text, c.pages FROM documents d JOIN contents c ON c.sha256 = d.sha256 WHERE d.id = ?",
-        (document_id,)).fetchone()
-    if row is None:
-        return None
-    return row[0] or "", json.loads(row[1] or "[]")
 
 
 def page_at(pages: list[dict[str, Any]], offset: int) -> int | None:
@@ -50,9 +42,9 @@ def add_citation(store: Store, document_id: str, start: int, end: int, note: str
     The text is taken from the store (never from the caller), the page computed from the
     content's pages when not given, and the action logged.
     """
-    if store.db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is None:
+    if unknown_ids(store, [document_id]):
         raise UsageError(f"no document {document_id}")
-    found = _text_of(store, document_id)
+    found = text_and_pages(store, document_id)
     if found is None or not found[0]:
         raise UsageError(f"document {document_id} has no text to cite")
     text, pages = found
@@ -72,35 +64,26 @@ def add_citation(store: Store, document_id: str, start: int, end: int, note: str
         raise UsageError(f"offset {start} is on page {computed}, not page {page}")
     note = note.strip() if note and note.strip() else None
     with store.transaction():
-        cur = store.db.execute(
-            "INSERT INTO citations (document_id, page, start, end, text, note, time, user, anchor, before, after)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (document_id, page, start, end, cited, note, now(), current_user(), "exact",
-             text[max(0, start - CONTEXT):start], text[end:end + CONTEXT]))
-        cid = int(cur.lastrowid or 0)
+        cid = owner.add(store, document_id, page, start, end, cited, note,
+                        text[max(0, start - CONTEXT):start], text[end:end + CONTEXT])
         store.log_action("cite", {"citation": cid, "document": document_id, "page": page, "start": start,
                                   "end": end, "length": end - start, "note": note is not None})
     return cid
 
 
-def citations(store: Store, document_id: str | None = None) -> list[dict[str, Any]]:
+def citations(store: Store, document_id: str | None = None) -> list[CitationRow]:
     """Citations of one document (or of all), by document then position."""
-    sql = "SELECT * FROM citations"
-    args: tuple[str, ...] = ()
-    if document_id is not None:
-        sql += " WHERE document_id = ?"
-        args = (document_id,)
-    return [dict(r) for r in store.db.execute(sql + " ORDER BY document_id, start, id", args)]
+    return owner.of(store, document_id)
 
 
 def delete_citation(store: Store, citation_id: int) -> None:
     """Remove a citation (logged)."""
     with store.transaction():
-        row = store.db.execute("SELECT document_id FROM citations WHERE id = ?", (citation_id,)).fetchone()
-        if row is None:
+        document_id = owner.document_of(store, citation_id)
+        if document_id is None:
             raise UsageError(f"no citation {citation_id}")
-        store.db.execute("DELETE FROM citations WHERE id = ?", (citation_id,))
-        store.log_action("uncite", {"citation": citation_id, "document": row[0]})
+        owner.delete(store, citation_id)
+        store.log_action("uncite", {"citation": citation_id, "document": document_id})
 
 
 def _occurrences(text: str, cited: str) -> list[tuple[int, int]]:
@@ -132,7 +115,7 @@ def _context_score(text: str, span: tuple[int, int], before: str, after: str) ->
     return n + m
 
 
-def locate(text: str, c: dict[str, Any]) -> tuple[str, int, int]:
+def locate(text: str, c: Mapping[str, Any]) -> tuple[str, int, int]:
     """(anchor, start, end) of a citation in a (new) stored text."""
     start, end, cited = int(c["start"]), int(c["end"]), str(c["text"])
     if text[start:end] == cited:
@@ -151,13 +134,13 @@ def reanchor(store: Store) -> dict[str, int]:
     A moved citation gets its new offsets and page; a changed one keeps its old offsets and text.
     """
     counts = {a: 0 for a in ANCHORS}
-    updates: list[tuple[Any, ...]] = []
+    updates: list[Anchoring] = []
     texts: dict[str, tuple[str, list[dict[str, Any]]] | None] = {}
     for c in citations(store):
         doc = c["document_id"]
         if doc not in texts:
             texts.clear()  # citations come by document: hold one text at a time
-            texts[doc] = _text_of(store, doc)
+            texts[doc] = text_and_pages(store, doc)
         found = texts[doc]
         if found is None:
             anchor, start, end, page = "changed", c["start"], c["end"], c["page"]
@@ -166,9 +149,9 @@ def reanchor(store: Store) -> dict[str, int]:
             page = page_at(found[1], start) if anchor != "changed" else c["page"]
         counts[anchor] += 1
         if (anchor, start, end, page) != (c["anchor"], c["start"], c["end"], c["page"]):
-            updates.append((anchor, start, end, page, c["id"]))
+            updates.append({"id": c["id"], "anchor": anchor, "start": start, "end": end, "page": page})
     if updates:
         with store.transaction():
-            store.db.executemany("UPDATE citations SET anchor = ?, start = ?, end = ?, page = ? WHERE id = ?", updates)
+            owner.move(store, updates)
             store.log_action("reanchor", {"updated": len(updates), **counts})
     return counts
