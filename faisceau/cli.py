@@ -12,8 +12,8 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from . import __version__
 from .exc import FaisceauError, UsageError
+from .version import version_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,7 +52,7 @@ def handle_errors(f: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="faisceau")
+@version_option()
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def main(debug: bool) -> None:
     """faisceau — an investigation workbench for leaked or seized document corpora."""
