@@ -12,7 +12,7 @@ import os
 
 import click
 
-from . import __version__
+from .version import version_option
 
 # command name -> "module:attribute" under faisceau.commands, in the order the help lists them
 COMMANDS: dict[str, str] = {
@@ -67,7 +67,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="faisceau")
+@version_option()
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def main(debug: bool) -> None:
     """faisceau — an investigation workbench for leaked or seized document corpora."""
