@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..extract.run import MEMORY_REASON
+from ..reasons import internal_error, item_paths
 from .worker import ItemTask
 
 DEPTH = 128            # tasks queued per worker, so it never idles while the parent writes results…
@@ -125,7 +126,7 @@ def _worker_main(conn: mpc.Connection, settings: dict[str, Any], blobs_root: str
                 if out_of_memory(e):
                     result = _failure(task, MEMORY_REASON)
                 else:
-                    result = _failure(task, f"internal error: {type(e).__name__}: {e}"[:300])
+                    result = _failure(task, internal_error(e, item_paths(task.file, task.name)))
                     result["traceback"] = traceback.format_exc()[-4000:]
             result["emitted"] = emitted  # children already handed on in chunks, before the last ones
             if not out:
