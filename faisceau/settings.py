@@ -106,6 +106,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("readpst", "readpst", "readpst executable (PST fallback)", str),
     Setting("qpdf", "qpdf", "qpdf executable (PDF repair)", str),
     Setting("mutool", "mutool", "mutool executable (PDF repair)", str),
+    Setting("ffprobe", "ffprobe", "ffprobe executable (duration, codecs and tags of audio and video)", str),
     Setting("chromium", "/usr/bin/chromium", "Chromium executable (browser tests, PDF rendering of reports)", str),
     Setting("passwords", "", "file with one password per line, tried on encrypted items", str),
     Setting("language_sample", 20_000, "characters of text sampled for language detection", int),
