@@ -10,7 +10,7 @@ imports this module to have the opener registered.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 import pillow_heif
 
@@ -44,7 +44,7 @@ class HeifExtractor(ImageExtractor):
     VERSION = "1"
     MIME_TYPES = frozenset({"image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"})
     EXTENSIONS = frozenset({"heic", "heif", "hif"})
-    MAGIC = ()
+    MAGIC: ClassVar[tuple[bytes, ...]] = ()  # the ftyp brand is at offset 8: see match()
     SCORE = 10
     KIND = "image"
 
