@@ -32,11 +32,12 @@ TOOLS: tuple[Tool, ...] = (
     Tool("qpdf", ("--version",), "PDF repair"),
     Tool("mutool", ("-v",), "PDF repair"),
     Tool("tesseract", ("--version",), "OCR of scans and images (French, English)"),
+    Tool("ffprobe", ("-version",), "audio and video: duration, codecs, tags"),
     Tool("chromium", ("--version",), "browser tests and PDF rendering of reports"),
 )
 
 PACKAGES = ("pypdfium2", "python-magic", "py3langid", "charset-normalizer", "Pillow", "extract-msg",
-            "libpff-python", "tnefparse", "defusedxml", "lxml", "selectolax", "pikepdf", "tantivy", "spacy")
+            "libpff-python", "tnefparse", "defusedxml", "lxml", "selectolax", "pikepdf", "pillow-heif", "tantivy", "spacy")
 
 TESSERACT_LANGS = ("fra", "eng", "osd")
 

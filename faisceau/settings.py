@@ -116,6 +116,7 @@ class Settings:
     readpst: str = _declare("readpst", "readpst executable (PST fallback)", str)
     qpdf: str = _declare("qpdf", "qpdf executable (PDF repair)", str)
     mutool: str = _declare("mutool", "mutool executable (PDF repair)", str)
+    ffprobe: str = _declare("ffprobe", "ffprobe executable (duration, codecs and tags of audio and video)", str)
     chromium: str = _declare("/usr/bin/chromium", "Chromium executable (browser tests, PDF rendering of reports)", str)
     passwords: str = _declare("", "file with one password per line, tried on encrypted items", str)
     language_sample: int = _declare(20_000, "characters of text sampled for language detection", int)

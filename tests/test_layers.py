@@ -15,13 +15,13 @@ PACKAGE = ROOT / "faisceau"
 
 # lowest first; a module belongs to the first entry its dotted name starts with
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("faisceau.exc", "faisceau.model", "faisceau.settings", "faisceau.version"),
+    ("faisceau.exc", "faisceau.model", "faisceau.reasons", "faisceau.settings"),
     ("faisceau.store",),
     ("faisceau.extract", "faisceau.ocr"),
     ("faisceau.pipeline",),
     ("faisceau.analysis", "faisceau.mail", "faisceau.index", "faisceau.tags", "faisceau.citing"),
     ("faisceau.services",),
-    ("faisceau.export", "faisceau.web", "faisceau.commands", "faisceau.cli", "faisceau.doctor", "faisceau.fixtures",
+    ("faisceau.export", "faisceau.web", "faisceau.commands", "faisceau.cli", "faisceau.doctor", "faisceau.version", "faisceau.fixtures",
      "faisceau.__main__"),
 )
 

@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 
 _LOADED = False
-FAMILIES = ("documents", "email", "packages", "images")
+FAMILIES = ("documents", "email", "packages", "images", "media")
 
 
 def load_all() -> None:

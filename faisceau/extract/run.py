@@ -12,6 +12,7 @@ from typing import Any, Callable, TypedDict
 from ..exc import ExtractionError, LimitExceeded, Skipped, UnsupportedFormat
 from ..store.blobs import BlobStore
 from ..model import Child, Extracted
+from ..reasons import item_paths, scrub
 from .base import Context, Extractor, choose
 from .identify import probe as make_probe
 
@@ -50,6 +51,7 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
     doc = Extracted()
     children: list[ChildRecord] = []
     status, reason = "ok", None
+    known = item_paths(file, name)  # the item's file stands for its name in any reason
     try:
         pr = make_probe(file, name, mime_hint)
         doc.mime = pr.mime
@@ -64,6 +66,8 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
             try:
                 count = 0
                 for child in cls().extract(file, doc, ctx):
+                    if child.reason:  # a member's reason may quote a tool naming a scratch file
+                        child.reason = scrub(child.reason, known)
                     children.append(_spool(child, blobs))
                     count += 1
                     if count > ctx.settings.max_members:
@@ -74,13 +78,16 @@ def extract_item(file: Path, name: str, mime_hint: str | None, ctx: Context, blo
             finally:
                 _empty(ctx.scratch)
     except (ExtractionError, Skipped) as e:
-        status, reason = e.status, e.reason
+        # a data error's text may quote a library naming the file it was given
+        status, reason = e.status, scrub(e.reason, known)
     except (MemoryError, OSError) as e:
         if not out_of_memory(e):
             raise
         status, reason = "failed", MEMORY_REASON
     except RecursionError:
         status, reason = "failed", "structure too deeply nested"
+    if doc.warnings:  # shown and exported like reasons: no path of the machine either
+        doc.warnings[:] = [scrub(w, known) for w in doc.warnings]
     text = doc.text
     limit = int(ctx.settings.max_text)
     if len(text) > limit:  # code points, close enough to bytes for a cap

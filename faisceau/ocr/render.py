@@ -21,6 +21,7 @@ from typing import Iterator, Sequence
 from PIL import Image, ImageOps
 
 from ..exc import EncryptedDocument, ExtractionError
+from ..extract.images import heif  # noqa: F401  (lets Pillow open HEIC/HEIF image pages)
 from .scanned import ScannedPages
 
 

@@ -27,6 +27,7 @@ import orjson
 
 from ..extract.base import Context
 from ..extract.run import MEMORY_REASON, out_of_memory
+from ..reasons import internal_error, item_paths
 from ..settings import Settings
 from ..store.blobs import BlobStore
 from .shapes import ChildRecord, PartialResult, PoolEvent, Result, StageResult, WorkerResult
@@ -98,7 +99,7 @@ def run_one(task: ItemTask, env: WorkerEnv, emit: ChildSink | None = None) -> Wo
     except Exception as e:  # a programming error: recorded on this item only, with its trace
         if out_of_memory(e):
             return failure(task, MEMORY_REASON)
-        result = failure(task, f"internal error: {type(e).__name__}: {e}"[:300])
+        result = failure(task, internal_error(e, item_paths(task.file, task.name)))
         result["traceback"] = traceback.format_exc()[-4000:]
         return result
 

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from ..extract.base import Context
 from ..extract.run import MEMORY_REASON, out_of_memory
 from ..store.blobs import BlobStore, Packed, write_all
+from ..reasons import internal_error, item_paths, scrub
 from .shapes import ChildRecord, StageResult, StageState, TaskExtra, WorkerResult
 from .stages import load_target, stage
 
@@ -107,6 +108,7 @@ def process(task: ItemTask, ctx: Context, blobs: BlobStore,
     state: StageState = {"emit": emit} if emit is not None else {}
     stages: dict[str, StageResult] = {}
     errors: list[str] = []
+    known = item_paths(task.file, task.name)
     for name in task.stages:
         t0 = time.monotonic()
         try:
@@ -117,8 +119,10 @@ def process(task: ItemTask, ctx: Context, blobs: BlobStore,
             if out_of_memory(e):
                 status, reason = "failed", MEMORY_REASON
             else:
-                status, reason = "failed", f"internal error: {type(e).__name__}: {e}"[:300]
+                status, reason = "failed", internal_error(e, known)
                 errors.append(f"stage {name}: " + traceback.format_exc())
+        if reason:  # a stage's reason may quote a library's message naming a file of the machine
+            reason = scrub(reason, known)
         stages[name] = {"status": status, "reason": reason, "seconds": round(time.monotonic() - t0, 4)}
     state.pop("emit", None)  # not data: never sent back
     result: WorkerResult = {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import mailbox
+import os
+import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,6 +50,35 @@ def test_no_item_ended_in_an_internal_error(ingested: dict[str, Path], name: str
     failures = _jsonl(cli("failures", "--project", ingested[name], "--json").stdout)
     internal = [f"{f['path']}: {f['reason']}" for f in failures if f["reason"].startswith("internal error")]
     assert internal == []
+
+
+def _machine_marks(project: Path) -> list[str]:
+    """What would show a path of this machine, or its user, inside a reason."""
+    marks = {str(Path.home()), tempfile.gettempdir().rstrip("/") + "/", "/work/", str(CORPORA.resolve()), str(CORPORA),
+             str(project), str(project.resolve()), str(ROOT), os.getcwd()}
+    return sorted(m for m in marks if m not in ("", "/"))
+
+
+@pytest.mark.parametrize("name", CORPUS_NAMES)
+def test_no_reason_names_a_path_of_the_machine_or_its_user(ingested: dict[str, Path], name: str) -> None:
+    """Every failed or skipped item's reason, and every stage's, is free of the machine's paths."""
+    project = ingested[name]
+    status = json.loads(cli("status", "--project", project, "--json").stdout)
+    reasons = [f["reason"] for f in _jsonl(cli("failures", "--project", project, "--json").stdout)]
+    for stage, counts in status["by_stage"].items():
+        if counts.get("failed") or counts.get("skipped"):
+            out = cli("failures", "--project", project, "--stage", stage, "--json").stdout
+            reasons += [f["reason"] for f in _jsonl(out) if f["reason"]]
+    assert reasons  # every corpus has items that end failed or skipped (stages skip what has no text)
+    marks = _machine_marks(project)
+    leaks = sorted({r for r in reasons if any(m in r for m in marks)})
+    assert leaks == [], marks
+    # The user's name alone, unless it is "root": an English word some reasons use ("no root folder");
+    # root's home, /root, is among the paths checked above.
+    user = getpass.getuser()
+    if user != "root":
+        word = re.compile(rf"(?<![\w.-]){re.escape(user)}(?![\w-])")
+        assert sorted({r for r in reasons if word.search(r)}) == []
 
 
 def test_enron_message_count_equals_the_mailbox_module(ingested: dict[str, Path]) -> None:

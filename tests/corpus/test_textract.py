@@ -30,7 +30,7 @@ LEGACY = {"doc", "xls", "ppt"}
 OCR = {*(f"{d}/{n}" for d in ("png", "gif", "jpg", "tiff") for n in ("raw_text", "standardized_text")),
        "pdf/ocr_text.pdf"}
 EXCEPTIONS = {
-    **{f"{d}/{n}": "audio: no speech-to-text here, skipped as an unsupported format"
+    **{f"{d}/{n}": "audio: no speech-to-text here; read for its duration and codec only"
        for d in ("mp3", "ogg", "wav") for n in ("raw_text", "standardized_text")},
     **{f"ps/{n}.ps": "PostScript: no interpreter is installed, skipped as an unsupported format"
        for n in ("raw_text", "standardized_text")},
@@ -97,6 +97,10 @@ def test_textract_texts_match_through_the_whole_pipeline(ingested: dict[str, Pat
                 scores[rel] = score
                 if score < threshold:
                     failures.append(f"{rel}: {score:.3f} < {threshold}")
+            elif reason.startswith("audio"):
+                meta = content.get("metadata") or {}
+                assert (doc["status"], doc["kind"]) == ("ok", "audio"), f"{rel}: {doc['status']}: {doc['reason']}"
+                assert meta["duration"] > 1 and meta["audio_codec"] in ("mp3", "vorbis", "pcm_s16le"), (rel, meta)
             else:
                 assert doc["status"] == "skipped" and doc["reason"].startswith("unsupported format"), rel
             continue

@@ -62,6 +62,21 @@ def test_png_300dpi(tmp_path: Path, text: str, lang: str) -> None:
     assert result["beats"] and set(result["beats"]) == {0}  # the pool heard the worker was alive
 
 
+def test_heic_photo_of_a_page_is_read_like_a_png(tmp_path: Path) -> None:
+    """An iPhone photo (HEIC) of a page: extracted by the image path, then OCR as for a PNG."""
+    import pillow_heif
+
+    path = tmp_path / "IMG_0001.HEIC"
+    pillow_heif.from_pillow(page_image(FRENCH).convert("RGB")).save(path, quality=85)
+    result = run(path, tmp_path)
+    state = result["state"]
+    assert result["stages"]["extract"]["status"] == "ok", result["stages"]
+    assert state["content"]["kind"] == "image" and state["content"]["mime"] == "image/heic"
+    assert result["stages"]["ocr"]["status"] == "ok", result["stages"]
+    assert recall(FRENCH, state["text"]) >= 0.95, state["text"]
+    assert state["language"] == "fr" and "ocr" in state["content"]["flags"]
+
+
 def test_french_accents_kept(tmp_path: Path) -> None:
     result = run(save(page_image(FRENCH), tmp_path / "page.png"), tmp_path)
     text = result["state"]["text"]

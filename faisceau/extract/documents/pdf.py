@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import PackageNotFoundError, version as dist_version
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Iterator, Sequence
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -98,9 +98,13 @@ class _Attachments:
     _seen: set[tuple[int, int]] = field(default_factory=set)
     _folder: Path | None = None
 
-    def collect(self, path: Path, password: str, annotated_pages: list[int]) -> None:
-        """Files of the EmbeddedFiles name tree, then of FileAttachment annotations."""
-        with pikepdf.open(path, password=password) as pk:
+    def collect(self, path: Path, passwords: Sequence[str], annotated_pages: list[int]) -> None:
+        """Files of the EmbeddedFiles name tree, then of FileAttachment annotations.
+
+        Raise EncryptedDocument when no password opens them: a PDF can encrypt only its
+        attached files (crypt filter /AuthEvent /EFOpen), its pages opening with none.
+        """
+        with _open_attachments(path, passwords) as pk:
             names = pk.Root.get("/Names")
             tree = names.get("/EmbeddedFiles") if isinstance(names, pikepdf.Dictionary) else None
             if isinstance(tree, pikepdf.Dictionary):
@@ -152,6 +156,10 @@ class _Attachments:
             return
         self._push(name, path, meta)
 
+    def refuse(self, name: str, reason: str) -> None:
+        """Account for a file that cannot be read at all (known by name only) as failed."""
+        self._push(_safe_name(name, len(self.children) + 1), None, {}, "failed", reason)
+
     def _push(self, name: str, path: Path | None, meta: dict[str, Any],
               status: str | None = None, reason: str | None = None) -> None:
         # A repeated name gets " (2)" before its extension, which later stages use.
@@ -166,6 +174,16 @@ class _Attachments:
         self._names.add(unique)
         self.children.append(Child(f"attachments/{unique}", path=path, metadata=meta,
                                    status=status, reason=reason))
+
+
+def _open_attachments(path: Path, passwords: Sequence[str]) -> pikepdf.Pdf:
+    """Open with qpdf for the attachments, trying each password (the pages' one first)."""
+    for password in dict.fromkeys(passwords):  # each once, in order
+        try:
+            return pikepdf.open(path, password=password)
+        except pikepdf.PasswordError:
+            continue
+    raise EncryptedDocument()
 
 
 def _safe_name(name: str, index: int) -> str:
@@ -255,14 +273,20 @@ class PdfExtractor(Extractor):
         try:
             _metadata(pdf, layout, doc)
             annotated = _pages(pdf, layout, doc, ctx)
-            embedded = pdf.count_attachments() > 0
+            embedded = _attachment_names(pdf)
         finally:
             pdf.close()
         if not (embedded or annotated):
             return
         attachments = _Attachments(ctx)
         try:
-            attachments.collect(opened, password, annotated)
+            attachments.collect(opened, [password, *ctx.passwords], annotated)
+        except EncryptedDocument:
+            # Only the attached files are encrypted and no known password opens them: the
+            # pages are read, and each file pdfium names is accounted for as encrypted.
+            doc.flag("attachments encrypted")
+            for name in embedded:
+                attachments.refuse(name, "encrypted")
         except (pikepdf.PdfError, ValueError, TypeError, AttributeError) as e:
             # the pages are read; say why (some of) the attached files are not
             first_line = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
@@ -314,6 +338,17 @@ def _try_open(path: Path, doc: Extracted,
         doc.metadata["password_used"] = True  # never the password itself
         return pdf, "", password
     raise EncryptedDocument()
+
+
+def _attachment_names(pdf: pdfium.PdfDocument) -> list[str]:
+    """The names of the embedded files pdfium sees (readable even when their data is encrypted)."""
+    names = []
+    for i in range(pdf.count_attachments()):
+        try:
+            names.append(pdf.get_attachment(i).get_name())
+        except pdfium.PdfiumError:
+            names.append("")
+    return names
 
 
 def _metadata(pdf: pdfium.PdfDocument, layout: pdf_repair.Layout, doc: Extracted) -> None:

@@ -15,7 +15,7 @@ import warnings
 import zlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ClassVar, Iterator
 
 from PIL import ExifTags, Image, TiffImagePlugin, UnidentifiedImageError
 
@@ -54,7 +54,8 @@ class ImageExtractor(Extractor):
     })
     EXTENSIONS = frozenset({"png", "jpg", "jpeg", "jpe", "jfif", "tif", "tiff", "bmp", "dib",
                             "gif", "webp"})
-    MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")
+    MAGIC: ClassVar[tuple[bytes, ...]] = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*",
+                                         b"GIF87a", b"GIF89a")
     SCORE = 10
     KIND = "image"
 

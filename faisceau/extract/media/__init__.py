@@ -1,0 +1,1 @@
+"""Extractors of the media family: audio and video, described by ffprobe (no transcription yet)."""
