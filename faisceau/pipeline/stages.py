@@ -18,7 +18,11 @@ Scope = Literal["item", "corpus"]
 
 @dataclass(frozen=True)
 class Stage:
-    """One declared stage; `target` is "module:function" so it can be imported in any worker."""
+    """One declared stage; `target` is "module:function" so it can be imported in any worker.
+
+    An item stage's `requires` and `assigns` are keys of the stage state it reads and writes
+    (`shapes.StageState`; tests/pipeline/test_stage_contract.py checks that they are the keys it
+    writes); a corpus stage's `assigns` name what it builds in the store."""
 
     name: str
     version: str
@@ -37,9 +41,9 @@ class Stage:
 
 # The built-in stages, in pipeline order; a plugin adds its own with `register`.
 STAGES: list[Stage] = [
-    Stage("extract", "1", (), ("mime", "kind", "text", "pages", "metadata", "children"), "item",
+    Stage("extract", "1", (), ("content", "children", "text", "extracted"), "item",
           "faisceau.pipeline.worker:run_extract", "identify the item and extract text, metadata and children"),
-    Stage("ocr", "1", ("text", "pages"), ("text", "pages", "ocr"), "item", "faisceau.ocr.stage:run",
+    Stage("ocr", "1", ("content", "extracted"), ("content", "text"), "item", "faisceau.ocr.stage:run",
           "OCR of image-only pages and images (Tesseract, French and English)"),
     Stage("language", "1", ("text",), ("language", "languages"), "item",
           "faisceau.pipeline.worker:run_language", "language of the document and of its parts"),
@@ -48,10 +52,10 @@ STAGES: list[Stage] = [
     Stage("identifiers", "1", ("text",), ("identifiers",), "item", "faisceau.analysis.stage:run_identifiers",
           "e-mail addresses, phones, IBAN/BIC, SIREN/SIRET, URLs, domains, IPs, validated",
           output="faisceau.analysis.stage:store_identifiers"),
-    Stage("dates", "1", ("text", "language"), ("text_dates",), "item", "faisceau.analysis.stage:run_dates",
+    Stage("dates", "1", ("text", "language"), ("dates",), "item", "faisceau.analysis.stage:run_dates",
           "dates in the text, French and English, and the sentences that hold them (events)",
           output="faisceau.analysis.stage:store_dates"),
-    Stage("threads", "1", ("text", "metadata"), ("thread",), "corpus", "faisceau.mail.stage:run_threads",
+    Stage("threads", "1", ("content", "text"), ("threads",), "corpus", "faisceau.mail.stage:run_threads",
           "e-mail threads, same-message copies and correspondents' addresses"),
     Stage("neardup", "1", ("text",), ("neardup",), "corpus", "faisceau.mail.stage:run_neardup",
           "near-duplicate texts (MinHash, LSH buckets on disk)"),

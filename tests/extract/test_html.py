@@ -174,7 +174,7 @@ def test_html_truncated_at_max_text(tmp_path: Path) -> None:
     body = "".join(f"<p>Paragraphe numéro {i} du rapport.</p>" for i in range(5000))
     p = write(tmp_path, "big.html", f"<html><body>{body}</body></html>".encode())
     base = settings_mod.load(environ={})
-    ctx = Context(settings=replace(base, values={**base.values, "max_text": 8192}), scratch=tmp_path)
+    ctx = Context(settings=replace(base, max_text=8192), scratch=tmp_path)
     doc, _ = run_extractor(HtmlExtractor, p, ctx)
     assert "truncated at 8 KB" in doc.flags
     assert len(doc.text.encode()) <= 8192 and "numéro 0 " in doc.text

@@ -143,7 +143,7 @@ def test_pixel_limit_is_the_setting(tmp_path: Path) -> None:
     p = tmp_path / "big.png"
     scan((400, 300)).save(p)
     base = settings_mod.load(environ={})
-    ctx = Context(settings=replace(base, values={**base.values, "max_pixels": 100_000}), scratch=tmp_path)
+    ctx = Context(settings=replace(base, max_pixels=100_000), scratch=tmp_path)
     with pytest.raises(LimitExceeded, match=r"^pixel bomb: 120000 pixels over limit 100000$"):
         run_extractor(ImageExtractor, p, ctx)
     # a TIFF whose second page is the bomb is refused too

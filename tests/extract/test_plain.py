@@ -147,7 +147,7 @@ def test_plain_truncates_at_max_text(tmp_path: Path) -> None:
     data = "".join(line.format(i=i) for i in range(2000)).encode()
     p = write(tmp_path, "big.log", data)
     base = settings_mod.load(environ={})
-    ctx = Context(settings=replace(base, values={**base.values, "max_text": 4096}), scratch=tmp_path)
+    ctx = Context(settings=replace(base, max_text=4096), scratch=tmp_path)
     doc, _ = run_extractor(PlainTextExtractor, p, ctx)
     assert "truncated at 4 KB" in doc.flags
     assert len(doc.text.encode()) <= 4096 and doc.text.startswith("Le député")
