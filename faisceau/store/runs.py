@@ -90,3 +90,21 @@ def last_run(store: Store) -> LastRun | None:
     return {"id": row["id"], "started": row["started"], "finished": row["finished"], "command": row["command"],
             "seconds": rep.get("seconds"), "rate": rep.get("rate"), "processed": rep.get("processed"),
             "peak_rss_mb": rep.get("peak_rss_mb")}
+
+
+class ActionRow(TypedDict):
+    """One entry of the action log."""
+
+    time: str
+    user: str
+    action: str
+    detail: dict[str, Any]
+
+
+def actions(store: Store, action: str | None = None) -> list[ActionRow]:
+    """The action log (of one action, if named), oldest first."""
+    sql, args = "SELECT time, user, action, detail FROM actions", ()
+    if action is not None:
+        sql, args = sql + " WHERE action = ?", (action,)
+    return [{"time": r[0], "user": r[1], "action": r[2], "detail": json.loads(r[3] or "{}")}
+            for r in store.db.execute(sql + " ORDER BY rowid", args)]
