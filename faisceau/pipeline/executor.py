@@ -152,7 +152,8 @@ def _worker_fault(name: str, served: int) -> None:
 
 class SpoolSink:
     """Chunks of one task's children written to files in a spool folder, for executors whose tasks
-    return once (a remote worker): `spooled_chunks` reads them back in order."""
+    return once (a remote worker): `spooled_chunks` reads them back in order. The folder must be outside
+    the worker's scratch folder, which extraction empties after each item."""
 
     def __init__(self, folder: Path, task: ItemTask) -> None:
         self.folder = folder / task.doc_id
@@ -193,7 +194,8 @@ class InlineExecutor:
 
     def __init__(self, settings: Settings, root: Path, scratch: Path, passwords: list[str] | None = None) -> None:
         self.env = WorkerEnv.make(settings, root, scratch, passwords or [])
-        self.spool = scratch / "spool"
+        # in the project's tmp/, not in the scratch folder: extraction empties that after each item
+        self.spool = root / "tmp" / "spool"
         self.queue: list[ItemTask] = []
         self.events: list[PoolEvent] = []
         self.depth = 64
