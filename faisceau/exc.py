@@ -11,8 +11,9 @@
     ├── UnsupportedFormat     no extractor for this content ("unsupported format <mime>")
     └── ToolMissing           an external tool is not installed ("<tool> not installed")
 
-Data errors are caught per document by the ingest worker; programming errors propagate
-(and are recorded as `failed: internal error: ...` for that document only).
+Data errors are caught per document where the item is extracted (`extract/run.py`); a programming
+error propagates to the task body every executor shares (`pipeline/executor.run_one`), which records
+it as `failed: internal error: ...` for that document only.
 """
 
 from __future__ import annotations

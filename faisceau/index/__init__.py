@@ -1,7 +1,7 @@
 """The full-text index: analyzers, query syntax, search with facets and snippets.
 
-    from faisceau.index import open_project_index
-    index = open_project_index(project, store, settings)
+    from faisceau.index.indexer import open_index
+    index = open_index(project.root, settings, store)
     result = index.search('cgt AND amiens', facets=["kind", "year"])
 """
 
