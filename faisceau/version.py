@@ -7,10 +7,6 @@ Everything else here is imported lazily: `import faisceau` must not pull in clic
 
 from __future__ import annotations
 
-import json
-import platform
-import shutil
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 __version__ = "0.1.0"
@@ -39,6 +35,8 @@ def installed_as() -> str:
     raw = dist.read_text("direct_url.json")
     if not raw:
         return "installed"
+    import json
+
     info = json.loads(raw)
     if (info.get("dir_info") or {}).get("editable"):
         return "editable install"
@@ -61,6 +59,9 @@ def _tool_versions() -> list[tuple[str, str]]:
 
     Each answers in 0.01–1 s (LibreOffice is the slowest); in threads the report takes the slowest one.
     """
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
     from . import doctor
     from .settings import load
 
@@ -91,6 +92,8 @@ def report() -> str:
 
     No path is printed: the report is meant to be pasted into a public bug report.
     """
+    import platform
+
     from .analysis.models import versions as model_versions
 
     sections: list[tuple[str, list[tuple[str, str]]]] = [
