@@ -139,9 +139,10 @@ def _document(store: Store, project: Project, row: dict[str, Any], by_addr: dict
         e.add("inReplyTo", meta.get("in_reply_to"), quiet=True)
         for prop, people in (("from", d.senders), ("to", d.to), ("cc", d.cc)):
             e.add(prop, [f"{a.name} <{a.address}>" if a.name and a.address else a.name or a.address for a in people], quiet=True)
-        for r, addr in ((r, a) for r in ("from", "to", "cc", "bcc") for a in messages.addresses_in_role(store, row["id"], r)):
-            if addr in by_addr:
-                e.add("emitters" if r == "from" else "recipients", by_addr[addr], quiet=True)
+        for role in ("from", "to", "cc", "bcc"):
+            for addr in messages.addresses_in_role(store, row["id"], role):
+                if addr in by_addr:
+                    e.add("emitters" if role == "from" else "recipients", by_addr[addr], quiet=True)
     if schema == "Pages":
         for p in pages:
             page = model.make_entity("Page")

@@ -94,9 +94,9 @@ def selected(store: Store, sel: Selection, open_index: Callable[[], Index], snip
             raise UsageError(f"bad query: {e.message}") from None
         return
     if sel.ids is not None:
-        tagged = tagged(store, sel.tag) if sel.tag is not None else None
+        with_tag = tagged(store, sel.tag) if sel.tag is not None else None
         for doc_id in sel.ids:
-            if tagged is None or doc_id in tagged:
+            if with_tag is None or doc_id in with_tag:
                 yield doc_id, None
         return
     if sel.tag is not None:

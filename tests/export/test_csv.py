@@ -72,6 +72,12 @@ def test_everything_by_default_to_stdout_and_by_tag(root: Path) -> None:
     tags.add_tag(store, [rows[3]["id"]], "une")
     one = list(csv.DictReader(io.StringIO(cli("export", "csv", "--tag", "une", "--columns", "id", "--project", root).output)))
     assert one == [{"id": rows[3]["id"]}]
+    # an ids file and a tag narrow each other: only the listed document that carries the tag
+    ids = root.parent / "ids.txt"
+    ids.write_text(f"{rows[2]['id']}\n{rows[3]['id']}\n")
+    both = cli("export", "csv", "--tag", "une", "--ids", ids, "--columns", "id", "--project", root)
+    assert both.exit_code == 0, both.output
+    assert list(csv.DictReader(io.StringIO(both.output))) == [{"id": rows[3]["id"]}]
 
 
 def test_bad_columns_and_existing_output_are_refused(root: Path, tmp_path: Path) -> None:
