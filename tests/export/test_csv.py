@@ -45,6 +45,7 @@ def test_query_rows_follow_the_hits_with_store_values(root: Path, tmp_path: Path
     hits = list(open_index(root, settings_mod.load(root), store).iter_hits("caméras OR badge", snippets_per_hit=1))
     assert [r["id"] for r in rows] == [h.id for h in hits] and summary["rows"] == len(hits) > 5
     assert list(rows[0]) == ["id", "sha256", "size", "kind", "from", "tags", "page", "snippet"]
+    assert any(h.snippets for h in hits)  # both words are in the text of the hits: the snippet checks below run
     for r, h in zip(rows, hits):
         doc = store.document(r["id"])
         assert (r["sha256"], r["size"], r["kind"]) == (doc["sha256"] or "", str(doc["size"]), doc["kind"] or "")

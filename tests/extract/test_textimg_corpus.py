@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections import Counter
@@ -23,6 +24,11 @@ MINE: tuple[type[Extractor], ...] = (HtmlExtractor, PlainTextExtractor, ImageExt
 # Signs of a wrong decoding of French: UTF-8 read as Latin-1, or C1 control characters.
 MOJIBAKE = re.compile("Ã[©¨ ª´§®¹»]|â€|[\x80-\x9f]")
 STANDARD = "the quick brown fox jumps over the lazy dog"
+# Read straight from a page's bytes, to check the extractor's counts against: comments, <script>
+# start tags, and href attributes of links.
+COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+SCRIPT = re.compile(rb"<script\b", re.IGNORECASE)
+HREF = re.compile(rb"<(?:a|area)\b[^>]*?\shref\s*=\s*(?:\"[^\"]+\"|'[^']+'|[^\s>\"']+)", re.IGNORECASE)
 
 
 def tokens(text: str) -> set[str]:
@@ -63,7 +69,15 @@ def test_assemblee_nationale_pages(ctx: Context) -> None:
         assert "\ufffd" not in text, page
         assert not MOJIBAKE.search(text), (page, MOJIBAKE.search(text))
         assert doc.metadata.get("title"), page
-        assert doc.metadata["scripts"] >= 0 and "links" in doc.metadata
+        # the counts the page's own markup gives: every <script> element outside comments, and a link
+        # for every <a>/<area> href outside comments, each written in the page (as is or as entities)
+        raw = page.read_bytes()
+        markup = COMMENT.sub(b"", raw)
+        assert doc.metadata["scripts"] == len(SCRIPT.findall(markup)), page
+        links, written = doc.metadata["links"], raw.decode("cp1252", "replace")
+        assert len(links) >= len(HREF.findall(markup)) > 0, page
+        unescaped = html.unescape(written)
+        assert all(link in written or link in unescaped for link in links), page
         encodings[doc.metadata["encoding"]] += 1
         chars += len(text)
         for w in words:
@@ -79,7 +93,9 @@ def test_assemblee_nationale_pages(ctx: Context) -> None:
 
 def test_assemblee_nationale_pages_are_routed_to_html() -> None:
     root = corpus_path("fr-assemblee-nationale-dossiers")
-    for page in sorted(root.rglob("*.asp"))[:25]:
+    pages = sorted(root.rglob("*.asp"))[:25]
+    assert len(pages) == 25
+    for page in pages:
         assert choose(probe(page, page.name)) is HtmlExtractor, page
 
 

@@ -70,7 +70,10 @@ def test_entity_page_mentions_documents_company_and_events(client: TestClient, w
         assert e["id"] in [x["id"] for x in doc["entities"]]
     assert "Hélène Marchetti" in [c["name"] for c in e["cooccurring"]]
     assert e["events_total"] == sum(b["count"] for b in e["timeline"]) > 0
-    assert e["first_date"] <= e["events"][0]["date"][:10] or e["events"][0]["precision"] != "day"
+    # its first date is the earliest date of a document naming it (sent, else created): the earliest
+    # such metadata event, listed since events come oldest first
+    documents_dated = [x["date"][:10] for x in e["events"] if x["kind"] == "metadata" and x["field"] in ("sent", "created")]
+    assert documents_dated and e["first_date"] == min(documents_dated), e["events"]
     page = client.get(f"/entities/{e['id']}")
     assert page.status_code == 200 and 'id="timeline-bars"' in page.text and 'id="curate"' in page.text
     assert client.get("/entities/nobody-at-all").status_code == 404
@@ -87,6 +90,7 @@ def test_timeline_drills_down_year_month_day(client: TestClient) -> None:
     month = max((b for b in months["buckets"] if not b["vague"]), key=lambda b: b["count"])
     days = ok(client.get("/api/timeline", params={"at": month["key"], "limit": 1000}))
     assert days["level"] == "day" and days["total"] == month["count"]
+    assert any(ev["kind"] == "text" for ev in days["events"]), days["events"]  # the busiest month has dated sentences
     for ev in days["events"]:
         # each event cites its sentence and its document; the date it rests on is in the sentence
         assert ev["sentence"] and ev["link"].startswith(f"/documents/{ev['document_id']}")
