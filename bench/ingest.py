@@ -104,12 +104,13 @@ def bare_rate(func, items: list, workers: int, chunks: int) -> tuple[int, float]
 FOUNDATION_SKIPS = "ocr,entities,identifiers,dates,threads,neardup,entity_grouping"
 
 
-def run_ingest(inputs: list[Path], workers: int, index: bool = False) -> tuple[dict, float, int]:
+def run_ingest(inputs: list[Path], workers: int, index: bool = False, tree: Path | None = None) -> tuple[dict, float, int]:
     """Run `faisceau ingest` in a fresh project; return its report, wall seconds, peak tree RSS.
 
     The issue-2 figures are taken without the analysis and corpus stages and the index (`--set
     index=false --set skip_stages=…`): extraction, language, hashing and accounting; the e-mail run
-    is repeated with every stage for the full figure.
+    is repeated with every stage for the full figure. `tree`: run the faisceau of that source tree
+    (a checkout of another commit) instead of this one.
     """
     project = Path(tempfile.mkdtemp(prefix="bench-project-"))
     shutil.rmtree(project)
@@ -119,7 +120,8 @@ def run_ingest(inputs: list[Path], workers: int, index: bool = False) -> tuple[d
         cmd += ["--set", f"skip_stages={FOUNDATION_SKIPS}"]
     peak = 0
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            cwd=tree or ROOT)  # `-m faisceau` imports the package of the folder it starts in
     stop = threading.Event()
 
     def sample() -> None:
@@ -146,6 +148,26 @@ def run_ingest(inputs: list[Path], workers: int, index: bool = False) -> tuple[d
     return report, seconds, peak
 
 
+def against(mboxes: list[Path], workers: int, tree: Path) -> None:
+    """The e-mail ingest (foundation stages, then every stage) of this tree and of `tree`, alternating
+    twice, so that both see the same machine state; rates and their ratio."""
+    rates: dict[tuple[str, bool], list[float]] = {}
+    for turn in range(2):
+        for name, where in (("baseline", tree.resolve()), ("this tree", ROOT)):
+            for full in (False, True):
+                report, seconds, _ = run_ingest(mboxes, workers, index=full, tree=where)
+                n, _ = count_kind(report["project"], "email")
+                shutil.rmtree(report["project"], ignore_errors=True)
+                rates.setdefault((name, full), []).append(n / seconds)
+                print(f"  turn {turn + 1} {name:<9} {'all stages' if full else 'foundation'}: {n / seconds:7,.0f} e-mails/s"
+                      f" ({n:,} in {seconds:.1f} s)")
+    for full in (False, True):
+        base, this = rates[("baseline", full)], rates[("this tree", full)]
+        print(f"{'all stages' if full else 'foundation'}: baseline {' / '.join(f'{r:,.0f}' for r in base)}, "
+              f"this tree {' / '.join(f'{r:,.0f}' for r in this)} e-mails/s; ratio of the best "
+              f"{max(this) / max(base):.2f}")
+
+
 def count_kind(project: str, kind: str) -> tuple[int, int]:
     """(documents of that kind that are ok, pages of ok PDFs) in a project."""
     import sqlite3
@@ -169,6 +191,9 @@ def main() -> None:
     ap.add_argument("--big-mbox", type=int, default=0, metavar="N",
                     help="also ingest one mbox made of the Enron folder N times over (N=20: about 1 GB) "
                          "and report its peak process-tree RSS")
+    ap.add_argument("--against", type=Path, metavar="TREE",
+                    help="only the e-mail ingest, twice each, alternating with the faisceau of TREE (a checkout of"
+                         " an earlier commit, e.g. `git worktree add /tmp/before <commit>`): the rates side by side")
     args = ap.parse_args()
     mbox_dir = CORPORA / "enron_mbox" / "mbox"
     if not mbox_dir.is_dir():
@@ -192,6 +217,9 @@ def main() -> None:
             (pdf_in / f"{c:03d}-{i:03d}-{p.name}").write_bytes(p.read_bytes() + f"\n%copy {c}\n".encode())
     w = args.workers
 
+    if args.against is not None:
+        against(mboxes, args.workers, args.against)
+        return
     messages = [m for path in mboxes for m in _mbox_messages(str(path))]
     print(f"e-mail: {len(mboxes)} mbox files, {len(messages):,} messages, {w} workers/processes")
     n_def, s_def = bare_rate(_parse_default, messages, w, w * 8)
