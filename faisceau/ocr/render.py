@@ -21,7 +21,7 @@ from typing import Iterator, Sequence
 from PIL import Image, ImageOps
 
 from ..exc import EncryptedDocument, ExtractionError
-from ..extract.images import heif  # noqa: F401  (lets Pillow open HEIC/HEIF image pages)
+from ..extract.images import heif
 from .scanned import ScannedPages
 
 
@@ -124,6 +124,8 @@ def image_frames(path: Path, numbers: Sequence[int], max_pixels: int, ocr_pixels
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
+            if heif.is_heif(path):
+                heif.register_opener()  # lets Pillow open HEIC/HEIF image pages
             src = Image.open(path)
         except _DATA_ERRORS as e:
             for number in numbers:

@@ -132,13 +132,13 @@ def test_inclusive_marks_the_last_message_quoting_the_whole_branch() -> None:
 
 
 def mail(i: str, t: float, subject: str, sender: str, to: str, text: str) -> MailRecord:
-    """A record built by `records.build` from an e-mail as the extractor stores it."""
-    from faisceau.mail import records
+    """A record built by `mailrecord.build` from an e-mail as the extractor stores it."""
+    from faisceau.mail import mailrecord
 
     meta = {"from": [{"address": sender, "name": sender.split("@")[0].title()}], "to": [{"address": to}],
             "subject": subject, "date_utc": dt.datetime.fromtimestamp(t, dt.UTC).isoformat(),
             "message_id": f"{i}@test"}
-    return records.build(i, "box", meta, text)
+    return mailrecord.build(i, "box", meta, text)
 
 
 PLAN = ("The north site needs two more cameras before the audit, and the contractor wants the cabling plan "

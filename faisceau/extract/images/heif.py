@@ -4,15 +4,15 @@ pillow-heif (libheif with its HEVC decoder, shipped in its wheel) is a Pillow pl
 opener is registered, `Image.open` reads a HEIC file like a JPEG, EXIF and GPS included. So this
 extractor only says which files it takes; dimensions, EXIF/GPS, bombs and the pages that OCR
 reads all come from `ImageExtractor`, and the OCR stage, which opens the same file with Pillow,
-imports this module to have the opener registered.
+calls `register_opener` first. pillow-heif is imported then, not when the extractors load: libheif
+adds about 25 MB to every worker's address space, which the memory limit counts, and a leak seldom
+holds a HEIC photo.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar, Iterator
-
-import pillow_heif
 
 from ...model import Child, Extracted
 from ..base import Context, Probe, register
@@ -29,11 +29,20 @@ def register_opener() -> None:
     """Let Pillow open HEIC/HEIF files (once per process)."""
     global _registered
     if not _registered:
+        import pillow_heif
+
         pillow_heif.register_heif_opener()
         _registered = True
 
 
-register_opener()
+def is_heif(path: Path) -> bool:
+    """Whether a file starts with the `ftyp` box of a HEIF image."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
 
 
 @register
@@ -60,6 +69,8 @@ class HeifExtractor(ImageExtractor):
     @classmethod
     def version(cls) -> str:
         """Our version with Pillow's, pillow-heif's and libheif's: decoding depends on them."""
+        import pillow_heif
+
         libheif = pillow_heif.libheif_version()
         return f"{super().version()}+pillow-heif{pillow_heif.__version__}+libheif{libheif}"
 
