@@ -115,7 +115,7 @@ def _locate(task: ItemTask, root: Path) -> None:
         extra["blob"] = (str(root / pack), offset, size)
     for key in ("text_file", "content_file"):
         if key in extra:
-            extra[key] = str(root / extra[key])  # type: ignore[literal-required]
+            extra[key] = str(root / extra[key])
 
 
 def unit_time_limit(task: ItemTask, base: float) -> float:

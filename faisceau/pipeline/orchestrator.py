@@ -24,7 +24,7 @@ from .background import Background
 from .corpus import skipped
 from .faults import armed, fault, kill_during_commit
 from .pool import Pool
-from .progress import Progress, self_rss
+from .progress import Progress as Progress, self_rss  # Progress: part of Ingest's on_progress signature
 from .runlog import RunLog
 from .stages import Stage, item_stages, load_target
 from .walk import walk
