@@ -9,7 +9,7 @@ answer in an Outlook block ("-----Original Message----- / From: / Sent: / Subjec
 needs no annotation: when exactly one message of the set has the sender (by name key), the date
 (to the minute, any whole quarter-hour offset) and the normalised subject the block names, that
 message (or a copy of it) is the parent. The script reads the mboxes with the standard library,
-builds faisceau's records (`faisceau.mail.records.build`) and threads them, then prints, for those
+builds faisceau's records (`faisceau.mail.mailrecord.build`) and threads them, then prints, for those
 replies, the share whose parent is that message, beside the share the normalised-subject baseline
 (the latest earlier message with the same subject) gets in the same run.
 """
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CORPORA = Path(os.environ.get("FAISCEAU_CORPORA", ROOT.parent / "shared" / "corpora"))
 
-from faisceau.mail import people, quotes, records, subjects
+from faisceau.mail import mailrecord, people, quotes, subjects
 from faisceau.mail.threader import MailRecord, thread
 
 
@@ -61,7 +61,7 @@ def read(folder: Path, limit: int) -> list[tuple[MailRecord, str]]:
                                     "cc": _people(str(msg.get("Cc", ""))), "subject": str(msg.get("Subject", "")),
                                     "date_utc": date_utc, "message_id": str(msg.get("Message-ID", "")),
                                     "headers": [[k2, str(v)] for k2, v in msg.items()]}
-            out.append((records.build(f"{box_path.name}/{k}", box_path.name, meta, text), text))
+            out.append((mailrecord.build(f"{box_path.name}/{k}", box_path.name, meta, text), text))
             if limit and len(out) >= limit:
                 return out
     return out

@@ -32,8 +32,8 @@ from pathlib import Path
 from faisceau.index.core import Index
 from faisceau.index.documents import from_store
 from faisceau.index.indexer import index_path
-from faisceau.store.project import Project
 from faisceau.store.db import Store
+from faisceau.store.project import Project
 
 WORDS = ("badge caméra salle pause registre sécurité contrôle accès rapport réunion salarié direction site "
          "Lyon Amiens retention export données enregistrement vidéo alerte nuit semaine contrat prestataire "

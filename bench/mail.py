@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT))
 CORPORA = Path(os.environ.get("FAISCEAU_CORPORA", ROOT.parent / "shared" / "corpora"))
 SCORER = CORPORA.parent / "tools" / "thread_score.py"
 
-from faisceau.store.project import Project
-from faisceau.store.db import Store
 from faisceau.mail import neardup, stage, views
+from faisceau.store.db import Store
+from faisceau.store.project import Project
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 

@@ -55,8 +55,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from faisceau.index import dates
-from faisceau.index import Index, QueryError
+from faisceau.index import Index, QueryError, dates
 
 if TYPE_CHECKING:
     import search_corpus as sc

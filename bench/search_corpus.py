@@ -281,7 +281,9 @@ def make_queries(vocab: dict[str, int], bases: list[Base], n_docs: int, n: int, 
     common = sorted(t for t, df in vocab.items() if df > n_docs / 100)
     rare = sorted(t for t, df in vocab.items() if 3 <= df <= 100 and len(t) >= 4)
     mid = {t for t, df in vocab.items() if df >= max(20, n_docs // 2000)}
-    pick = (lambda pool: rng.sample(pool, k) if len(pool) >= k else rng.choices(pool, k=k))
+    def pick(pool: list[str]) -> list[str]:
+        return rng.sample(pool, k) if len(pool) >= k else rng.choices(pool, k=k)
+
     qs: dict[str, list[tuple[str, str, str | None]]] = {
         "common": [("common", t, f'"{t}"') for t in pick(common)],
         "rare": [("rare", t, f'"{t}"') for t in pick(rare)],

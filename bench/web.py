@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from faisceau.index import Index
-from faisceau.store.project import Project
 from faisceau.store.db import Store
+from faisceau.store.project import Project
 
 if TYPE_CHECKING:
     import search_corpus as sc

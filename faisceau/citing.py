@@ -11,7 +11,8 @@ the action log; the action log holds offsets and lengths, never the cited words.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .exc import UsageError
 from .store import citations as owner

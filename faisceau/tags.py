@@ -10,7 +10,7 @@ search fields answered from them (`tag:`, `star:`, `note:`) are the index's (`in
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .exc import UsageError
 from .store import tags as owner  # the rows; this module holds the rules

@@ -7,7 +7,8 @@ Everything else here is imported lazily: `import faisceau` must not pull in clic
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 __version__ = "0.1.0"
 

@@ -20,12 +20,12 @@ from pathlib import Path
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from conftest import IN_CI, corpus_path
 from PIL import Image
 
 from faisceau import fixtures, settings
 from faisceau.exc import LimitExceeded
 from faisceau.extract.base import Context, check_ratio
-from conftest import IN_CI, corpus_path
 
 MB = 1 << 20
 DEMO_FILES = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from ..model.mention import Mention
 from .ner import PRONOUNS

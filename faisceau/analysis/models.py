@@ -5,7 +5,7 @@ The models come from PyPI wheels pinned by hash (setup.sh); nothing is fetched a
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from ..exc import ToolMissing
@@ -25,7 +25,7 @@ def model_for(lang: str | None) -> str:
     return lang if lang in MODELS else DEFAULT
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(lang: str) -> Any:
     """The pipeline for a language, with every component but the recogniser excluded."""
     import importlib

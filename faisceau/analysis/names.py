@@ -6,7 +6,6 @@ a title, an article, a possessive and accents do not make a new name.
 
 from __future__ import annotations
 
-
 from functools import lru_cache
 
 from ..mail.people import name_order

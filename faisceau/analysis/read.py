@@ -9,7 +9,8 @@ import bisect
 import datetime as dt
 import heapq
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..exc import UsageError
 from ..index.dates import interval, zone

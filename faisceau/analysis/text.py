@@ -13,9 +13,9 @@ from ..extract.language import classify
 from ..model.mention import Mention
 from .consistency import consistent
 from .grouping import canonical
+from .models import MODELS
 from .names import key
 from .ner import recognise
-from .models import MODELS
 from .results import with_teams
 
 SURE = 0.8   # a line's other language counts when the classifier is this sure; else the texts' majority

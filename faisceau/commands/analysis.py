@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .. import settings as settings_mod
-from .options import emit, handle_errors, json_option, project_option
-from ..exc import UsageError
-from ..store.project import Project
-from ..store.db import Store
 from ..analysis import read
+from ..exc import UsageError
+from ..store.db import Store
+from ..store.project import Project
+from .options import emit, handle_errors, json_option, project_option
 
 ANALYSIS_STAGES = ("entities", "identifiers", "dates")
 

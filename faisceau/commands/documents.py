@@ -6,18 +6,19 @@ import csv
 import hashlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
-from .options import emit, handle_errors, json_option, output_options, project_option
 from ..exc import UsageError
-from ..store.blobs import Packed, sha256_file
-from ..store.project import Project
 from ..store import documents as docs
+from ..store.blobs import Packed, sha256_file
 from ..store.db import Store
+from ..store.project import Project
 from ..store.runs import last_run
+from .options import emit, handle_errors, json_option, output_options, project_option
 
 LIST_FIELDS = ("id", "path", "status", "reason", "kind", "mime", "sha256", "size", "parent_id", "depth")
 

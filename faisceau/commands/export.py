@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Callable, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
 from .. import citing as citations_mod
 from .. import settings as settings_mod
-from .options import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
 from ..export.csvexport import COLUMNS, export_csv, parse_columns
 from ..export.pack import FORMATS, write_pack
@@ -19,8 +19,9 @@ from ..export.select import Selection, make_selection
 from ..export.verify import verify_pack
 from ..index import Index
 from ..index.indexer import open_index
-from ..store.project import Project
 from ..store.db import Store
+from ..store.project import Project
+from .options import emit, handle_errors, json_option, project_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -10,10 +10,10 @@ from typing import Any
 import click
 
 from .. import settings as settings_mod
-from .options import emit, handle_errors, json_option, project_option
 from ..exc import UsageError
 from ..pipeline.orchestrator import Ingest, Progress
 from ..store.project import Project
+from .options import emit, handle_errors, json_option, project_option
 
 
 def parse_sets(pairs: tuple[str, ...]) -> dict[str, Any]:

@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from .. import settings as settings_mod
-from .options import emit, handle_errors, json_option, output_options, project_option
-from ..exc import FaisceauError, UsageError
-from ..store.project import Project
-from ..store.db import Store
+from ..exc import UsageError
 from ..mail import views
+from ..store.db import Store
+from ..store.project import Project
+from .options import emit, handle_errors, json_option, output_options, project_option
 
 
 def _store(project: Path) -> Store:
@@ -133,10 +133,9 @@ def correspondents(project: Path, as_json: bool, as_csv: bool, limit: int, top: 
 def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, query: str | None,
           size: int | None, output: Path | None) -> None:
     """The communication graph: directed edges sender → recipient (to/cc/bcc), weighted by unique messages."""
-    from ..mail import graph as graph_mod
-
     from .. import settings as settings_mod
     from ..index import dates
+    from ..mail import graph as graph_mod
     from ..store.project import Project
 
     if fmt == "png" and (output is None or str(output) == "-"):

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from .. import settings as settings_mod
-from .options import emit, handle_errors, json_option
 from ..doctor import check
 from ..exc import UsageError
+from .options import emit, handle_errors, json_option
 
 
 @click.command()

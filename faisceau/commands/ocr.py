@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from .options import emit, handle_errors, json_option, project_option
 from ..exc import FaisceauError, UsageError
-from ..store.project import Project
-from ..store.db import Store
 from ..settings import load
+from ..store.db import Store
+from ..store.project import Project
+from .options import emit, handle_errors, json_option, project_option
 
 
 @click.command("export-ocr")

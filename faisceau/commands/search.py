@@ -5,21 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import click
 
-from .. import tags
 from .. import settings as settings_mod
-from .options import emit, handle_errors, json_option, output_options, project_option
+from .. import tags
 from ..exc import UsageError
 from ..index import Filter, Hit, Index, QueryError, facet_names
 from ..index import query as query_mod
-from ..index.query import STEMMING
 from ..index.indexer import open_index, update
-from ..store.project import Project
+from ..index.query import STEMMING
 from ..store.db import Store
+from ..store.project import Project
+from .options import emit, handle_errors, json_option, output_options, project_option
 
 
 def _open(project: Path) -> tuple[Project, Store, Index]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .options import handle_errors, project_option
 from ..exc import UsageError
+from .options import handle_errors, project_option
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

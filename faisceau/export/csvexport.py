@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import Any, Callable, Iterator, TextIO
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
 
 from ..exc import UsageError
 from ..index import Hit, Index
 from ..index.documents import from_store
-from ..store.tags import tags_by_document
 from ..store.db import Store
 from ..store.documents import contents_by_sha, documents_by_id
+from ..store.tags import tags_by_document
 from .select import Selection, selected
 
 COLUMNS: dict[str, str] = {

@@ -18,20 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, TextIO
 
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
 from ..index import Index
 from ..index.documents import from_store
-from ..store.blobs import CHUNK
-from ..store.project import Project
-from ..store import messages
-from ..store.tags import notes_of, tags_of
-from ..store.db import Store
 from ..mail.correspondents import Mention, identities
+from ..store import messages
+from ..store.blobs import CHUNK
+from ..store.db import Store
+from ..store.project import Project
+from ..store.tags import notes_of, tags_of
 from .pack import original_path
 from .records import analysis_reader
 from .select import Selection, selected

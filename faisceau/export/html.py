@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Iterable, TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from .records import EvidenceDoc, Excerpt
 

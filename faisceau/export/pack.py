@@ -15,16 +15,17 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .. import __version__
 from ..exc import UsageError
 from ..index import Index
 from ..store.blobs import CHUNK
-from ..store.project import Project
 from ..store.db import Store, current_user, now
+from ..store.project import Project
 from . import html as html_mod
 from .pdf import print_pdf
 from .records import EvidenceDoc, analysis_reader, extension, gather

@@ -12,8 +12,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 TIMEOUT = 300.0
@@ -50,7 +50,7 @@ def print_pdf(page: Path, pdf: Path, configured: str | None = None, timeout: flo
         cmd = chromium_command(chromium, Path(tmp) / "profile",
                                ["--no-pdf-header-footer", f"--print-to-pdf={out}", page.resolve().as_uri()])
         try:
-            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                                   timeout=timeout, cwd=tmp)
         except subprocess.TimeoutExpired:
             return f"chromium did not finish printing within {timeout:.0f} s"

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..citing import citations
 from ..index import Hit
 from ..index.documents import from_store
-from ..store.tags import notes_of
 from ..store.db import Store
+from ..store.tags import notes_of
 from ..tags import tags_of
 
 MAX_NAMES = 200      # entity names shown per document (a directory listing may name thousands)

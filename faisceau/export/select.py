@@ -8,15 +8,16 @@ Everything is streamed: a selection may be a whole corpus.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..exc import UsageError
 from ..index import Filter, Hit, Index, QueryError
-from ..store.tags import tagged, tagged_in_order
 from ..store.db import Store
 from ..store.documents import finished_ids, unknown_ids
+from ..store.tags import tagged, tagged_in_order
 
 _ID = re.compile(r"^[0-9A-Za-z_.:-]{1,200}$")
 

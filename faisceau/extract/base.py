@@ -15,9 +15,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Iterator, Sequence
+from typing import ClassVar
 
 from ..exc import ExtractionError, LimitExceeded, ToolMissing
 from ..model import Child, Extracted

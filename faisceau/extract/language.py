@@ -12,7 +12,7 @@ import os
 import re
 import time
 from array import array
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ KEEP_DAYS = 30          # an unpacked model no process has used for this long is
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _identifiers() -> tuple[Any, Any]:
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 

@@ -6,13 +6,14 @@ import errno
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypedDict
+from typing import Any, TypedDict
 
 from ..exc import ExtractionError, LimitExceeded, Skipped, UnsupportedFormat
-from ..store.blobs import BlobStore
 from ..model import Child, Extracted
 from ..reasons import item_paths, scrub
+from ..store.blobs import BlobStore
 from .base import Context, Extractor, choose
 from .identify import probe as make_probe
 

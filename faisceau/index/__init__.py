@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from .core import Filter, FacetValue, Hit, Index, IndexOutdated, SearchResult, Writer, facet_names
+from .core import FacetValue, Filter, Hit, Index, IndexOutdated, SearchResult, Writer, facet_names
 from .documents import Address, IndexDoc
 from .highlight import Snippet
 from .query import QueryError

@@ -17,8 +17,8 @@ Fields and their analyzers:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 import tantivy
 

@@ -6,14 +6,26 @@ import datetime as dt
 import itertools
 import math
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import tantivy
 
 from . import dates, inflect
 from .analyzers import analyze
-from .query import (ADDRESS_FIELDS, KEYWORDS, STEMMING, STORE_FIELDS, WORD_FIELDS, All, Bool, Node, Not,
-                    QueryError, Range, Term)
+from .query import (
+    ADDRESS_FIELDS,
+    KEYWORDS,
+    STEMMING,
+    STORE_FIELDS,
+    WORD_FIELDS,
+    All,
+    Bool,
+    Node,
+    Not,
+    QueryError,
+    Range,
+    Term,
+)
 
 Lookup = Callable[[str, str], "set[str] | None"]   # (tag|star|note, value) → document ids
 

@@ -12,19 +12,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import orjson
 import tantivy
 
 from ..exc import FaisceauError, UsageError
 from . import analyzers, dates, schema
+from .compile import Compiler, Lookup
 from .documents import IndexDoc
 from .highlight import Snippet, snippets
-from .compile import Compiler, Lookup
 from .query import parse
 
 META = "faisceau-index.json"
@@ -46,7 +47,7 @@ class Filter:
     exclude: bool = False
 
     @classmethod
-    def parse(cls, spec: str, exclude: bool = False) -> "Filter":
+    def parse(cls, spec: str, exclude: bool = False) -> Filter:
         name, sep, value = spec.partition("=")
         if not sep or not name or not value:
             raise UsageError(f"a facet filter is written FACET=VALUE, e.g. kind=email (got {spec!r})")
@@ -136,7 +137,7 @@ class Index:
 
     # -- writing --------------------------------------------------------------------------------
 
-    def writer(self, heap: int = 256 << 20, threads: int = 0) -> "Writer":
+    def writer(self, heap: int = 256 << 20, threads: int = 0) -> Writer:
         return Writer(self, heap, threads)
 
     # -- reading --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 def zone(name: str) -> dt.tzinfo:
     if name.upper() == "UTC":
-        return dt.timezone.utc
+        return dt.UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

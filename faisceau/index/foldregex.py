@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 from .analyzers import analyze
 
@@ -173,7 +173,7 @@ def _emit(node: dict[str, dict], folded: bool, joiners: bool = True) -> str:
     return f"(?:{body})?" if "" in node else body
 
 
-_PATTERNS: dict[object, "re.Pattern[str] | None"] = {}
+_PATTERNS: dict[object, re.Pattern[str] | None] = {}
 MAX_PATTERNS = 512   # patterns kept: a query paged through, or asked again, is not compiled again
 
 

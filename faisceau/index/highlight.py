@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from . import inflect
 from .analyzers import JOIN_RE, WORD_RE, analyze, words
@@ -314,7 +315,7 @@ def snippets(text: str, terms: list[Term], language: str | None, pages: list[tup
     used: list[tuple[int, int]] = []
     candidates = []
     starts = [sp[0] for sp in spans]   # sorted: only spans starting in [lo, hi] can lie inside
-    for i, (s, e, n) in enumerate(spans):
+    for i, (s, _e, _n) in enumerate(spans):
         lo, hi = s - window // 3, s - window // 3 + window
         a, b = max(0, i - 50, bisect.bisect_left(starts, lo)), min(i + 50, bisect.bisect_right(starts, hi))
         inside = [sp for sp in spans[a:b] if sp[1] <= hi]

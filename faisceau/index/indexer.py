@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..pipeline.faults import fault
+from ..pipeline.stages import stage
+from ..settings import Settings
 from ..store import documents as docs
 from ..store.db import Store
 from ..store.documents import StageOutcome
 from ..store.entities import person_org_place_names
-from ..pipeline.stages import stage
-from ..settings import Settings
 from .core import Index, IndexOutdated, Writer
 from .documents import from_store
-from .storefields import lookup as store_lookup, tag_counts
+from .storefields import lookup as store_lookup
+from .storefields import tag_counts
 
 BATCH = 2000
 COMMIT_SECONDS = 2.0

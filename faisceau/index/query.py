@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
 
 from ..exc import FaisceauError
 
@@ -68,13 +67,13 @@ class Range:
 
 @dataclass
 class Not:
-    item: "Node"
+    item: Node
 
 
 @dataclass
 class Bool:
     op: str                    # and | or
-    items: list["Node"] = field(default_factory=list)
+    items: list[Node] = field(default_factory=list)
 
 
 @dataclass
@@ -82,7 +81,7 @@ class All:
     pass
 
 
-Node = Union[Term, Range, Not, Bool, All]
+Node = Term | Range | Not | Bool | All
 
 # field name as typed → canonical field
 ALIASES = {

@@ -8,9 +8,10 @@ with the owner.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from ..store import entities, messages, tags as owner
+from ..store import entities, messages
+from ..store import tags as owner
 from ..store.db import Store
 from .analyzers import analyze
 

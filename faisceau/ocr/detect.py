@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ctypes
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 GARBAGE_RATIO = 0.05
 # (cid:n) from pdfminer-style extraction, private-use code points, U+FFFD, C0 controls

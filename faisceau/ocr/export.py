@@ -11,9 +11,10 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pikepdf
 from PIL import Image, ImageOps

@@ -13,10 +13,10 @@ import math
 import struct
 import warnings
 import zlib
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from PIL import Image, ImageOps
 

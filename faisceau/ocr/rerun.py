@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 CONTENT_KEYS = ("kind", "mime", "text", "pages", "segments", "flags", "metadata", "language")
 

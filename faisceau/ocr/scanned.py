@@ -19,8 +19,9 @@ Anything else, and any error on the way, goes to the ordinary rendering.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from PIL import Image
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 POLL = 0.01  # seconds between tries when every slot is taken
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..exc import ExtractionError, FaisceauError, Skipped, ToolMissing
 from . import cache as cache_mod

@@ -10,12 +10,13 @@ indexed again; the e-mail stages' data (`thread:`) is looked up in the store whe
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from ..store.db import Store
 from ..settings import Settings
+from ..store.db import Store
 from .stages import Stage, corpus_stages, load_target
 
 

@@ -12,8 +12,9 @@ import collections
 import os
 import time
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from ..settings import Settings
 from ..store import documents as docs
@@ -22,14 +23,15 @@ from ..store.ids import child_path, document_id
 from ..store.project import Project
 from .background import Background
 from .corpus import skipped
+from .executor import Executor
 from .faults import armed, fault, kill_during_commit
 from .pool import Pool
-from .progress import Progress as Progress, self_rss  # Progress: part of Ingest's on_progress signature
+from .progress import Progress as Progress  # Progress: part of Ingest's on_progress signature
+from .progress import self_rss
 from .runlog import RunLog
+from .shapes import PartialResult, Result, RowRef, StageRecord, TaskExtra, WorkerResult, is_partial
 from .stages import Stage, item_stages, load_target
 from .walk import walk
-from .executor import Executor
-from .shapes import ChildRecord, PartialResult, Result, RowRef, StageRecord, TaskExtra, WorkerResult, is_partial
 from .worker import ItemTask
 
 BATCH_SECONDS = 0.5   # results are committed together at most this often

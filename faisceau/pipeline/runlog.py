@@ -15,13 +15,13 @@ class RunLog:
     """Append-only JSON lines: run start/end, every failure and skip, periodic progress."""
 
     def __init__(self, folder: Path, run_id: str) -> None:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         self.path = folder / f"{stamp}-{run_id}.jsonl"
         self._f: IO[str] = open(self.path, "a", encoding="utf-8")
         self._last = 0.0
 
     def event(self, event: str, **fields: Any) -> None:
-        rec = {"time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"), "event": event, **fields}
+        rec = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "event": event, **fields}
         self._f.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
 
     def maybe_progress(self, progress: Any) -> None:

@@ -6,7 +6,8 @@ dicts; these TypedDicts say which keys exist and what they hold, so a misspelt k
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, TypedDict, Union
+from collections.abc import Callable
+from typing import Any, Literal, TypedDict
 
 from typing_extensions import TypeIs
 
@@ -98,7 +99,7 @@ class PartialResult(TypedDict):
     children: list[ChildRecord]
 
 
-Result = Union[WorkerResult, PartialResult]
+Result = WorkerResult | PartialResult
 
 
 class PoolEvent(TypedDict, total=False):

@@ -10,14 +10,14 @@ import hashlib
 import os
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
 
 from ..extract.base import Context
 from ..extract.run import MEMORY_REASON, out_of_memory
-from ..store.blobs import BlobStore, Packed, write_all
 from ..reasons import internal_error, item_paths, scrub
+from ..store.blobs import BlobStore, Packed, write_all
 from .shapes import ChildRecord, StageResult, StageState, TaskExtra, WorkerResult
 from .stages import load_target, stage
 

@@ -6,7 +6,8 @@ by `migrations`) and the functions the rest of faisceau calls.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, TypedDict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .values import current_user, now
 

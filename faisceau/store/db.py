@@ -8,9 +8,9 @@ What it holds is read and written by one owner module per table family (document
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..exc import ProjectError
 from .documents import Documents

@@ -7,13 +7,42 @@ typed in `entity_rows` (kept apart only for the length of this module).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, cast
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from .entity_rows import (
-    ContentDates, CooccurringRow, DateIn as DateIn, DatedContent, DatedSentence, DecisionRef, DecisionRow,
-    DocumentEntityName, DocumentMention, EntityDocument, EntityIn as EntityIn, EntityRef, EntityRow, FormCount,
-    IdentifierIn as IdentifierIn, IdentifierRow, KeyCount, MentionIn as MentionIn, MentionInContext, MentionSpan,
-    SpellingCount, TextDateRow, TypedName, WordStatRow,
+    ContentDates,
+    CooccurringRow,
+    DatedContent,
+    DatedSentence,
+    DecisionRef,
+    DecisionRow,
+    DocumentEntityName,
+    DocumentMention,
+    EntityDocument,
+    EntityRef,
+    EntityRow,
+    FormCount,
+    IdentifierRow,
+    KeyCount,
+    MentionInContext,
+    MentionSpan,
+    SpellingCount,
+    TextDateRow,
+    TypedName,
+    WordStatRow,
+)
+from .entity_rows import (
+    DateIn as DateIn,
+)
+from .entity_rows import (
+    EntityIn as EntityIn,
+)
+from .entity_rows import (
+    IdentifierIn as IdentifierIn,
+)
+from .entity_rows import (
+    MentionIn as MentionIn,
 )
 
 if TYPE_CHECKING:

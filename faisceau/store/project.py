@@ -39,7 +39,7 @@ class Project:
         return self.root / "tmp"
 
     @classmethod
-    def open(cls, root: Path, create: bool = False) -> "Project":
+    def open(cls, root: Path, create: bool = False) -> Project:
         """Open (or create) a project folder, refusing one newer than this version."""
         root = root.expanduser().absolute()
         meta = root / "project.json"
@@ -104,4 +104,4 @@ def _write_meta(meta: Path, doc: dict[str, object]) -> None:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

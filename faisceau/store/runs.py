@@ -103,7 +103,8 @@ class ActionRow(TypedDict):
 
 def actions(store: Store, action: str | None = None) -> list[ActionRow]:
     """The action log (of one action, if named), oldest first."""
-    sql, args = "SELECT time, user, action, detail FROM actions", ()
+    sql = "SELECT time, user, action, detail FROM actions"
+    args: tuple[str, ...] = ()
     if action is not None:
         sql, args = sql + " WHERE action = ?", (action,)
     return [{"time": r[0], "user": r[1], "action": r[2], "detail": json.loads(r[3] or "{}")}

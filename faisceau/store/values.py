@@ -15,7 +15,7 @@ import orjson
 
 def now() -> str:
     """The current time in UTC, ISO 8601 to the millisecond."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def current_user() -> str:

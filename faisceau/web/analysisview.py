@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..analysis import read
-from ..services import curation
 from ..exc import UsageError
+from ..services import curation
 from . import timelineview
 from .workbench import Workbench
 

@@ -183,7 +183,7 @@ def choose(cookie: str | None, accept_language: str | None) -> str:
     return sorted(ranked)[0][2] if ranked else "en"
 
 
-def translator(lang: str) -> "Translator":
+def translator(lang: str) -> Translator:
     return Translator(lang if lang in LANGUAGES else "en")
 
 

@@ -9,11 +9,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from ..analysis import read
 from ..index import query as query_mod
-from markupsafe import Markup
-
 from . import analysisview, graphview, reading, reporting, searching, timelineview
 from .api import params, workbench
 from .api_analysis import timeline_params

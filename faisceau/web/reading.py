@@ -11,13 +11,13 @@ import json
 from typing import Any
 
 from .. import citing, tags
+from ..analysis import read as analysis_read
 from ..index import QueryError
 from ..index.highlight import snippets
-from ..store import messages, neardups
-from ..store.tags import is_starred, notes_of
-from ..store.db import Store
-from ..analysis import read as analysis_read
 from ..mail import views
+from ..store import messages, neardups
+from ..store.db import Store
+from ..store.tags import is_starred, notes_of
 from .marks import cut, entities_of
 from .workbench import Workbench
 

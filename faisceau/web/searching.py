@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 from .. import tags
@@ -34,7 +35,7 @@ class Params:
     page: int = 1
     limit: int = 20
 
-    def check(self) -> "Params":
+    def check(self) -> Params:
         if self.sort not in SORTS:
             raise UsageError(f"unknown sort {self.sort[:40]!r}: use relevance, date or -date")
         if self.page < 1 or not 0 <= self.limit <= MAX_LIMIT:

@@ -18,9 +18,9 @@ from typing import Any
 from .. import settings as settings_mod
 from ..index import Index
 from ..index.indexer import open_index
-from ..store.project import Project
-from ..store.db import Store
 from ..settings import Settings
+from ..store.db import Store
+from ..store.project import Project
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -36,7 +36,7 @@ class Workbench:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def open(cls, root: Path, allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> "Workbench":
+    def open(cls, root: Path, allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> Workbench:
         """Open an existing project (never creates one: serving an empty folder is a mistake)."""
         project = Project.open(root)
         return cls(project, settings_mod.load(project.root), tuple(h.lower() for h in allowed_hosts))

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import corpus_path
 
 CORPUS_NAMES = [

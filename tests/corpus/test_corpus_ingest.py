@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPORA, corpus_path
 from corpus_projects import CORPUS_NAMES, cli
 

@@ -22,7 +22,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPORA, corpus_path
 from corpus_projects import cli
 

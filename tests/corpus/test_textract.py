@@ -13,11 +13,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import corpus_path
-from faisceau.store.project import Project
-from faisceau.store.db import Store
 from textsim import similarity, tokens
+
+from faisceau.store.db import Store
+from faisceau.store.project import Project
 
 pytestmark = pytest.mark.slow
 

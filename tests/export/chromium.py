@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import IN_CI
+
 from faisceau import settings as settings_mod
 from faisceau.export.pdf import chromium_command, find_chromium
 

@@ -14,8 +14,8 @@ import pytest
 from faisceau import fixtures
 from faisceau import settings as settings_mod
 from faisceau.pipeline.orchestrator import Ingest
-from faisceau.store.project import Project
 from faisceau.store.db import Store
+from faisceau.store.project import Project
 
 TITLE = 'Réunion <img src="http://example.invalid/title.png"> "quoted" & co'
 # a mail whose words would load remote resources if the report did not escape them

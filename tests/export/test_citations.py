@@ -15,8 +15,8 @@ from faisceau import settings as settings_mod
 from faisceau.cli import main
 from faisceau.exc import UsageError
 from faisceau.pipeline.orchestrator import Ingest
-from faisceau.store.project import Project
 from faisceau.store.db import Store
+from faisceau.store.project import Project
 
 PAGE1 = "Rapport interne. Les badges sont lus chaque nuit."
 PAGE2 = "Les cameras de la salle de pause enregistrent en continu depuis mars."

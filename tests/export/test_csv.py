@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from exportdemo import demo_project
+
 from faisceau import settings as settings_mod
 from faisceau import tags
 from faisceau.cli import main

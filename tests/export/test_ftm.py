@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from exportdemo import demo_project
 from followthemoney import model
 
-from exportdemo import demo_project
 from faisceau.cli import main
 from faisceau.store.db import Store
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from chromium import chromium, load
 from click.testing import CliRunner
+from exportdemo import HOSTILE, TITLE, demo_project, doc_id
 from selectolax.lexbor import LexborHTMLParser
 
-from chromium import chromium, load
-from exportdemo import HOSTILE, TITLE, demo_project, doc_id
 from faisceau import citing as cit
 from faisceau import settings as settings_mod
 from faisceau import tags
@@ -27,8 +27,8 @@ from faisceau.analysis import read as analysis
 from faisceau.cli import main
 from faisceau.index.indexer import open_index
 from faisceau.pipeline.orchestrator import Ingest
-from faisceau.store.project import Project
 from faisceau.store.db import Store
+from faisceau.store.project import Project
 
 TAGGED = ("reports/vigie-bilan-t1-2024.pdf", "mail/security-team.mbox!/1", "hostile/page.eml",
           "archives/export.zip!/export/inner.zip!/inner/synthese.pdf", "office/confidential.pdf")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from datetime import UTC
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def test_raw_8bit_headers_repaired() -> None:
     parsed = parse_fast(raw)
     assert parsed.meta["subject"] == "résumé à jour"
     assert parsed.meta["from"][0]["name"] == "Jérôme"
-    raw_utf8 = "Subject: Привет\n\nbody\n".encode("utf-8")
+    raw_utf8 = "Subject: Привет\n\nbody\n".encode()
     assert parse_fast(raw_utf8).meta["subject"] == "Привет"
     same_as_reference(raw)
 
@@ -153,7 +154,7 @@ def test_rfc2231_filename_and_8bit_filename() -> None:
     raw = (b"From: a@b.c\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\n"
            b"Content-Type: text/plain\n\nhi\n--XX\nContent-Type: application/pdf\n"
            b"Content-Disposition: attachment; filename*=utf-8''r%C3%A9sum%C3%A9%20final.pdf\n\nPDF\n--XX\n"
-           b"Content-Type: text/plain; name=\"" + "déjà vu.txt".encode("utf-8") + b"\"\n"
+           b"Content-Type: text/plain; name=\"" + "déjà vu.txt".encode() + b"\"\n"
            b"Content-Disposition: attachment\n\nx\n--XX\n"
            b"Content-Type: application/zip; name=\"=?utf-8?B?0KTQndChLnppcA==?=\"\n\nZ\n--XX--\n")
     parsed = parse_fast(raw)
@@ -177,7 +178,7 @@ def test_html_only_alternative_gives_visible_text(tmp_path: Path, extract) -> No
 def test_bad_charsets_never_crash() -> None:
     raw = (b"From: a@b.c\nContent-Type: text/plain; charset=utf-8\n\n" + "café crème".encode("cp1252") + b"\n")
     assert parse_fast(raw).texts == ["café crème\n"]
-    raw = b"From: a@b.c\nContent-Type: text/plain; charset=x-nonsense\n\n" + "naïve".encode("utf-8")
+    raw = b"From: a@b.c\nContent-Type: text/plain; charset=x-nonsense\n\n" + "naïve".encode()
     assert parse_fast(raw).texts == ["naïve"]
     long_cyrillic = ("Съешь же ещё этих мягких французских булок, да выпей чаю. " * 10).encode("koi8-r")
     raw = b"From: a@b.c\nContent-Type: text/plain\n\n" + long_cyrillic
@@ -234,10 +235,10 @@ def test_emlx_wrapper_removed(tmp_path: Path, extract) -> None:
 # --- Outlook: compose (PST items), msg, pst, tnef, rtf --------------------------------------
 
 def test_outlook_item_rebuilt_as_eml(tmp_path: Path, extract) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
     item = OutlookItem(subject="Résultats Q3", sender=("Émile", "emile@corp.fr"),
                        to=[("Ann", "ann@corp.fr")], cc=[("", "/O=CORP/OU=X/CN=RECIPIENTS/CN=BOB")],
-                       date=datetime(2020, 5, 4, 3, 2, 1, tzinfo=timezone.utc), message_id="<q3@corp.fr>",
+                       date=datetime(2020, 5, 4, 3, 2, 1, tzinfo=UTC), message_id="<q3@corp.fr>",
                        text="Les résultats.", html="<p>Les résultats.</p>",
                        attachments=[("tableau été.xlsx", "application/vnd.ms-excel", b"XLS"), ("", "", b"?")],
                        messages=[OutlookItem(subject="inner", text="inner text")])

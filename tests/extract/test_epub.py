@@ -4,8 +4,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import run_extractor
+
 from faisceau.exc import ExtractionError
 from faisceau.extract.base import Context, choose
 from faisceau.extract.documents.epub import EpubExtractor

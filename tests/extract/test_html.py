@@ -8,13 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import run_extractor
 
 from faisceau import settings as settings_mod
 from faisceau.exc import LimitExceeded
 from faisceau.extract.base import Context, Probe
 from faisceau.extract.documents.html import HtmlExtractor, declared_charset, visible_text
 from faisceau.extract.documents.plain import PlainTextExtractor
-from conftest import run_extractor
 
 PAGE = """<!DOCTYPE html>
 <html lang="fr-FR">

@@ -10,13 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import run_extractor
 from PIL import ExifTags, Image, ImageDraw
 
 from faisceau import settings as settings_mod
 from faisceau.exc import ExtractionError, LimitExceeded, Truncated
 from faisceau.extract.base import Context, Probe
 from faisceau.extract.images.image import ImageExtractor
-from conftest import run_extractor
 
 
 def scan(size: tuple[int, int] = (400, 300), mode: str = "RGB") -> Image.Image:

@@ -109,6 +109,7 @@ def test_streaming_yields_before_the_end(tmp_path: Path, ctx) -> None:
 
 def test_member_limit(tmp_path: Path, ctx) -> None:
     from dataclasses import replace
+
     from faisceau import settings
     from faisceau.exc import LimitExceeded
     from faisceau.model import Extracted

@@ -12,6 +12,7 @@ import wave
 from pathlib import Path
 
 import pytest
+from conftest import IN_CI
 
 from faisceau import settings as settings_mod
 from faisceau.exc import ExtractionError, Skipped
@@ -20,7 +21,6 @@ from faisceau.extract.identify import probe as make_probe
 from faisceau.extract.media.audio import AudioExtractor
 from faisceau.extract.media.video import VideoExtractor
 from faisceau.model import Extracted
-from conftest import IN_CI
 
 
 def need(tool: str) -> str:

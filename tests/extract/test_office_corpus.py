@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from textsim import similarity
 
 from faisceau.exc import FaisceauError
 from faisceau.extract.base import Context, Extractor
@@ -22,7 +23,6 @@ from faisceau.extract.documents.odf import OdfExtractor
 from faisceau.extract.documents.ooxml import OoxmlExtractor
 from faisceau.extract.identify import probe
 from tests.conftest import corpus_path, run_extractor
-from textsim import similarity
 
 OURS: tuple[type[Extractor], ...] = (OoxmlExtractor, OdfExtractor, LegacyOfficeExtractor)
 

@@ -73,7 +73,7 @@ def test_sanitise_names() -> None:
 
 def test_guess_codec_of_undeclared_names() -> None:
     assert guess_codec([b"plain.txt"]) == "cp437"
-    assert guess_codec(["résumé.doc".encode("utf-8")]) == "utf-8"
+    assert guess_codec(["résumé.doc".encode()]) == "utf-8"
     assert guess_codec([b"caf\x82.txt", b"fran\x87ais.doc"]) == "cp437"
     assert guess_codec(["审计文档.doc".encode("gbk")]) == "gb2312"
     assert guess_codec(["文章1.txt".encode("shift_jis")]) == "shift_jis"
@@ -94,7 +94,7 @@ def test_zip_utf8_and_cp437_names(tmp_path: Path, extract) -> None:
     doc, kids = extract(ZipExtractor, p)
     by = _by_name(kids)
     assert set(by) == {"é/日本.txt", "café.txt"}
-    assert by["é/日本.txt"].name_raw == "é/日本.txt".encode("utf-8")
+    assert by["é/日本.txt"].name_raw == "é/日本.txt".encode()
     assert by["café.txt"].name_raw == b"caf\x82.txt"
     assert child_bytes(by["café.txt"]) == b"dos name"
     assert doc.kind == "archive" and doc.metadata["member_count"] == 2
@@ -104,7 +104,7 @@ def test_zip_unflagged_utf8_name(tmp_path: Path, extract) -> None:
     p = tmp_path / "mac.zip"
     with zipfile.ZipFile(p, "w") as z:
         z.writestr("XXXXXXX.txt", "x")
-    p.write_bytes(p.read_bytes().replace(b"XXXXXXX.txt", "rés€.txt".encode("utf-8")))
+    p.write_bytes(p.read_bytes().replace(b"XXXXXXX.txt", "rés€.txt".encode()))
     _, kids = extract(ZipExtractor, p)
     assert [c.name for c in kids] == ["rés€.txt"]
 
@@ -402,7 +402,7 @@ def test_compressed_tars(tmp_path: Path, suffix: str, opener: str, extract) -> N
 # --- single compressed files -----------------------------------------------------------
 
 def test_single_gzip_bzip2_xz(tmp_path: Path, extract) -> None:
-    text = "Lettre du 3 mars — confidentiel\n".encode("utf-8") * 100
+    text = "Lettre du 3 mars — confidentiel\n".encode() * 100
     with gzip.GzipFile(tmp_path / "blob.gz", "wb", mtime=1_600_000_000) as g:
         g.write(text)
     # the FNAME header names the file, not the name of the .gz
@@ -483,8 +483,8 @@ def test_7z_plain(tmp_path: Path) -> None:
     assert err is None
     by = _by_name(kids)
     assert set(by) == {"sub/memo.txt", "data.bin", "link"}
-    assert child_bytes(by["sub/memo.txt"]) == "mémo interne".encode("utf-8")
-    assert by["sub/memo.txt"].metadata["size"] == len("mémo interne".encode("utf-8"))
+    assert child_bytes(by["sub/memo.txt"]) == "mémo interne".encode()
+    assert by["sub/memo.txt"].metadata["size"] == len("mémo interne".encode())
     assert by["sub/memo.txt"].metadata["mtime"].endswith("+00:00")
     assert (by["link"].status, by["link"].reason) == ("skipped", "symlink in archive -> /etc/passwd")
     assert doc.kind == "archive" and doc.mime == "application/x-7z-compressed"
@@ -496,7 +496,7 @@ def test_7z_encrypted_headers(tmp_path: Path) -> None:
     assert kids == [] and isinstance(err, EncryptedDocument) and err.reason == "encrypted"
     _, kids, err = _collect(SevenZipExtractor, p, _ctx(tmp_path, passwords=("x", "OpenSesame")))
     assert err is None
-    assert child_bytes(_by_name(kids)["sub/memo.txt"]) == "mémo interne".encode("utf-8")
+    assert child_bytes(_by_name(kids)["sub/memo.txt"]) == "mémo interne".encode()
 
 
 def test_7z_encrypted_data_only(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import child_bytes, run_extractor
 from fpdf import FPDF
 from PIL import Image
 
@@ -19,7 +20,6 @@ from faisceau.exc import EncryptedDocument, ExtractionError, LimitExceeded, Skip
 from faisceau.extract.base import Context, Probe
 from faisceau.extract.documents.pdf import PdfExtractor, pdf_date
 from faisceau.model import Extracted
-from conftest import child_bytes, run_extractor
 
 PAGE_TEXT = "Page {n}: le rapport confidentiel du trésor, numéro {n}, signé à Lyon."
 PARIS = dt.timezone(dt.timedelta(hours=2))

@@ -9,8 +9,8 @@ import time
 from collections import Counter
 
 import pytest
-
 from conftest import child_bytes, corpus_path, run_extractor
+
 from faisceau.exc import EncryptedDocument, ExtractionError, Skipped
 from faisceau.extract.base import Context
 from faisceau.extract.documents.pdf import PdfExtractor

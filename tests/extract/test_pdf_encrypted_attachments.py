@@ -11,12 +11,12 @@ import dataclasses
 from pathlib import Path
 
 import pikepdf
+from conftest import child_bytes, run_extractor
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from faisceau.extract.base import Context
 from faisceau.extract.documents.pdf import PdfExtractor
-from conftest import child_bytes, run_extractor
 
 PASSWORD = "000000"
 MEMO = "Rendez-vous au quai 12 le 3 mars, apporter les relevés.\n".encode()

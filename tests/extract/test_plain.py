@@ -9,12 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import run_extractor
 
 from faisceau import settings as settings_mod
 from faisceau.extract.base import Context, Probe
 from faisceau.extract.documents.charset import decode, decode_report, normalise_label
 from faisceau.extract.documents.plain import PlainTextExtractor
-from conftest import run_extractor
 
 FRENCH = ("L’été dernier, le député a présenté un rapport – « très » attendu – sur la réforme "
           "des retraites. Coût estimé : 3 000 €. Il a été adopté le 12 juin 2003 à l’Assemblée.\n")

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 
 import pytest
+from conftest import corpus_path, run_extractor
 
 from faisceau.exc import ExtractionError, Skipped
 from faisceau.extract.base import Context, Extractor, choose
@@ -16,7 +17,6 @@ from faisceau.extract.documents.plain import PlainTextExtractor
 from faisceau.extract.identify import probe
 from faisceau.extract.images.image import ImageExtractor
 from faisceau.model import Extracted
-from conftest import corpus_path, run_extractor
 
 pytestmark = pytest.mark.slow
 

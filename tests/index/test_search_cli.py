@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import faisceau, jsonl
 
 FR = ("Le 10 mars 2020, deux militants CGT ont tracté à Amiens devant l’entrepôt.\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from faisceau.store.db import Store
 from faisceau.mail import neardup, views
+from faisceau.store.db import Store
 
 RNG = random.Random(7)  # its own generator: other tests may draw from the global one
 WORDS = [f"w{i}" for i in range(3000)]

@@ -92,7 +92,7 @@ def image_pdf(images: list[Image.Image], path: Path, dpi: int = 300) -> Path:
     return path
 
 
-def faisceau(*args: object, timeout: float = 1800, env: dict[str, str] | None = None) -> "subprocess.CompletedProcess[str]":
+def faisceau(*args: object, timeout: float = 1800, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real `faisceau` command; fail the test with its output when it fails."""
     proc = subprocess.run([sys.executable, "-m", "faisceau", *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})

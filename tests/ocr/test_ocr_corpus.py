@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import corpus_path
 from ocr_pages import faisceau, jsonl, recall
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-
 from ocr_pages import ENGLISH, FRENCH, faisceau, image_pdf, jsonl, page_image, recall, save
 
 pytestmark = pytest.mark.skipif(not shutil.which("tesseract"), reason="tesseract not installed")

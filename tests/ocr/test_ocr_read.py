@@ -7,21 +7,20 @@ real Tesseract; recall is the share of the known words found in what OCR read.
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 import pytest
 from fpdf import FPDF
+from ocr_pages import ENGLISH, FONT, FRENCH, image_pdf, page_image, recall, save
 from PIL import Image
 
 from faisceau import settings as settings_mod
 from faisceau.extract.base import Context
-from faisceau.store.blobs import BlobStore
 from faisceau.ocr import detect
 from faisceau.pipeline.worker import ItemTask, process
-from ocr_pages import ENGLISH, FONT, FRENCH, image_pdf, page_image, recall, save
+from faisceau.store.blobs import BlobStore
 
 pytestmark = pytest.mark.skipif(not __import__("shutil").which("tesseract"), reason="tesseract not installed")
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from faisceau.store.project import Project
 from faisceau.store.db import Store
+from faisceau.store.project import Project
 
 
 def faisceau(*args: str | Path, env: dict[str, str] | None = None, check: bool = True,

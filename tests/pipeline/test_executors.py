@@ -12,13 +12,13 @@ import mailbox
 from email.message import EmailMessage
 from pathlib import Path
 
+from helpers import dump, faisceau
+from test_ingest import make_leak
+
 from faisceau import settings as settings_mod
 from faisceau.pipeline.executor import InlineExecutor
 from faisceau.pipeline.orchestrator import Ingest
 from faisceau.store.project import Project
-
-from helpers import dump, faisceau
-from test_ingest import make_leak
 
 
 def _leak(root: Path) -> Path:

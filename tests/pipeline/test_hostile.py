@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import faisceau, jsonl
 
 from faisceau import fixtures as fx
-from helpers import faisceau, jsonl
 
 
 @pytest.fixture(scope="module")

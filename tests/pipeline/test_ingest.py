@@ -13,7 +13,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-
 from helpers import dump, faisceau, jsonl
 
 EN = "The security operations centre kept a weekly report on the warehouse site and its visitors.\n"

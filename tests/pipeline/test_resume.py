@@ -8,11 +8,10 @@ import signal
 from pathlib import Path
 
 import pytest
-
-from faisceau.pipeline.faults import POINTS
-
 from helpers import dump, faisceau
 from test_ingest import make_leak
+
+from faisceau.pipeline.faults import POINTS
 
 # (point, which pass): spread over the walk, the dispatch, result writing, child insertion,
 # duplicate resolution and every side of a commit.

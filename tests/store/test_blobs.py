@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from faisceau.store.blobs import PACK_MAX, BlobStore
 from faisceau.pipeline.worker import ItemTask, unpack
+from faisceau.store.blobs import PACK_MAX, BlobStore
 
 
 def test_small_bytes_go_to_a_pack_and_large_ones_to_a_file(tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from webproject import WebProject, web_project
 
 from faisceau.web import Workbench
 from faisceau.web.server import Background
-from webproject import WebProject, web_project
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -11,8 +11,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from faisceau.web import Workbench, create_app
 from webproject import WebProject, web_project
+
+from faisceau.web import Workbench, create_app
 
 BASE = "http://127.0.0.1:8000"
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from browserkit import WAIT, browser, page, ready, server, wp  # noqa: F401 (fixtures)
+from webproject import ASTRAL_PASSAGE, XSS_ENTITY, WebProject
 
 from faisceau.store.db import Store
 from faisceau.web.server import Background
-from webproject import ASTRAL_PASSAGE, XSS_ENTITY, WebProject
-
-from browserkit import WAIT, browser, page, ready, server, wp  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,10 @@ import json
 import unicodedata
 from typing import Any
 
-from faisceau.store.db import Store
-from webproject import ASTRAL_PASSAGE, XSS_ENTITY, WebProject
 from clientkit import BASE, TestClient, client, wp  # noqa: F401 (fixtures)
+from webproject import ASTRAL_PASSAGE, XSS_ENTITY, WebProject
+
+from faisceau.store.db import Store
 
 
 def ok(r: Any) -> Any:

@@ -7,12 +7,10 @@ import time
 from urllib.parse import quote
 
 import pytest
-
-from faisceau.web.server import Background
+from browserkit import WAIT, browser, page, ready, server, wp  # noqa: F401 (fixtures)
 from webproject import WebProject
 
-
-from browserkit import WAIT, browser, page, ready, server, wp  # noqa: F401 (fixtures)
+from faisceau.web.server import Background
 
 pytestmark = pytest.mark.slow
 

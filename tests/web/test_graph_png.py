@@ -20,12 +20,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from helpers import faisceau
+
 from faisceau import settings as settings_mod
 from faisceau.pipeline.orchestrator import Ingest
-from faisceau.store.project import Project
 from faisceau.store.db import Store
+from faisceau.store.project import Project
 from faisceau.web import Workbench, create_app, graphpng
-from helpers import faisceau
 
 BASE = "http://127.0.0.1:8000"
 SCRIPT_NAME = "<script>alert(1)</script>"

@@ -6,9 +6,10 @@ import csv
 import io
 import json
 
-from faisceau.store.db import Store
-from webproject import WebProject
 from clientkit import BASE, TestClient, client, wp  # noqa: F401 (fixtures)
+from webproject import WebProject
+
+from faisceau.store.db import Store
 
 
 def post(client: TestClient, url: str, body: object, method: str = "POST") -> object:

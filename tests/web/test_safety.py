@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from faisceau.web.sanitize import BLOCKED_IMAGE, sanitize
-from webproject import XSS, XSS_NAME, WebProject, canary_html
 from clientkit import BASE, TestClient, client, wp  # noqa: F401 (fixtures)
+from webproject import XSS, XSS_NAME, WebProject, canary_html
+
+from faisceau.web.sanitize import BLOCKED_IMAGE, sanitize
 
 XSS_TAG = "<svg/onload=window.__xss=1>"  # a tag has no spaces
 

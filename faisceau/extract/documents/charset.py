@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections import Counter
 import unicodedata
+from collections import Counter
 from typing import NamedTuple
 
 # Detection looks at this many bytes; decoding always covers the whole input.

@@ -8,8 +8,8 @@ is parsed defused (see xmlsafe); images and fonts inside are children.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ...exc import ExtractionError
 from ...model import Child, Extracted

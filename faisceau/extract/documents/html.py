@@ -9,15 +9,16 @@ loaded (tracking pixels included) without the page ever calling home.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ...exc import LimitExceeded
 from ...model import Child, Extracted
-from ..base import Probe, Context, Extractor, register
+from ..base import Context, Extractor, Probe, register
 from .charset import decode_report
 from .plain import size_label
 

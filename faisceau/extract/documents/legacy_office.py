@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ...exc import EncryptedDocument, ExtractionError
 from ...model import Child, Extracted

@@ -9,8 +9,8 @@ Spreadsheet rows are streamed so memory stays bounded on large sheets.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from xml.etree.ElementTree import Element
 
 from ...exc import EncryptedDocument, ExtractionError, LimitExceeded

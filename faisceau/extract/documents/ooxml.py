@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from xml.etree.ElementTree import Element
 
 from ...exc import ExtractionError, UnsupportedFormat
 from ...model import Child, Extracted
 from ..base import Context, Extractor, Probe, register
 from .legacy_office import decrypt_ole
-from .xmlsafe import (ZipParts, child, column_number, iso_date, local, ns, numbered, on, on_attr, rels, rid,
-                      tab_line)
+from .xmlsafe import ZipParts, child, column_number, iso_date, local, ns, numbered, on, on_attr, rels, rid, tab_line
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 KINDS = {"wordprocessingml": "document", "spreadsheetml": "spreadsheet", "presentationml": "presentation"}

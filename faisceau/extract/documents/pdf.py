@@ -14,11 +14,13 @@ import os
 import re
 import time
 import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from importlib.metadata import PackageNotFoundError, version as dist_version
+from datetime import UTC, datetime, timedelta, timezone
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as dist_version
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterator, Sequence
+from typing import Any, ClassVar
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -64,7 +66,7 @@ def pdf_date(raw: str) -> str | None:
             return "-".join([year] + [p for p in (month, day) if p])
         tz = None
         if sign in ("Z", "z"):
-            tz = timezone.utc
+            tz = UTC
         elif sign and oh:
             delta = timedelta(hours=int(oh), minutes=int(om or 0))
             tz = timezone(-delta if sign == "-" else delta)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import mmap
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ...exc import ToolMissing
 from ..base import Context

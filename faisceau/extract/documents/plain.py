@@ -11,14 +11,14 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from lxml import etree
 
 from ...model import Child, Extracted
 from ..base import Context, Extractor, Probe, register
-from .charset import utf16_pattern, decode_report
+from .charset import decode_report, utf16_pattern
 
 TABLE_DELIMITERS = {"csv": ",", "tsv": "\t", "tab": "\t", "psv": "|"}
 TABLE_MIMES = {"csv": "text/csv", "tsv": "text/tab-separated-values", "tab": "text/tab-separated-values"}

@@ -45,7 +45,7 @@ class OutlookItem:
     text: str = ""
     html: str = ""
     attachments: list[tuple[str, str, bytes]] = field(default_factory=list)  # name, mime, data
-    messages: list["OutlookItem"] = field(default_factory=list)
+    messages: list[OutlookItem] = field(default_factory=list)
 
 
 def _header(value: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ...exc import ExtractionError
 from ...model import Child, Extracted

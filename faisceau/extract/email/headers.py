@@ -13,7 +13,7 @@ import base64
 import binascii
 import codecs
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 # An encoded word; the charset may carry an RFC 2231 language suffix (`utf-8*fr`).
@@ -166,8 +166,8 @@ def lenient_date(value: str | None) -> tuple[str, str] | None:
 
 def iso_pair(dt: datetime) -> tuple[str, str]:
     """(local ISO with offset, UTC ISO with Z); a naive date (`-0000`) is taken as UTC."""
-    aware = dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
-    utc = aware.astimezone(timezone.utc).replace(tzinfo=None)
+    aware = dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+    utc = aware.astimezone(UTC).replace(tzinfo=None)
     return dt.isoformat(), utc.isoformat() + "Z"
 
 

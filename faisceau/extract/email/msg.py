@@ -11,8 +11,9 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import struct
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import extract_msg
 
@@ -83,7 +84,7 @@ def message_meta(msg: Any, warnings: list[str]) -> dict[str, Any]:
     for r in recipients:
         kind = getattr(getattr(r, "type", None), "name", "TO").lower()
         name, addr = _clean(getattr(r, "name", "")), _clean(getattr(r, "email", ""))
-        smtp = _clean(_get(warnings, "recipient address", lambda: r.smtpAddress))
+        smtp = _clean(_get(warnings, "recipient address", lambda: r.smtpAddress))  # noqa: B023 (called at once)
         by_type.setdefault(kind, []).append(make_address(name if name != addr else "", smtp or addr,
                                                          f"{name} <{addr}>" if addr else name))
     for kind in ("to", "cc", "bcc"):
@@ -95,7 +96,7 @@ def message_meta(msg: Any, warnings: list[str]) -> dict[str, Any]:
             meta["date"], meta["date_utc"] = iso_pair(when)
     for key, attr in (("message_id", "messageId"), ("in_reply_to", "inReplyTo")):
         if not meta.get(key):
-            value = _clean(_get(warnings, attr, lambda: getattr(msg, attr, None))).strip("<>")
+            value = _clean(_get(warnings, attr, lambda: getattr(msg, attr, None))).strip("<>")  # noqa: B023 (called at once)
             if value:
                 meta[key] = value
     meta.setdefault("headers", [])
@@ -121,7 +122,7 @@ def extra_text(msg: Any, kind: str, warnings: list[str]) -> str:
     fields = _CONTACT_FIELDS if kind == "contact" else _CALENDAR_FIELDS if kind == "calendar" else ()
     lines = []
     for name in fields:
-        value = _get(warnings, name, lambda: getattr(msg, name, None))
+        value = _get(warnings, name, lambda: getattr(msg, name, None))  # noqa: B023 (called at once)
         if value not in (None, "", [], {}):
             lines.append(f"{name}: {_clean(value)}")
     return "\n".join(lines)

@@ -13,15 +13,15 @@ import email
 import email.errors
 import email.policy
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.generator import BytesGenerator
 from email.message import Message
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ...exc import ExtractionError
 from .addresses import make_address, parse_addresses
-from .headers import (SURROGATE, decode_header, iso_pair, lenient_date, message_ids, parse_date,
-                      repair_8bit, unfold)
+from .headers import SURROGATE, decode_header, iso_pair, lenient_date, message_ids, parse_date, repair_8bit, unfold
 from .textdecode import decode_text, html_charset
 
 ADDRESS_HEADERS = {"from": "from", "to": "to", "cc": "cc", "bcc": "bcc",

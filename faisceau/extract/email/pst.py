@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import timezone
+from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ...exc import ExtractionError, LimitExceeded
 from ...model import Child, Extracted
@@ -111,7 +112,7 @@ def read_item(message: Any, warnings: list[str], depth: int = 0) -> OutlookItem:
     for name in ("client_submit_time", "delivery_time", "creation_time"):
         when = _attr(message, name)
         if when is not None:
-            item.date = when.replace(tzinfo=timezone.utc)  # libpff gives naive UTC
+            item.date = when.replace(tzinfo=UTC)  # libpff gives naive UTC
             break
     _recipients(message, item)
     item.text = _text(_attr(message, "plain_text_body"))

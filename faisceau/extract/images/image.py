@@ -13,9 +13,10 @@ import re
 import struct
 import warnings
 import zlib
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 from PIL import ExifTags, Image, TiffImagePlugin, UnidentifiedImageError
 

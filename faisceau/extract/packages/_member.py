@@ -4,10 +4,11 @@ streaming a member to scratch while counting, and building the member's Child.""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ...exc import LimitExceeded
 from ...model import Child
@@ -70,7 +71,7 @@ class Member:
 def iso_from_timestamp(ts: float) -> str | None:
     """An epoch time as ISO 8601 UTC, or None when out of range (hostile headers)."""
     try:
-        return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+        return datetime.fromtimestamp(ts, UTC).isoformat()
     except (OverflowError, OSError, ValueError):
         return None
 

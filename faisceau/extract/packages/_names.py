@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from typing import Iterable
+from collections.abc import Iterable
 
 UNSAFE = "path traversal in member name"
 

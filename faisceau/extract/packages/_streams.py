@@ -9,8 +9,9 @@ import lzma
 import struct
 import tarfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from ...exc import ExtractionError, LimitExceeded, Truncated
 from ...model import Child, Extracted

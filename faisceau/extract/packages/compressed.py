@@ -3,8 +3,8 @@ recognised by its content (not its name) and handed to the tar code."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ...model import Child, Extracted
 from ..base import Context, Extractor, register

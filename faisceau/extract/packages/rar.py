@@ -7,8 +7,9 @@ before extraction; `unar -i` then extracts only the chosen members by index.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ...exc import EncryptedDocument, ExtractionError, ToolMissing, Truncated
 from ...model import Child, Extracted

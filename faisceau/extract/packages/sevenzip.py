@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 from ...exc import EncryptedDocument, ExtractionError, Truncated
 from ...model import Child, Extracted
@@ -63,7 +63,7 @@ def parse_listing(out: str, utc: bool) -> Listing:
     listing = Listing()
     blocks: dict[str, list[Member]] = {}
     block_packed: dict[str, int] = {}
-    for i, chunk in enumerate(c for c in re.split(r"\n\s*\n", out) if c.strip()):
+    for chunk in (c for c in re.split(r"\n\s*\n", out) if c.strip()):
         f: dict[str, str] = {}
         for line in chunk.splitlines():
             k, sep, v = line.partition(" = ")

@@ -4,8 +4,9 @@ in order, none is extracted by tarfile, links and devices are recorded, never cr
 from __future__ import annotations
 
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from ...exc import ExtractionError, LimitExceeded, Truncated
 from ...model import Child, Extracted
@@ -86,7 +87,7 @@ def unpack_tar(stream: BinaryIO, raw: BinaryIO, doc: Extracted, ctx: Context,
                     yield container.skipped(m, "unsupported member type")
                     continue
                 start = raw.tell()
-                path = container.copy(src, lambda: max(1, raw.tell() - start))
+                path = container.copy(src, lambda: max(1, raw.tell() - start))  # noqa: B023 (used within this iteration)
             except LimitExceeded as e:
                 yield container.refused(m, e)
                 if compressed and (container.spent or str(e).startswith("zip bomb")):

@@ -7,9 +7,9 @@ import lzma
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 from ...exc import ExtractionError, LimitExceeded, ToolMissing, Truncated
 from ...model import Child, Extracted
