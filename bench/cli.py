@@ -59,8 +59,9 @@ def main() -> None:
             subprocess.run([py, "-m", "faisceau", "demo", "--no-serve", "--dir", f"{tmp}/demo"], check=True,
                            stdout=subprocess.DEVNULL)
             project = Path(tmp) / "demo" / "project"
-        floor = statistics.median(timed([py, "-c", "pass"], runs))
-        rows = [row("python -c pass", timed([py, "-c", "pass"], runs), floor),
+        bare = timed([py, "-c", "pass"], runs)
+        floor = statistics.median(bare)
+        rows = [row("python -c pass", bare, floor),
                 row("python -c 'import tantivy'", timed([py, "-c", "import tantivy"], runs), floor)]
         search = row("faisceau search (3 hits, facets)",
                      timed([py, "-m", "faisceau", "search", "badge OR vigie", "--facet", "kind", "--limit", "3",
