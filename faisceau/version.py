@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
