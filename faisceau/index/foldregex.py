@@ -15,13 +15,27 @@ matches at the same offsets:
   trying every position. `literal_ok` says which letters allow it (nearly all).
 
 `tests/index/test_highlight_speed_paths.py` checks the two forms agree on real corpora.
+
+The fold tables are built from the index's own analyzer and Python's Unicode tables (about 45 ms);
+every process needs them at its first snippet, the CLI's included, so they are kept in the user's
+cache folder (`$XDG_CACHE_HOME/faisceau`, else `~/.cache/faisceau`) under a key of the Tantivy,
+Unicode and Python versions they depend on, and built again when that key changes or the file cannot
+be read. Nothing of a document goes there.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import sys
 import threading
+import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
+
+import tantivy
 
 from .analyzers import analyze
 
@@ -36,26 +50,69 @@ _UNSAFE: frozenset[str] | None = None
 _BUILDING = threading.Lock()
 
 
+TABLES_VERSION = "1"   # bump when what the tables hold changes
+
+
+def cache_file() -> Path:
+    """Where this process's fold tables are kept, keyed by what they are built from."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    version = getattr(tantivy, "__version__", "")  # its stubs do not declare it
+    key = f"{TABLES_VERSION}|{version}|{unicodedata.unidata_version}|{sys.version_info[:2]}"
+    return base / "faisceau" / f"fold-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+
+def build_classes() -> dict[str, set[str]]:
+    """Folded form → the characters that fold to it, from the index's own analyzer."""
+    classes: dict[str, set[str]] = {}
+    for cp in range(0x30, 0x3000):
+        ch = chr(cp)
+        if ch.isalnum():
+            toks = analyze("fold", ch)
+            if len(toks) == 1:
+                classes.setdefault(toks[0], set()).add(ch)
+    return classes
+
+
+def _load_tables() -> None:
+    """The fold classes and the unsafe characters, from the cache file or built (and kept)."""
+    global _UNSAFE
+    path = cache_file()
+    try:
+        kept = json.loads(path.read_text("utf-8"))
+        classes = {k: set(v) for k, v in kept["classes"].items()}
+        unsafe = frozenset(kept["unsafe"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        classes = build_classes()
+        unsafe = build_unsafe(_map_of(classes))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"classes": {k: "".join(sorted(v)) for k, v in classes.items()},
+                                       "unsafe": "".join(sorted(unsafe))}, ensure_ascii=False), "utf-8")
+            os.replace(tmp, path)   # whole or absent: another process may read it at once
+        except OSError:
+            pass   # a read-only home: the tables are built again next time
+    _FOLD_CLASSES.update(classes)
+    _UNSAFE = unsafe
+
+
 def _fold_classes() -> dict[str, set[str]]:
-    """Folded form → the characters that fold to it (built once, from the index's own analyzer)."""
+    """Folded form → the characters that fold to it (loaded once per process)."""
     if not _FOLD_CLASSES:
         with _BUILDING:   # searches run in several threads: none may see a table half built
-            classes: dict[str, set[str]] = {}
-            for cp in range(0x30, 0x3000) if not _FOLD_CLASSES else ():
-                ch = chr(cp)
-                if ch.isalnum():
-                    toks = analyze("fold", ch)
-                    if len(toks) == 1:
-                        classes.setdefault(toks[0], set()).add(ch)
-            _FOLD_CLASSES.update(classes)
+            if not _FOLD_CLASSES:
+                _load_tables()
     return _FOLD_CLASSES
+
+
+def _map_of(classes: dict[str, set[str]]) -> dict[int, str]:
+    return {ord(c): key for key, chars in classes.items() if len(key) == 1 for c in chars if c != key}
 
 
 def _fold_map() -> dict[int, str]:
     """Character → the one letter it folds to, for every character of a one-letter class."""
     if not _FOLD_MAP:
-        table = {ord(c): key for key, chars in _fold_classes().items() if len(key) == 1 for c in chars if c != key}
-        _FOLD_MAP.update(table)   # at once, for the same reason
+        _FOLD_MAP.update(_map_of(_fold_classes()))   # at once, for the same reason
     return _FOLD_MAP
 
 
@@ -87,29 +144,31 @@ def _fold_each(text: str) -> str:
 
 
 def _unsafe() -> frozenset[str]:
+    """The characters `build_unsafe` finds (loaded with the fold classes)."""
+    _fold_classes()
+    assert _UNSAFE is not None
+    return _UNSAFE
+
+
+def build_unsafe(table: dict[int, str]) -> frozenset[str]:
     """Characters for which `fold_text`'s lower-case-then-replace shortcut could differ from
     folding each character: lower case of another length or folding elsewhere (Æ, İ, Ⓐ), and
     folds that fold again (ʀ → R → r), so no replace undoes another."""
-    global _UNSAFE
-    if _UNSAFE is None:
-        table = _fold_map()
+    def fold(c: str) -> str:
+        return table.get(ord(c), c)
 
-        def fold(c: str) -> str:
-            return table.get(ord(c), c)
-
-        # every character with a case mapping is below 0x1F000; a character that is its own lower
-        # case and folds to nothing else passes the test below trivially, so only those that do
-        # not are tested (found at C speed: this runs once in every process, the CLI's included)
-        chars = [chr(cp) for cp in range(0x80, 0x20000)]
-        lows = list(map(str.lower, chars))
-        candidates = {c for c, low in zip(chars, lows) if low != c} | {chr(cp) for cp in table if cp >= 0x80}
-        bad = set()
-        for c in candidates:
-            low = c.lower()
-            if len(low) != 1 or fold(low) != fold(c) or fold(fold(c)) != fold(c):
-                bad.add(c)
-        _UNSAFE = frozenset(bad)
-    return _UNSAFE
+    # every character with a case mapping is below 0x1F000; a character that is its own lower
+    # case and folds to nothing else passes the test below trivially, so only those that do
+    # not are tested
+    chars = [chr(cp) for cp in range(0x80, 0x20000)]
+    lows = list(map(str.lower, chars))
+    candidates = {c for c, low in zip(chars, lows) if low != c} | {chr(cp) for cp in table if cp >= 0x80}
+    bad = set()
+    for c in candidates:
+        low = c.lower()
+        if len(low) != 1 or fold(low) != fold(c) or fold(fold(c)) != fold(c):
+            bad.add(c)
+    return frozenset(bad)
 
 
 def joins_letters(text: str) -> bool:
