@@ -2,8 +2,8 @@
 
 In the full suite they run against the checkout. `.ci/run`'s package phase copies this file alone into
 an empty folder and runs it with the Python of a fresh virtualenv that holds the built wheel (not an
-editable install), with FAISCEAU_EXPECT_SITE naming that virtualenv's site-packages and
-FAISCEAU_SMOKE_PROJECT the demo project it has just built. So this file imports nothing from tests/,
+editable install), with SMOKE_EXPECT_SITE naming that virtualenv's site-packages and
+SMOKE_PROJECT the demo project it has just built. So this file imports nothing from tests/,
 and every command runs as the `faisceau` script installed beside the running Python.
 """
 
@@ -25,7 +25,7 @@ import faisceau
 
 BIN = Path(sys.executable).parent
 FAISCEAU = BIN / "faisceau"
-EXPECT_SITE = os.environ.get("FAISCEAU_EXPECT_SITE")
+EXPECT_SITE = os.environ.get("SMOKE_EXPECT_SITE")
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,8 +36,8 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo project: FAISCEAU_SMOKE_PROJECT's, or one `faisceau demo --no-serve` builds now."""
-    given = os.environ.get("FAISCEAU_SMOKE_PROJECT")
+    """The demo project: SMOKE_PROJECT's, or one `faisceau demo --no-serve` builds now."""
+    given = os.environ.get("SMOKE_PROJECT")
     if given:
         return Path(given)
     where = tmp_path_factory.mktemp("demo")

@@ -5,7 +5,7 @@ this builds both as `pip install faisceau` would get them (`python -m build`: th
 wheel from the sdist), from a copy of the source tree as a fresh clone has it, and checks them
 against the source tree. The copy matters: setuptools also packs what an earlier build listed in
 a leftover `faisceau.egg-info/SOURCES.txt`, which hid a missing `package-data` entry here. With
-FAISCEAU_DIST set to a folder that already holds them (`.ci/run`'s package phase), it checks those.
+SMOKE_DIST set to a folder that already holds them (`.ci/run`'s package phase), it checks those.
 """
 
 from __future__ import annotations
@@ -118,8 +118,8 @@ def missing_from_wheel(wheel: Path, needed: set[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(wheel, sdist) of this source tree: FAISCEAU_DIST's, or built now the way pip would."""
-    given = os.environ.get("FAISCEAU_DIST")
+    """(wheel, sdist) of this source tree: SMOKE_DIST's, or built now the way pip would."""
+    given = os.environ.get("SMOKE_DIST")
     if given:
         folder = Path(given)
     else:
