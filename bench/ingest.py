@@ -152,21 +152,17 @@ def against(mboxes: list[Path], workers: int, tree: Path) -> None:
     """The e-mail ingest (the issue-2 figure: extraction, language, hashing, accounting) of this tree
     and of `tree`, alternating twice, so that both see the same machine state; rates and their ratio.
     (Every stage takes about ten minutes a run here: not repeated four times.)"""
-    rates: dict[tuple[str, bool], list[float]] = {}
+    rates: dict[str, list[float]] = {"baseline": [], "this tree": []}
     for turn in range(2):
         for name, where in (("baseline", tree.resolve()), ("this tree", ROOT)):
-            for full in (False,):
-                report, seconds, _ = run_ingest(mboxes, workers, index=full, tree=where)
-                n, _ = count_kind(report["project"], "email")
-                shutil.rmtree(report["project"], ignore_errors=True)
-                rates.setdefault((name, full), []).append(n / seconds)
-                print(f"  turn {turn + 1} {name:<9} {'all stages' if full else 'foundation'}: {n / seconds:7,.0f} e-mails/s"
-                      f" ({n:,} in {seconds:.1f} s)")
-    for full in (False,):
-        base, this = rates[("baseline", full)], rates[("this tree", full)]
-        print(f"{'all stages' if full else 'foundation'}: baseline {' / '.join(f'{r:,.0f}' for r in base)}, "
-              f"this tree {' / '.join(f'{r:,.0f}' for r in this)} e-mails/s; ratio of the best "
-              f"{max(this) / max(base):.2f}")
+            report, seconds, _ = run_ingest(mboxes, workers, tree=where)
+            n, _ = count_kind(report["project"], "email")
+            shutil.rmtree(report["project"], ignore_errors=True)
+            rates[name].append(n / seconds)
+            print(f"  turn {turn + 1} {name:<9} foundation: {n / seconds:7,.0f} e-mails/s ({n:,} in {seconds:.1f} s)")
+    base, this = rates["baseline"], rates["this tree"]
+    print(f"foundation: baseline {' / '.join(f'{r:,.0f}' for r in base)}, "
+          f"this tree {' / '.join(f'{r:,.0f}' for r in this)} e-mails/s; ratio of the best {max(this) / max(base):.2f}")
 
 
 def count_kind(project: str, kind: str) -> tuple[int, int]:

@@ -580,11 +580,8 @@ class DocLocation(TypedDict):
 
 def metadata_and_text(store: Store, shas: list[str]) -> dict[str, MetadataText]:
     """The metadata and text of these contents, by SHA-256 (those stored)."""
-    out: dict[str, MetadataText] = {}
-    for r in store.db.execute(f"SELECT sha256, metadata, text FROM contents WHERE sha256 IN ({','.join('?' * len(shas))})",
-                              shas):
-        out[r[0]] = MetadataText(metadata=json.loads(r[1] or "{}"), text=r[2] or "")
-    return out
+    return {sha: MetadataText(metadata=json.loads(r["metadata"] or "{}"), text=r["text"] or "")
+            for sha, r in contents_by_sha(store, shas, ("metadata", "text")).items()}
 
 
 def shared_contents(store: Store) -> list[SharedContent]:
@@ -597,8 +594,8 @@ def shared_contents(store: Store) -> list[SharedContent]:
 def locations_of(store: Store, ids: list[str]) -> list[DocLocation]:
     """These documents' paths and contents (those that exist), in no particular order."""
     out: list[DocLocation] = []
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
+    for i in range(0, len(ids), IN_CHUNK):
+        part = ids[i:i + IN_CHUNK]
         out += [DocLocation(id=r[0], path=r[1], sha256=r[2]) for r in store.db.execute(
             f"SELECT id, path, sha256 FROM documents WHERE id IN ({','.join('?' * len(part))})", part)]
     return out
