@@ -8,7 +8,6 @@ the environment deep inside a stage).
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -159,6 +158,8 @@ def load(
                          + ", ".join(s.env for s in SETTINGS))
     file_values: dict[str, Any] = {}
     if project is not None and (project / "faisceau.toml").is_file():
+        import tomllib  # only for a project that has a settings file
+
         try:
             file_values = tomllib.loads((project / "faisceau.toml").read_text("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

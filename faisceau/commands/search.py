@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,12 +10,11 @@ from typing import Any
 import click
 
 from .. import settings as settings_mod
-from .. import tags
 from ..exc import UsageError
 from ..index import Filter, Hit, Index, QueryError, facet_names
 from ..index import query as query_mod
-from ..index.indexer import open_index, update
 from ..index.query import STEMMING
+from ..index.storefields import open_index
 from ..store.db import Store
 from ..store.project import Project
 from .options import emit, handle_errors, json_option, output_options, project_option
@@ -121,6 +118,8 @@ def search(query: str, project: Path, as_json: bool, as_csv: bool, all_hits: boo
             for h in hits:
                 emit(h.as_dict())
         elif as_csv:
+            import csv
+
             w = csv.DictWriter(sys.stdout, fieldnames=list(CSV_FIELDS))
             w.writeheader()
             for h in hits:
@@ -165,6 +164,9 @@ def read_batch(path: Path) -> list[tuple[str, str | None]]:
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
     if path.suffix.lower() in (".csv", ".tsv"):
+        import csv
+        import io
+
         dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
         rows = list(csv.reader(io.StringIO(raw), dialect))
         if not rows:
@@ -198,6 +200,8 @@ def batch_search(file: Path, project: Path, mode: str, n_ids: int, stemming: str
     A CSV's `query` (or `name`) column is read, else its first column; a `mode` column sets the
     mode per row. A malformed row gets its error in the `error` column; the others still run.
     """
+    import csv
+
     rows = read_batch(file)
     _, _, index = _open(project)
     w = csv.writer(sys.stdout)
@@ -222,6 +226,8 @@ def batch_search(file: Path, project: Path, mode: str, n_ids: int, stemming: str
 @handle_errors
 def reindex(project: Path, as_json: bool) -> None:
     """Rebuild the full-text index from the store (after an upgrade that changed it)."""
+    from ..index.indexer import update
+
     proj = Project.open(project)
     proj.lock()
     try:
@@ -262,6 +268,8 @@ def tag() -> None:
 @handle_errors
 def tag_add(name: str, ids: tuple[str, ...], query: str | None, project: Path) -> None:
     """Add tag NAME to documents."""
+    from .. import tags  # the annotation rules: not loaded by a search
+
     _, store, index = _open(project)
     n = tags.add_tag(store, _ids(store, index, ids, query), name)
     click.echo(f"tagged {n:,} document{'s' if n != 1 else ''} {name}")
@@ -275,6 +283,8 @@ def tag_add(name: str, ids: tuple[str, ...], query: str | None, project: Path) -
 @handle_errors
 def tag_remove(name: str, ids: tuple[str, ...], query: str | None, project: Path) -> None:
     """Remove tag NAME from documents."""
+    from .. import tags  # the annotation rules: not loaded by a search
+
     _, store, index = _open(project)
     n = tags.remove_tag(store, _ids(store, index, ids, query), name)
     click.echo(f"untagged {n:,} document{'s' if n != 1 else ''}")
@@ -286,6 +296,8 @@ def tag_remove(name: str, ids: tuple[str, ...], query: str | None, project: Path
 @handle_errors
 def tag_list(project: Path, as_json: bool) -> None:
     """Every tag with its number of documents."""
+    from .. import tags  # the annotation rules: not loaded by a search
+
     _, store, _ = _open(project)
     for name, n in tags.tag_counts(store):
         if as_json:
@@ -301,6 +313,8 @@ def tag_list(project: Path, as_json: bool) -> None:
 @handle_errors
 def star(ids: tuple[str, ...], remove: bool, project: Path) -> None:
     """Star documents (star:true finds them)."""
+    from .. import tags  # the annotation rules: not loaded by a search
+
     _, store, _ = _open(project)
     n = tags.set_star(store, ids, not remove)
     click.echo(f"{'unstarred' if remove else 'starred'} {n:,} document{'s' if n != 1 else ''}")
@@ -313,6 +327,8 @@ def star(ids: tuple[str, ...], remove: bool, project: Path) -> None:
 @handle_errors
 def note(doc_id: str, text: str, project: Path) -> None:
     """Attach a note to a document (note:WORD finds it)."""
+    from .. import tags  # the annotation rules: not loaded by a search
+
     _, store, _ = _open(project)
     tags.add_note(store, doc_id, text)
     click.echo(f"noted {doc_id}")

@@ -13,10 +13,9 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import tantivy
@@ -27,6 +26,9 @@ from .compile import Compiler, Lookup
 from .documents import IndexDoc
 from .highlight import Snippet, snippets
 from .query import parse
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 META = "faisceau-index.json"
 SORTS = ("relevance", "date", "-date", "oldest", "newest")
@@ -318,8 +320,12 @@ _POOL: ThreadPoolExecutor | None = None
 
 
 def _pool() -> ThreadPoolExecutor:
+    """The facet-counting threads, made on the first faceted search (a CLI search without facets
+    does not import concurrent.futures)."""
     global _POOL
     if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
         _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="faisceau-facets")
     return _POOL
 

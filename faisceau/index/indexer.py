@@ -24,22 +24,12 @@ from ..store.documents import StageOutcome
 from ..store.entities import person_org_place_names
 from .core import Index, IndexOutdated, Writer
 from .documents import from_store
-from .storefields import lookup as store_lookup
-from .storefields import tag_counts
+from .storefields import index_path, open_index
+
+__all__ = ["Indexer", "index_path", "open_index", "update"]
 
 BATCH = 2000
 COMMIT_SECONDS = 2.0
-
-
-def index_path(project_root: Path) -> Path:
-    return project_root / "index"
-
-
-def open_index(project_root: Path, settings: Settings, store: Store | None = None) -> Index:
-    """The project's index for searching, with tags, stars and notes looked up in `store`."""
-    lookup = (lambda f, v: store_lookup(store, f, v)) if store is not None else None
-    counts = (lambda: tag_counts(store)) if store is not None else None
-    return Index(index_path(project_root), str(settings.timezone), lookup, counts)
 
 
 class Indexer:

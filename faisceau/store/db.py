@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..exc import ProjectError
 from .documents import Documents
-from .migrations import MIGRATIONS, SCHEMA_VERSION
+from .migrations import SCHEMA_VERSION, migrations
 from .runs import Runs
 from .values import current_user, dumps, now
 
@@ -38,9 +38,12 @@ class Store(Documents, Runs):
         if version > SCHEMA_VERSION:
             raise ProjectError(
                 f"{self.path}: store schema {version} is newer than this faisceau knows ({SCHEMA_VERSION}); upgrade faisceau")
+        if version == SCHEMA_VERSION:
+            return
+        steps = migrations()
         for i in range(version, SCHEMA_VERSION):
             # executescript commits anything pending first; the script is one transaction of its own
-            self.db.executescript("BEGIN IMMEDIATE;" + MIGRATIONS[i] + f";PRAGMA user_version={i + 1};COMMIT;")
+            self.db.executescript("BEGIN IMMEDIATE;" + steps[i] + f";PRAGMA user_version={i + 1};COMMIT;")
 
     def close(self) -> None:
         """Close the connection."""
