@@ -11,7 +11,9 @@ Order of evidence for a message's parent, strongest first:
 3. for mail without those headers, the text the body quotes: the earlier message whose own text
    holds most of its rare shingles, else whose text opens the quoted block, else whose sender and
    date the quoted header names;
-4. a patch series ("[PATCH 03/44]") sent by one sender within two hours joins its cover letter;
+4. a patch series ("[PATCH 03/44]") sent by one sender within two hours joins its cover letter,
+   unless the Message-IDs show that git send-email sent the patches in separate runs (which thread
+   nothing unless told to: each patch then starts a conversation of its own);
 5. the normalised subject (Re:, RE :, Fwd:, TR:, AW:, WG:, [list] stripped) within a window,
    preferring an earlier message sharing a participant other than the mailbox's owner or list.
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,6 +45,9 @@ NEW_SUBJECT_WINDOW = 3 * 86400.0   # a non-reply joins an earlier same-subject m
 QUOTE_RARE = 20                # a shingle in more messages' own text than this is boilerplate (footers)
 QUOTE_MIN = 2.0                # weight of shared rare shingles that names the quoted message by itself
 QUOTE_COVER = 0.3              # share of a quote's shingles the quoted message must hold
+# git send-email's Message-IDs: "<time-pid-n-git-send-email-user@host>"; one run keeps its process id
+# and counts its messages, so two ids with different process ids come from two runs
+_SEND_EMAIL_ID = re.compile(r"^<?\d+-(\d+)-(\d+)-git-send-email-(.+?)>?$")
 
 
 @dataclass(frozen=True)
@@ -361,12 +367,29 @@ def _series_parent(r: MailRecord, series: dict[tuple[str, str, int], list[tuple[
         return None, None
     members = series.setdefault(sk[0], [])
     recent = [(n, m) for n, m in members if r.date is not None and m.date is not None
-              and r.date - m.date <= SERIES_GAP]
+              and r.date - m.date <= SERIES_GAP and _same_sending(r.message_id, m.message_id)]
     members.append((sk[1], r))
     if not recent:
         return None, None
     head = min(recent, key=lambda nm: (nm[0], _order(nm[1])))
     return head[1], "series"
+
+
+def _sending(message_id: str) -> tuple[str, str, int] | None:
+    """(process id, user@host, message number) of a Message-ID made by git send-email, else None."""
+    m = _SEND_EMAIL_ID.match(message_id)
+    return (m[1], m[3], int(m[2])) if m else None
+
+
+def _same_sending(later: str, earlier: str) -> bool:
+    """Whether two patches may have been sent together: false only when both Message-IDs are git send-email's
+    and name different runs. A run sending a series threads it (its default); patches sent one run each
+    are threaded by nothing, and a series link between them would merge conversations the sender kept
+    apart. A run numbers its messages in the order it sends them, so a later message with a number not
+    above the earlier one's comes from another run even if a process id came back. Other Message-IDs
+    (format-patch's, mail clients') say nothing either way."""
+    sl, se = _sending(later), _sending(earlier)
+    return sl is None or se is None or (sl[:2] == se[:2] and sl[2] > se[2])
 
 
 def _quote_parent(r: MailRecord, seen: _Seen, subj: str) -> tuple[MailRecord | None, str | None]:

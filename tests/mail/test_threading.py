@@ -121,6 +121,22 @@ def test_patch_series_joins_its_cover_letter_only_in_mailboxes_without_headers()
     assert len({rich[f"rich{n}"].thread_id for n in range(4)}) == 4
 
 
+def test_a_series_sent_patch_by_patch_by_git_send_email_stays_apart() -> None:
+    """One git send-email run (one process id, counted messages) threads its series; patches sent one
+    run each (their ids all "-1-", process ids differing) are threaded by nothing, so they stay apart;
+    the first of them has the first run's process id, and its number (1, after that run's 4) still tells
+    it from that run."""
+    def series(tag: str, one_run: bool) -> list[MailRecord]:
+        return [rec(f"{tag}{n}", 1000 * (tag == "b") + 10 * n, f"[PATCH {n}/3] {tag} part {n}", sender="s@x.org",
+                    name="S X", message_id=(f"{1277220000 + n}-3405-{n + 1}-git-send-email-s@x.org" if one_run
+                                            else f"{1277221000 + n}-{3405 + 37 * n}-1-git-send-email-s@x.org"))
+                for n in range(4)]
+    res = thread(series("a", True) + series("b", False)).assignments
+    assert {res[f"a{n}"].parent_id for n in (1, 2, 3)} == {"a0"}
+    assert len({res[f"b{n}"].thread_id for n in range(4)}) == 4
+    assert all(res[f"b{n}"].parent_id is None for n in range(4))
+
+
 def test_inclusive_marks_the_last_message_quoting_the_whole_branch() -> None:
     recs = [rec("1", 0, "Q", message_id="1@x", own_fp="f1"),
             rec("2", 10, "Re: Q", message_id="2@x", in_reply_to=("1@x",), own_fp="f2", block_fps=("f1",)),
