@@ -111,8 +111,9 @@ class Ingest(AnalysisPhase):
             try:
                 self._extract(pool)          # phase 1: searchable as documents land
                 self._searchable()
-                self.corpus_report = self._corpus(self.early)
-                self._analyse(pool)          # phase 2: the later stages on stored text
+                # phase 2: the later stages on stored text; the corpus stages that need none of them
+                # (threads, copies) run here meanwhile
+                self._analyse(pool, lambda: self.corpus_report.update(self._corpus(self.early)))
             finally:
                 pool.close()
             self.corpus_report |= self._corpus({s.name for s in corpus_stages()} - self.early)
