@@ -32,8 +32,11 @@ if TYPE_CHECKING:
     from ..settings import Settings
     from ..store.project import Project
 
-BATCH_ITEMS = 64         # contents per analysis task: one model call amortised over many short texts…
-BATCH_CHARS = 200_000    # …and at most this many characters, so a long text goes with few others
+# contents per analysis task: one model call amortised over many short texts, and at most this many
+# characters (about what the entity recogniser reads in one call, `ner.BATCH_CHARS`), so a long text
+# goes with few others and the last batches, run while other workers may already idle, are short
+BATCH_ITEMS = 32
+BATCH_CHARS = 64_000
 FETCH_CONTENTS = 500     # stored texts read from the store at a time
 COMMIT_SECONDS = 0.5     # results written together at most this often
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -135,16 +136,28 @@ def lock_held(root: Path) -> bool:
 
 
 def analysis_note(store: Store, settings: Settings, root: Path) -> str | None:
-    """A note for search results while a run is still analysing the project's documents, else None."""
+    """A note for search results while a run is still analysing the project's documents, else None.
+
+    The counts scan the stage rows: while a run goes on, they are read at most every NOTE_SECONDS
+    per project (the web server answers many searches)."""
     names = analysis_stages(settings)
     if not names or not lock_held(root):
         return None
+    now = time.monotonic()
+    cached = _notes.get(str(root))
+    if cached is not None and now - cached[0] < NOTE_SECONDS:
+        return cached[1]
     total, counts = docs.stage_rows(store, names)
     analysed = min(counts.values())
-    if analysed >= total:
-        return None
-    return (f"analysis still running: {analysed:,} of {total:,} documents analysed; entity searches"
-            " (person:, org:, place:) are not complete yet")
+    note = None if analysed >= total else (
+        f"analysis still running: {analysed:,} of {total:,} documents analysed; entity searches"
+        " (person:, org:, place:) are not complete yet")
+    _notes[str(root)] = (now, note)
+    return note
+
+
+NOTE_SECONDS = 5.0
+_notes: dict[str, tuple[float, str | None]] = {}
 
 
 def describe(f: Frontiers) -> str:

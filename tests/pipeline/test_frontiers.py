@@ -128,3 +128,51 @@ def test_a_batch_that_crashes_its_worker_fails_only_the_culprit(reference: tuple
     assert own(_outputs(project)) == [r for r in own(_outputs(ref)) if r[1] != culprit["sha256"]]
     s = jsonl(faisceau("status", "--project", project, "--json").stdout)[0]["frontiers"]
     assert s["searchable"] == s["analysed"] == 201
+
+
+def test_while_a_run_analyses_status_and_search_say_so(tmp_path: Path) -> None:
+    """Watched from other processes during a real run: searchable first, then the analysis moving,
+    with the note on CLI and web search results; gone once the run ends."""
+    import subprocess
+    import sys
+    import time
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from faisceau.web import Workbench, create_app
+
+    leak = _mailbox(tmp_path, 400)
+    project = tmp_path / "p"
+    run = subprocess.Popen([sys.executable, "-m", "faisceau", "ingest", str(leak), "--project", str(project),
+                            "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        seen = None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.3)
+            if not (project / "logs").is_dir():
+                continue
+            f = jsonl(faisceau("status", "--project", project, "--json").stdout)[0]["frontiers"]
+            if f["running"] and f["searchable"] == f["total"] == 401 and f["analysis_running"]:
+                cli = jsonl(faisceau("search", "warehouse", "--project", project, "--json").stdout)[0]
+                with TestClient(create_app(Workbench.open(project)), base_url="http://127.0.0.1:8000") as c:
+                    web = c.get("/api/search", params={"q": "warehouse"}).json()
+                seen = (f, cli, web)
+                break
+        assert seen is not None, "the run was never seen searchable and still analysing"
+        f, cli, web = seen
+        assert cli["total"] == web["total"] == 400
+        assert any(n.startswith("analysis still running: ") for n in cli.get("notes", [])), cli
+        assert any(n.startswith("analysis still running: ") for n in web["notes"]), web["notes"]
+        assert run.wait(600) == 0
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    done = jsonl(faisceau("search", "warehouse", "--project", project, "--json").stdout)[0]
+    assert not any(n.startswith("analysis still running") for n in done.get("notes", []))
+    f = jsonl(faisceau("status", "--project", project, "--json").stdout)[0]["frontiers"]
+    assert (f["running"], f["searchable"], f["analysed"]) == (False, 401, 401)
