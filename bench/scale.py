@@ -162,7 +162,7 @@ def main() -> None:
         data = tmp / "data"
         n = copy_set(args.corpus, data, args.limit)
         w = args.workers
-        print(f"scale: {n:,} messages of {args.corpus.name}, {w} workers")
+        print(f"scale: {n:,} messages of {args.corpus.name}, {w} workers; load average {os.getloadavg()[0]:.1f}")
 
         # 1. time to searchable
         _, base = ingest(data, tmp / "skip", w, "--set", SKIP_ANALYSIS)
@@ -204,6 +204,8 @@ def main() -> None:
         r2 = rate / (bare * w)
         print(f"  ratio 2, analysis frontier / (bare spaCy × workers): {r2:.2f} "
               f"(target ≥ {TARGET_ANALYSIS}: {'met' if r2 >= TARGET_ANALYSIS else 'NOT met'})")
+
+        print(f"  (load average at the end: {os.getloadavg()[0]:.1f}; on {os.cpu_count()} cores)")
 
         # ---- ratios 3 and 4: Dask on localhost (2 single-thread workers ÷ local pool, whole ingest;
         # ---- Dask 2 workers ÷ 1 worker, analysis phase). Added here by the lead from bench/cluster.py.
