@@ -37,9 +37,24 @@ def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
     (The stages then put the teams of results lines in place of what the model read there:
     `results.with_teams`.)"""
     nlp = load(model_for(lang))
+    return _recognise(nlp, texts, long_s(recased(texts), nlp.vocab))
+
+
+def recognise_each(texts: list[str], lang: str | None) -> list[list[Mention]]:
+    """The mentions in each text as `recognise([text], lang)` finds them, with one model call for all.
+
+    `recognise` lets the texts it is given inform each other (a word's usual casing, an old print's
+    long s); a batch of unrelated documents must not, so each text is prepared alone here and only
+    the model's reading is shared: for short texts, the per-call overhead was most of the time."""
+    nlp = load(model_for(lang))
+    return _recognise(nlp, texts, [long_s(recased([t]), nlp.vocab)[0] for t in texts])
+
+
+def _recognise(nlp: Language, texts: list[str], prepared: list[str]) -> list[list[Mention]]:
+    """The mentions of `texts` as the model reads their `prepared` forms (same offsets)."""
     # each distinct piece is read once: a corpus repeats datelines, signatures, quoted replies
     where: dict[str, list[tuple[int, int]]] = {}   # piece → (text number, offset of the piece in it)
-    for i, t in enumerate(long_s(recased(texts), nlp.vocab)):
+    for i, t in enumerate(prepared):
         if t.lower() == t and not any(map(str.isupper, t)):
             continue  # no capital, no name: every span would be dropped (see `clean`)
         for off, piece in _pieces(t):

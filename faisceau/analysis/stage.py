@@ -15,8 +15,9 @@ from typing import Any
 from ..model.mention import Mention
 from ..store import entities
 from ..store.db import Store
+from .models import model_for
 from .names import key
-from .ner import recognise
+from .ner import recognise_each
 from .results import with_teams
 from .sentences import around
 
@@ -40,16 +41,33 @@ def _inputs(task: Any, state: dict[str, Any], ctx: Any) -> tuple[str, str | None
 
 
 def run_entities(task: Any, state: dict[str, Any], ctx: Any, blobs: Any = None) -> tuple[str, str | None]:
-    text, lang, meta, reason = _inputs(task, state, ctx)
-    if not text.strip():
-        state["mentions"] = []
-        return "skipped", "no text"
-    found = header_mentions(text, meta) + with_teams(text, recognise([text], lang)[0])
-    rows = [(m.start, m.end, m.text, m.type, m.source, key(m.text)) for m in _merge(found)]
-    # the correspondents themselves: persons of the message even when the text never names them
-    rows += [(-1, -1, n, "PER", "header", key(n)) for n in sorted(correspondents(meta))]
-    state["mentions"] = rows
-    return "ok", reason
+    return run_entities_batch([task], [state], ctx)[0]
+
+
+def run_entities_batch(tasks: list[Any], states: list[dict[str, Any]], ctx: Any) -> list[tuple[str, str | None]]:
+    """The entities stage on a batch of contents: one model call per language for all their texts
+    (`recognise_each`: each text read as if alone), then each content's rows in its own state."""
+    inputs = [_inputs(t, s, ctx) for t, s in zip(tasks, states)]
+    by_model: dict[str, list[int]] = {}
+    for i, (text, lang, _, _) in enumerate(inputs):
+        if text.strip():
+            by_model.setdefault(model_for(lang), []).append(i)
+    read: dict[int, list[Mention]] = {}
+    for lang, idx in by_model.items():
+        read.update(zip(idx, recognise_each([inputs[i][0] for i in idx], lang)))
+    out: list[tuple[str, str | None]] = []
+    for i, (state, (text, _, meta, reason)) in enumerate(zip(states, inputs)):
+        if i not in read:
+            state["mentions"] = []
+            out.append(("skipped", "no text"))
+            continue
+        found = header_mentions(text, meta) + with_teams(text, read[i])
+        rows = [(m.start, m.end, m.text, m.type, m.source, key(m.text)) for m in _merge(found)]
+        # the correspondents themselves: persons of the message even when the text never names them
+        rows += [(-1, -1, n, "PER", "header", key(n)) for n in sorted(correspondents(meta))]
+        state["mentions"] = rows
+        out.append(("ok", reason))
+    return out
 
 
 def run_identifiers(task: Any, state: dict[str, Any], ctx: Any, blobs: Any = None) -> tuple[str, str | None]:

@@ -51,12 +51,18 @@ def _write(rows: Iterator[dict[str, Any]], as_json: bool, as_csv: bool, text_fie
 @handle_errors
 def status(project: Path, as_json: bool) -> None:
     """Counts by status, kind, reason and stage; the last run."""
-    store = open_store(project)
+    from .. import settings as settings_mod
+    from ..pipeline.frontiers import describe, frontiers, lock_held
+
+    proj = Project.open(project)
+    store = Store(proj.store_path)
     s = store.summary()
     s["last_run"] = last_run(store)
+    s["frontiers"] = frontiers(s, settings_mod.load(proj.root), s["last_run"], proj.logs, lock_held(proj.root))
     if as_json:
         emit(s)
         return
+    click.echo(describe(s["frontiers"]))
     d = s["documents"]
     click.echo(f"{s['total']:,} documents: ok {d['ok']:,}, failed {d['failed']:,}, skipped {d['skipped']:,}, "
                f"pending {d['pending']:,} ({s['distinct_contents']:,} distinct contents, {s['bytes']:,} bytes)")

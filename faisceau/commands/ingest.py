@@ -58,6 +58,8 @@ class Bar:
         counts = " ".join(f"{k} {v:,}" for k, v in sorted(p.by_status.items()))
         line = (f"walked {p.walked:,} · done {p.done:,} ({counts}) · pending {p.pending:,} · "
                 f"{rate:,.1f}/s · ETA {eta}")
+        if p.to_analyse:  # the second frontier: everything is searchable, the analysis goes on
+            line += f" · analysed {p.analysed:,} of {p.to_analyse:,}"
         if self.tty:
             click.echo("\r\x1b[2K" + line, err=True, nl=False)
         else:

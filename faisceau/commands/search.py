@@ -15,6 +15,7 @@ from ..index import Filter, Hit, Index, QueryError, facet_names
 from ..index import query as query_mod
 from ..index.query import STEMMING
 from ..index.storefields import open_index
+from ..pipeline.frontiers import analysis_note
 from ..store.db import Store
 from ..store.project import Project
 from .options import emit, handle_errors, json_option, output_options, project_option
@@ -105,12 +106,15 @@ def search(query: str, project: Path, as_json: bool, as_csv: bool, all_hits: boo
         raise UsageError("--json and --csv exclude each other")
     if page < 1 or limit < 0:
         raise UsageError("--page starts at 1 and --limit is not negative")
-    _, _, index = _open(project)
+    proj, store, index = _open(project)
     filters = [Filter.parse(s) for s in includes] + [Filter.parse(s, exclude=True) for s in excludes]
     try:
         res = index.search(query, filters=filters, facets=facets, facet_size=facet_size, sort=sort,
                            limit=0 if all_hits else limit, offset=0 if all_hits else (page - 1) * limit,
                            snippets_per_hit=snippets, stemming=stemming)
+        running = analysis_note(store, settings_mod.load(proj.root), proj.root)
+        if running:  # the hits are what is analysed so far: said with the results, in every format
+            res.notes.append(running)
         hits: Iterable[Hit] = index.iter_hits(query, filters=filters, sort=sort, snippets_per_hit=snippets,
                                               stemming=stemming) if all_hits else res.hits
         if as_json:

@@ -53,11 +53,14 @@ def skipped(settings: Settings) -> set[str]:
 
 
 def run_all(store: Store, settings: Settings, run_id: str | None, project_root: Path,
-            log: Callable[..., None]) -> dict[str, Any]:
-    """Run every declared corpus stage in order; returns seconds and changed counts per stage."""
+            log: Callable[..., None], only: set[str] | None = None) -> dict[str, Any]:
+    """Run every declared corpus stage in order (those named in `only`, if given); returns seconds
+    and changed counts per stage."""
     report: dict[str, Any] = {}
     skip = skipped(settings)
     for st in corpus_stages():
+        if only is not None and st.name not in only:
+            continue
         if st.name in skip:
             report[st.name] = {"skipped": True}
             continue

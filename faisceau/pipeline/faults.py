@@ -12,7 +12,7 @@ import os
 import signal
 
 POINTS = ("walk", "walk-commit", "dispatch", "result", "child", "resolve", "before-commit", "after-commit",
-          "mid-commit", "index-commit")
+          "mid-commit", "index-commit", "analysis-dispatch", "analysis-result", "analysis-commit")
 
 _spec = os.environ.get("FAISCEAU_FAULT", "")
 _point, _, _n = _spec.partition(":")

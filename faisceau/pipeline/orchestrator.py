@@ -1,5 +1,9 @@
 """The orchestrator: walk, schedule item stages on the pool, write results, resume.
 
+Two frontiers: the extraction (phase 1) runs only the stages the index needs, so documents are
+searchable as they land; the analysis (phase 2, `analysis_phase.AnalysisPhase`) runs the later
+item stages on the stored texts afterwards, then the corpus stages that need them, then the index.
+
 Everything is keyed by stable ids and written in transactions, so a run killed at any point
 and started again ends with the same store as an uninterrupted one: work that was in flight
 is simply still `pending`. Identical bytes are extracted once; every other location of them
@@ -21,6 +25,7 @@ from ..store import documents as docs
 from ..store.db import Store, dumps
 from ..store.ids import child_path, document_id
 from ..store.project import Project
+from .analysis_phase import AnalysisPhase, searchable_stages
 from .background import Background
 from .corpus import skipped
 from .executor import Executor
@@ -30,7 +35,7 @@ from .progress import Progress as Progress  # Progress: part of Ingest's on_prog
 from .progress import self_rss
 from .runlog import RunLog
 from .shapes import PartialResult, Result, RowRef, StageRecord, TaskExtra, WorkerResult, is_partial
-from .stages import Stage, item_stages, load_target
+from .stages import Stage, corpus_stages, item_stages, load_target
 from .walk import walk
 from .worker import ItemTask
 
@@ -49,7 +54,7 @@ REANCHOR = "faisceau.citing:reanchor"
 INDEXER = "faisceau.index.indexer:Indexer"
 
 
-class Ingest:
+class Ingest(AnalysisPhase):
     """One ingest run over a project."""
 
     def __init__(self, project: Project, settings: Settings, *, workers: int | None = None,
@@ -68,6 +73,12 @@ class Ingest:
         # `only`: these later stages alone run again where they have not run (`faisceau analyse`)
         self.stages: list[Stage] = [s for s in item_stages() if s.name not in skip
                                     and (only is None or s.name == "extract" or s.name in only)]
+        # phase 1 runs these (what the index needs); the others run on stored text in phase 2
+        front = {s.name for s in searchable_stages(item_stages())}
+        self.front = [s.name for s in self.stages if s.name in front]
+        assigned = {k for s in item_stages() if s.name in front for k in s.assigns}
+        # corpus stages that need nothing of phase 2 (threads, copies) run before it
+        self.early = {s.name for s in corpus_stages() if set(s.requires) <= assigned}
         self.progress = Progress()
         self.index_report: dict[str, Any] = {}
         self.indexer: Any = None
@@ -98,11 +109,14 @@ class Ingest:
             self.store.start_run(self.run_id, self.command, self.settings.as_dict(), tools.result())
             pool = starting.result()
             try:
-                self._extract(pool)
-                self._rerun_stale(pool)
+                self._extract(pool)          # phase 1: searchable as documents land
+                self._searchable()
+                # phase 2: the later stages on stored text; the corpus stages that need none of them
+                # (threads, copies) run here meanwhile
+                self._analyse(pool, lambda: self.corpus_report.update(self._corpus(self.early)))
             finally:
                 pool.close()
-            self.corpus_report = self._corpus()
+            self.corpus_report |= self._corpus({s.name for s in corpus_stages()} - self.early)
             self._reanchor()
             if self.indexer is not None:
                 self._index(self.indexer)
@@ -257,67 +271,18 @@ class Ingest:
         ids = [self._fresh.popleft() for _ in range(min(limit, len(self._fresh)))]
         return self.store.pending_ids(ids) if ids else []
 
-    def _rerun_stale(self, pool: Executor) -> None:
-        """Later item stages whose version changed run again on the stored text; extract does not.
-        OCR (also when it was skipped for want of Tesseract, now found, or with OCR off, now on)
-        reads the original bytes again, and the stages after it run too: their text changes."""
-        from ..ocr import rerun
-
-        later = [s for s in self.stages if s.name != "extract"]
-        with self.store.transaction():  # items without content: nothing to run, only the version to note
-            for s in later:
-                docs.bump_version_without_content(self.store, s.name, s.version)
-        todo: list[ItemTask] = []
-        texts = self.project.tmp / "texts"
-        for row in docs.content_stages(self.store):
-            sha, done, status = row["sha256"], row["stages"], row["status"]
-            names = [s.name for s in later if (done.get(s.name) or {}).get("version") != s.version
-                     or (s.name == "ocr" and rerun.again(done.get(s.name), self.settings))]
-            if not names or status == "pending":
-                continue
-            if "ocr" in names:  # the text changes: every stage after OCR reads it again
-                names = [s.name for s in later]
-            content = self.store.content(sha)
-            assert content is not None
-            texts.mkdir(exist_ok=True)
-            (texts / sha).write_text(content.get("text") or "", "utf-8", "surrogatepass")
-            extra: TaskExtra = {"text_file": self._rel(texts / sha), "size": 0, "language": content.get("language"),
-                                "metadata": content.get("metadata") or {}}
-            file = ""
-            if "ocr" in names:
-                extra["content_file"] = self._rel(rerun.content_file(texts, sha, content))
-                file, blob = self._blob(sha)
-                if blob is not None:
-                    extra["blob"] = blob
-                else:
-                    file = self._rel(rerun.original(self.project.root / file, self.store.locations(sha)))
-            todo.append(ItemTask(doc_id=sha, sha256=sha, file=file, name=sha, mime_hint=None, depth=0, stages=names,
-                                 extra=extra))
-        if not todo:
-            return
-        self.log.event("stale-stages", contents=len(todo))
-        for task in todo:
-            pool.submit(task)
-        while pool.busy:
-            results = [(t, r) for t, r in pool.poll(0.3) if not is_partial(r)]  # partial: OCR's "alive"
-            if not results:
-                continue
-            with self.store.transaction():
-                for task, result in results:
-                    self._write_stages(task.sha256, result)
-            self._tick(pool)
-
     def _reanchor(self) -> None:
         """Cited excerpts follow their text when a document was extracted again (`anchor`: moved, changed)."""
         counts: dict[str, int] = load_target(REANCHOR)(self.store)
         if any(counts.values()):
             self.log.event("citations-reanchored", **counts)
 
-    def _corpus(self) -> dict[str, Any]:
-        """Corpus stages (threads, copies…): reducers over the whole store, after the item stages."""
+    def _corpus(self, names: set[str]) -> dict[str, Any]:
+        """Corpus stages (threads, copies…): reducers over the whole store, after the item stages
+        they require."""
         from ..pipeline.corpus import run_all
 
-        return run_all(self.store, self.settings, self.run_id, self.project.root, self.log.event)
+        return run_all(self.store, self.settings, self.run_id, self.project.root, self.log.event, only=names)
 
     def _indexer(self) -> Any:
         return load_target(INDEXER)(self.project.root, self.store, self.settings, self.run_id, log=self.log.event)
@@ -337,27 +302,6 @@ class Ingest:
         self.index_report = indexer.finish(progress)
         self.log.event("indexed", **self.index_report)
 
-    def _write_stages(self, sha: str, result: WorkerResult) -> None:
-        """Store the result of later stages re-run on one content, on every location of it."""
-        content = self.store.content(sha, with_text=False)
-        assert content is not None
-        stages = dict(content.get("stages") or {})
-        fresh = self._stamped(result)
-        stages.update(fresh)
-        state = result.get("state") or {}
-        fields: dict[str, Any] = {"stages": stages}
-        if "language" in fresh:
-            fields.update(language=state.get("language"), languages=state.get("languages") or [])
-        if "ocr" in fresh and state.get("content"):  # OCR read again: its text and pages replace the old
-            fields.update({k: state["content"].get(k) for k in ("text", "pages", "segments", "flags")})
-            fields["text"] = fields["text"] or ""
-        self.store.update_content(sha, **fields)
-        self._outputs(sha, result)
-        for doc_id in docs.ids_with_sha(self.store, sha):
-            for name, st in fresh.items():
-                self.store.set_stage(doc_id, name, st["version"], st["status"], st["reason"], self.run_id, st.get("seconds"))
-            self.store.drop_stage(doc_id, "index")
-
     def _task(self, row: dict[str, Any]) -> ItemTask:
         extra: TaskExtra = {"size": row["size"] or 0,
                             "row": {"id": row["id"], "path": row["path"], "root_id": row["root_id"], "depth": row["depth"]}}
@@ -368,7 +312,7 @@ class Ingest:
             if blob is not None:
                 extra["blob"] = blob
         return ItemTask(doc_id=row["id"], sha256=row["sha256"], file=file, name=row["path"],
-                        mime_hint=row["mime_hint"], depth=row["depth"], stages=[s.name for s in self.stages],
+                        mime_hint=row["mime_hint"], depth=row["depth"], stages=self.front,
                         extra=extra)
 
     def _blob(self, sha: str) -> tuple[str, tuple[str, int, int] | None]:

@@ -19,6 +19,9 @@ class Progress:
     pending: int = 0
     indexed: int = 0
     peak_rss: int = 0
+    to_analyse: int = 0           # contents the analysis phase found to do
+    analysed: int = 0             # …and has done
+    analysed_documents: int = 0   # documents those contents are (duplicates included)
 
     def count(self, status: str) -> None:
         self.done += 1

@@ -27,7 +27,9 @@ class RunLog:
     def maybe_progress(self, progress: Any) -> None:
         if time.monotonic() - self._last >= PROGRESS_EVERY:
             self._last = time.monotonic()
+            # indexed and analysed: the two frontiers, whose rates `faisceau status` reads here
             self.event("progress", done=progress.done, pending=progress.pending, by_status=progress.by_status,
+                       indexed=progress.indexed, analysed=progress.analysed, to_analyse=progress.to_analyse,
                        seconds=round(progress.elapsed, 1))
             self._f.flush()
 

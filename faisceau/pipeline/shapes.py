@@ -88,6 +88,7 @@ class WorkerResult(TypedDict, total=False):
     emitted: int                    # children already handed on in chunks, before `state["children"]`
     retry_fresh: bool               # the worker stopped after this result: run it again in a new one
     recycle: bool                   # the worker stopped after this result: its memory is spent
+    batch: list[WorkerResult]       # a batch task's results, one per content, in its order
 
 
 class PartialResult(TypedDict):

@@ -37,6 +37,10 @@ class Stage:
     # the content's SHA-256): output(store, sha256, state) inside the orchestrator's transaction. It
     # replaces what an earlier run stored, and runs even when the stage failed, so nothing stale remains.
     output: str = ""
+    # "module:function" reading a batch of contents in one call (a model's batched reading):
+    # batch(tasks, states, ctx) -> [(status, reason)] per task; without it a batch runs the stage on
+    # each content alone (`worker.process_batch`)
+    batch: str = ""
 
 
 # The built-in stages, in pipeline order; a plugin adds its own with `register`.
@@ -48,7 +52,8 @@ STAGES: list[Stage] = [
     Stage("language", "1", ("text",), ("language", "languages"), "item",
           "faisceau.pipeline.worker:run_language", "language of the document and of its parts"),
     Stage("entities", "2", ("text", "language"), ("mentions",), "item", "faisceau.analysis.stage:run_entities",
-          "persons, organisations, places (spaCy, e-mail headers)", output="faisceau.analysis.stage:store_mentions"),
+          "persons, organisations, places (spaCy, e-mail headers)", output="faisceau.analysis.stage:store_mentions",
+          batch="faisceau.analysis.stage:run_entities_batch"),
     Stage("identifiers", "1", ("text",), ("identifiers",), "item", "faisceau.analysis.stage:run_identifiers",
           "e-mail addresses, phones, IBAN/BIC, SIREN/SIRET, URLs, domains, IPs, validated",
           output="faisceau.analysis.stage:store_identifiers"),

@@ -63,6 +63,9 @@ class ItemTask:
     stages: list[str]
     text: str | None = None
     extra: TaskExtra = field(default_factory=lambda: TaskExtra())
+    # a batch: the contents whose later stages run together on their stored text (each a task of its
+    # own, with `text`); the batch task's `stages` are theirs. Empty for a task of one item.
+    batch: list[ItemTask] = field(default_factory=list)
 
 
 def run_extract(task: ItemTask, state: StageState, ctx: Context, blobs: BlobStore) -> tuple[str, str | None]:
@@ -100,32 +103,84 @@ def _target(name: str) -> Callable[..., tuple[str, str | None]]:
     return fn
 
 
+def _run_stage(name: str, task: ItemTask, state: StageState, ctx: Context, blobs: BlobStore, known: dict[str, str],
+               errors: list[str]) -> StageResult:
+    """One stage on one item; a later stage's exception becomes its own failure (extract's is raised)."""
+    t0 = time.monotonic()
+    try:
+        status, reason = _target(name)(task, state, ctx, blobs)
+    except Exception as e:  # a later stage's bug never costs the item its extraction
+        if name == "extract":
+            raise
+        if out_of_memory(e):
+            status, reason = "failed", MEMORY_REASON
+        else:
+            status, reason = "failed", internal_error(e, known)
+            errors.append(f"stage {name}: " + traceback.format_exc())
+    if reason:  # a stage's reason may quote a library's message naming a file of the machine
+        reason = scrub(reason, known)
+    return {"status": status, "reason": reason, "seconds": round(time.monotonic() - t0, 4)}
+
+
 def process(task: ItemTask, ctx: Context, blobs: BlobStore,
             emit: Callable[[list[ChildRecord]], None] | None = None) -> WorkerResult:
     """Run the task's stages in order; one stage's data error never hides another's result.
 
-    `emit` receives a container's children in chunks while it is being extracted."""
+    `emit` receives a container's children in chunks while it is being extracted. A batch task
+    (`task.batch`) runs its contents' stages together: `process_batch`."""
+    if task.batch:
+        return process_batch(task, ctx, blobs)
     state: StageState = {"emit": emit} if emit is not None else {}
     stages: dict[str, StageResult] = {}
     errors: list[str] = []
     known = item_paths(task.file, task.name)
     for name in task.stages:
-        t0 = time.monotonic()
-        try:
-            status, reason = _target(name)(task, state, ctx, blobs)
-        except Exception as e:  # a later stage's bug never costs the item its extraction
-            if name == "extract":
-                raise
-            if out_of_memory(e):
-                status, reason = "failed", MEMORY_REASON
-            else:
-                status, reason = "failed", internal_error(e, known)
-                errors.append(f"stage {name}: " + traceback.format_exc())
-        if reason:  # a stage's reason may quote a library's message naming a file of the machine
-            reason = scrub(reason, known)
-        stages[name] = {"status": status, "reason": reason, "seconds": round(time.monotonic() - t0, 4)}
+        stages[name] = _run_stage(name, task, state, ctx, blobs, known, errors)
     state.pop("emit", None)  # not data: never sent back
     result: WorkerResult = {"doc_id": task.doc_id, "sha256": task.sha256, "stages": stages, "state": state}
     if errors:
         result["traceback"] = "\n".join(errors)  # logged by the orchestrator as an internal error
+    return result
+
+
+def process_batch(task: ItemTask, ctx: Context, blobs: BlobStore) -> WorkerResult:
+    """Run the later stages of a batch of contents, stage by stage; one result per content in `batch`.
+
+    A stage declared with a `batch` target reads every content of the batch in one call (entities:
+    one model call for many short e-mails, instead of one each). When that call raises, the stage runs
+    on each content alone, so a bad text fails its own stage and not its batch-mates'. A memory
+    failure asks the pool to run the whole batch again in a new worker first (`stages` of the batch
+    task then say so), as for a single item: the worker's memory may have been spent by earlier items."""
+    subs = task.batch
+    states: list[StageState] = [{} for _ in subs]
+    results: list[dict[str, StageResult]] = [{} for _ in subs]
+    errors: list[list[str]] = [[] for _ in subs]
+    known = [item_paths(sub.file, sub.name) for sub in subs]
+    for name in task.stages:
+        batched = stage(name).batch
+        outcomes: list[tuple[str, str | None]] | None = None
+        t0 = time.monotonic()
+        if batched:
+            try:
+                outcomes = load_target(batched)(subs, states, ctx)
+            except Exception:  # run alone on each content below: the culprit fails alone
+                outcomes = None
+        if outcomes is not None:
+            share = round((time.monotonic() - t0) / len(subs), 4)  # the call's time, shared out
+            for i, (status, reason) in enumerate(outcomes):
+                results[i][name] = {"status": status, "reason": scrub(reason, known[i]) if reason else None,
+                                    "seconds": share}
+            continue
+        for i, sub in enumerate(subs):
+            results[i][name] = _run_stage(name, sub, states[i], ctx, blobs, known[i], errors[i])
+    out: list[WorkerResult] = []
+    for sub, state, stages, errs in zip(subs, states, results, errors):
+        r: WorkerResult = {"doc_id": sub.doc_id, "sha256": sub.sha256, "stages": stages, "state": state}
+        if errs:
+            r["traceback"] = "\n".join(errs)
+        out.append(r)
+    result: WorkerResult = {"doc_id": task.doc_id, "sha256": task.sha256, "stages": {}, "state": {}, "batch": out}
+    if not task.extra.get("fresh") and any(ran_out_of_memory(r) for r in out):
+        # seen by the pool as the task's memory failure: the batch runs again alone in a new worker
+        result["stages"] = {"batch": {"status": "failed", "reason": MEMORY_REASON, "seconds": None}}
     return result

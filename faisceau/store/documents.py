@@ -529,6 +529,19 @@ def not_at(store: Store, stage: str, version: str, after: int, limit: int) -> li
         " ORDER BY d.rowid LIMIT ?", (stage, after, version, limit)).fetchall()]
 
 
+def stage_rows(store: Store, stages: Iterable[str]) -> tuple[int, dict[str, int]]:
+    """The number of documents, and of stage rows (any status, any version) of each of `stages`:
+    how far the analysis frontier is, for a note on search results while a run goes on."""
+    names = list(stages)
+    total = store.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    counts = {n: 0 for n in names}
+    if names:
+        for stage, n in store.db.execute("SELECT stage, count(*) FROM stages WHERE stage IN"
+                                         f" ({','.join('?' * len(names))}) GROUP BY stage", names):
+            counts[stage] = n
+    return total, counts
+
+
 def staged_but_gone(store: Store, stage: str) -> list[str]:
     """Ids that have a row of `stage` but no document any more."""
     return [r[0] for r in store.db.execute(

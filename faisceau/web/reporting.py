@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
 from typing import Any
 
 from ..exc import UsageError
+from ..pipeline.frontiers import describe, frontiers, lock_held
 from ..store import documents as docs
 from ..store.runs import last_run
 from .workbench import Workbench
@@ -24,6 +24,8 @@ def status(wb: Workbench, failures: int = MAX_FAILURES) -> dict[str, Any]:
     s = store.summary()
     s["last_run"] = last_run(store)
     s["running"] = running(wb)
+    s["frontiers"] = frontiers(s, wb.settings, s["last_run"], wb.project.logs, s["running"])
+    s["frontiers_line"] = describe(s["frontiers"])
     s["failures"] = docs.first_problems(store, failures)
     s["stage_failures"] = docs.later_stage_failures(store, failures)
     return s
@@ -38,21 +40,7 @@ def running(wb: Workbench) -> bool:
     proc = _retries.get(str(wb.root))
     if proc is not None and proc.poll() is None:
         return True
-    try:
-        st = os.stat(wb.root / ".lock")
-        with open("/proc/locks", encoding="ascii", errors="replace") as f:
-            table = f.read()
-    except OSError:
-        return False
-    suffix = f":{st.st_ino}"
-    for line in table.splitlines():
-        parts = line.split()
-        # "1: FLOCK  ADVISORY  WRITE 1234 08:01:123456 0 EOF"
-        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5].endswith(suffix):
-            dev = parts[5][: -len(suffix)].split(":")
-            if len(dev) == 2 and os.major(st.st_dev) == int(dev[0], 16) and os.minor(st.st_dev) == int(dev[1], 16):
-                return True
-    return False
+    return lock_held(wb.root)
 
 
 def retry(wb: Workbench) -> dict[str, Any]:

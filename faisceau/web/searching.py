@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from .. import tags
 from ..exc import UsageError
 from ..index import Filter, Hit, QueryError
+from ..pipeline.frontiers import analysis_note
 from .workbench import Workbench
 
 FACETS = ("kind", "language", "year", "from", "extension", "tag")
@@ -114,6 +115,9 @@ def search(wb: Workbench, p: Params, cut: bool = False) -> dict[str, Any]:
                                 offset=(p.page - 1) * p.limit, snippets_per_hit=3)
     except QueryError as e:
         raise _bad_query(e) from None
+    running = analysis_note(wb.store(), wb.settings, wb.root)
+    if running:  # the hits are what is analysed so far
+        res.notes.append(running)
     facets = {name: [{"value": v.value, "count": v.count, "state": p.state(name, v.value)} for v in values]
               for name, values in res.facets.items()}
     # a filter whose value has no hit left (an exclusion, typically) stays visible to be undone

@@ -14,9 +14,11 @@ from test_ingest import make_leak
 from faisceau.pipeline.faults import POINTS
 
 # (point, which pass): spread over the walk, the dispatch, result writing, child insertion,
-# duplicate resolution and every side of a commit.
+# duplicate resolution, every side of a commit, and the analysis phase after the first frontier.
+# The analysis phase's points: a batch handed to the pool, one content's result written, a commit.
 CASES = [("walk", 3), ("walk-commit", 2), ("dispatch", 4), ("result", 2), ("child", 5), ("resolve", 1),
-         ("before-commit", 2), ("mid-commit", 1), ("after-commit", 3), ("after-commit", 1), ("index-commit", 1)]
+         ("before-commit", 2), ("mid-commit", 1), ("after-commit", 3), ("after-commit", 1), ("index-commit", 1),
+         ("analysis-dispatch", 1), ("analysis-result", 4), ("analysis-commit", 1)]
 
 
 @pytest.fixture(scope="module")

@@ -58,8 +58,12 @@ def test_cli_and_web_status_give_the_same_figures_and_the_retry_takes_them_up(tm
     faisceau("ingest", _leak(tmp_path), "--project", project, "--set", "max_depth=2")
     cli = jsonl(faisceau("status", "--project", project, "--json").stdout)[0]
     web = _web_status(project)
-    for key in ("total", "documents", "by_kind", "by_reason", "by_stage", "retryable", "distinct_contents"):
+    for key in ("total", "documents", "by_kind", "by_reason", "by_stage", "retryable", "distinct_contents",
+                "frontiers"):
         assert cli[key] == web[key], key
+    # both frontiers at the end of the run: every document searchable and analysed (the web page says so)
+    assert cli["frontiers"]["searchable"] == cli["frontiers"]["analysed"] == cli["total"]
+    assert web["frontiers_line"] == f"searchable {cli['total']} of {cli['total']} · analysed {cli['total']}"
     reasons = cli["by_reason"]
     assert any(r.startswith("nesting depth 3 over limit 2") for r in reasons), reasons
     failed = cli["documents"]["failed"]

@@ -145,6 +145,7 @@ function setupStatus() {
     const s = await call("GET", "/api/status");
     document.getElementById("pending-count").textContent = String(s.documents.pending);
     document.getElementById("doc-total").textContent = s.total.toLocaleString();
+    document.getElementById("frontiers").textContent = s.frontiers_line;
     for (const cell of document.querySelectorAll("#by-status td[data-status]")) {
       cell.textContent = String(s.documents[cell.dataset.status] || 0);
     }
