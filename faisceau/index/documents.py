@@ -89,8 +89,10 @@ class IndexDoc:
         for name in ("fold", "exact", "fr" if self.language == "fr" else "en"):
             if title:
                 d.add_text(name, title)
-            if text:
-                d.add_text(name, text)
+            # `=word` is the literal search, over every character of the text, menus included
+            whole = prepare(body) if name == "exact" and self.main and page is None else text
+            if whole:
+                d.add_text(name, whole)
         if title:
             d.add_text("title", title)
         for name, value in (("author", self.author), ("filename", self.filename), ("path", self.path)):
