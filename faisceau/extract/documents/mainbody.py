@@ -16,8 +16,7 @@ citable, searchable with `full:`) while the index ranks, matches and quotes the 
 from __future__ import annotations
 
 import re
-
-import trafilatura
+from importlib.metadata import version
 
 # Larger pages are not analysed (all their text counts as main): the library's tree walks grow
 # with the page, and a page that large is a document more than a site page.
@@ -26,7 +25,7 @@ MAX_MARKUP = 4_000_000
 # neighbours; a shorter one ("Lois", "Accueil") only when it is one of the main text's lines.
 MIN_INSIDE = 12
 _WORDS = re.compile(r"[^\W_]+")
-LIBRARY = f"trafilatura-{trafilatura.__version__}"
+LIBRARY = f"trafilatura-{version('trafilatura')}"
 
 
 def _key(line: str) -> str:
@@ -41,6 +40,7 @@ def main_text(markup: str, text: str) -> tuple[list[tuple[int, int]], list[str]]
     the whole text is the page's content, as before."""
     if len(markup) > MAX_MARKUP or not text.strip():
         return [], []
+    import trafilatura  # here, not at the top: a second to import, and most items are no web page
     found = trafilatura.extract(markup, include_comments=False, include_tables=True, favor_recall=False)
     if not found:
         return [], []
