@@ -15,8 +15,8 @@
     full:"lois de finances"   the whole text, a web page's menus, header and footer included
     from:*@example.com  to:alice@example.org                    addresses, with wildcards
 
-Bare words and phrases ignore case and accents and find the forms one ending away: `societe`
-finds `sociétés`, `leak` finds `leaked` (-s -es -e -d -ed -ing; --stemming light, the default);
+Bare words and phrases ignore case and accents and find the other inflections of the word: `societe`
+finds `sociétés`, `élus` finds `élu`, `leak` finds `leaked` (see `inflect`; --stemming light, the default);
 --stemming full adds Snowball stems by language (French, English); --stemming off, neither.
 A web page's menus, header and footer (what is not its main content) are searched only by
 `full:`; titles weigh more than text. Common words (de, la, the, of…) do not decide a match:
