@@ -83,7 +83,8 @@ class Compiler:
         the word holds a place."""
         common = [n for n in node.items if isinstance(n, Term) and n.field is None and n.form == "word"
                   and not n.exact and is_stop(n.text)]
-        if not common or len(common) == len(node.items):
+        positive = [n for n in node.items if not isinstance(n, Not)]
+        if not common or len(common) == len(positive):   # `de -loi` keeps its one positive word
             return node
         self.notes.append("common words left out of the match: " + ", ".join(n.text for n in common)
                           + ' (put one in quotes to search it)')

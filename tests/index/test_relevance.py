@@ -75,6 +75,7 @@ def test_snippets_quote_the_page_and_common_words_are_not_highlighted(site: Inde
     assert marked == {"loi", "finances"}
     # a query of nothing but common words still searches them; quoted, one is searched alone
     assert _found(site, "de") == set(PAGES) and _found(site, '"de"') == set(PAGES)
+    assert _found(site, "de -finances") == {"eau", "ecole"}   # the one positive word stays
 
 
 def test_titles_weigh_more_than_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
