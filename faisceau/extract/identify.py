@@ -8,6 +8,7 @@ from pathlib import Path
 import magic
 
 from .base import Probe
+from .documents.charset import mostly_text
 
 HEAD_BYTES = 8192
 _MAGIC: magic.Magic | None = None
@@ -43,6 +44,10 @@ def probe(path: Path, name: str, mime_hint: str | None = None) -> Probe:
         mime = mime_hint
     else:
         mime = mime_of(head, path)
+        if mime == "application/octet-stream" and mostly_text(head, partial=size > len(head)):
+            # libmagic calls a text file binary for one control byte; it would be skipped and
+            # never searched (issue 22): a few such bytes in text do not make it binary
+            mime = "text/plain"
     return Probe(name=name, mime=mime, head=head, size=size, mime_hint=mime_hint)
 
 

@@ -55,6 +55,22 @@ def register(index: tantivy.Index) -> None:
         index.register_tokenizer(name, analyzer(name))
 
 
+_STOP: tantivy.TextAnalyzer | None = None
+
+
+@lru_cache(maxsize=4096)
+def is_stop(word: str) -> bool:
+    """Is `word` a common word of French or English (de, la, des, the, of…)?
+
+    The lists are tantivy's own (Snowball's French list, Lucene's short English one), so no
+    list of ours drifts from the index's library."""
+    global _STOP
+    if _STOP is None:
+        _STOP = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase())
+                 .filter(tantivy.Filter.stopword("french")).filter(tantivy.Filter.stopword("english")).build())
+    return bool(analyze("fold", word)) and not _STOP.analyze(word)
+
+
 @lru_cache(maxsize=200_000)
 def analyze(name: str, text: str) -> tuple[str, ...]:
     """The tokens `text` gives under analyzer `name` (cached: the same words recur)."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 import tantivy
 
 from . import dates, inflect
-from .analyzers import analyze
+from .analyzers import analyze, is_stop
 from .query import (
     ADDRESS_FIELDS,
     KEYWORDS,
@@ -28,6 +28,9 @@ from .query import (
 )
 
 Lookup = Callable[[str, str], "set[str] | None"]   # (tag|star|note, value) → document ids
+# the weight of a query's words found in a title, against 1 for the text: titles are short and
+# say what a document is (issue 22: the page titled with the phrase came after a hundred others)
+TITLE_BOOST = 3.0
 
 
 class Compiler:
@@ -54,6 +57,9 @@ class Compiler:
         if isinstance(node, All):
             return tantivy.Query.all_query()
         if isinstance(node, Bool):
+            node = self.without_common_words(node)
+            if len(node.items) == 1:
+                return self.compile(node.items[0], negated)
             if node.op == "and":
                 must = [self.compile(n.item, not negated) for n in node.items if isinstance(n, Not)]
                 pos = [self.compile(n, negated) for n in node.items if not isinstance(n, Not)]
@@ -67,6 +73,22 @@ class Compiler:
         if isinstance(node, Range):
             return self.date_range(node)
         return self.term(node, negated)
+
+    def without_common_words(self, node: Bool) -> Bool:
+        """The words of a query that carry meaning, without the common ones (de, la, the…).
+
+        `loi de finances` means the pages about a *loi* and *finances*: `de` is on nearly every
+        French page, so requiring it decides nothing, and highlighting it colours every line.
+        Kept when nothing else is left, and always inside a phrase ("loi de finances"), where
+        the word holds a place."""
+        common = [n for n in node.items if isinstance(n, Term) and n.field is None and n.form == "word"
+                  and not n.exact and is_stop(n.text)]
+        positive = [n for n in node.items if not isinstance(n, Not)]
+        if not common or len(common) == len(positive):   # `de -loi` keeps its one positive word
+            return node
+        self.notes.append("common words left out of the match: " + ", ".join(n.text for n in common)
+                          + ' (put one in quotes to search it)')
+        return Bool(node.op, [n for n in node.items if not any(n is c for c in common)])
 
     # -- terms ----------------------------------------------------------------------------------
 
@@ -85,9 +107,16 @@ class Compiler:
                 qs = [q for f in fields if (q := self.maybe_on_field(f, f, t)) is not None]
                 if not qs:
                     raise self.error(f"nothing searchable in {t.text!r}: no letters or digits", t.pos)
-                return qs[0] if len(qs) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in qs])
+                q = qs[0] if len(qs) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in qs])
+                return _title_weighted(q, self.on_field("title", "fold", t))
             return self.on_field("fold", "fold", t)
         f = t.field
+        if f == "full":
+            # the whole text, a web page's menus and footer included: its main content as a bare
+            # term does (highlighted, stemmed, titles first), or its furniture
+            bare = self.term(Term(None, t.text, t.form, slop=t.slop, distance=t.distance, pos=t.pos), negated)
+            return tantivy.Query.boolean_query([(tantivy.Occur.Should, bare),
+                                                (tantivy.Occur.Should, self.on_field("furniture", "fold", t))])
         if f in ("person", "org", "place", "thread") and self.lookup is not None and not self.lookup("has-data", f):
             stage = "e-mail threading" if f == "thread" else "analysis"
             self.notes.append(f"{f}: has no data yet: the {stage} stage has not run on this project")
@@ -117,19 +146,23 @@ class Compiler:
             raise self.error(f"nothing searchable in {t.text!r}: no letters or digits", t.pos)
         forms = [self.inflections(tok) for tok in tokens]
         t.forms = [frozenset(ws) for ws in forms]
+        return _title_weighted(self._spellings("fold", forms, t.slop), self._spellings("title", forms, t.slop))
+
+    def _spellings(self, field_name: str, forms: list[list[str]], slop: int) -> tantivy.Query:
+        """Any of the spellings of each word, in order (a phrase) when there are several words."""
         if len(forms) == 1:
             (words,) = forms
             if len(words) == 1:
-                return tantivy.Query.term_query(self.schema, "fold", words[0])
-            return tantivy.Query.term_set_query(self.schema, "fold", words)
+                return tantivy.Query.term_query(self.schema, field_name, words[0])
+            return tantivy.Query.term_set_query(self.schema, field_name, words)
         if all(len(ws) == 1 for ws in forms):
-            return tantivy.Query.phrase_query(self.schema, "fold", [ws[0] for ws in forms], slop=t.slop)
+            return tantivy.Query.phrase_query(self.schema, field_name, [ws[0] for ws in forms], slop=slop)
         if math.prod(len(ws) for ws in forms) <= 16:  # a few exact phrases beat one regex phrase
             return tantivy.Query.boolean_query(
-                [(tantivy.Occur.Should, tantivy.Query.phrase_query(self.schema, "fold", list(words), slop=t.slop))
+                [(tantivy.Occur.Should, tantivy.Query.phrase_query(self.schema, field_name, list(words), slop=slop))
                  for words in itertools.product(*forms)])
         return tantivy.Query.regex_phrase_query(
-            self.schema, "fold", ["|".join(re.escape(w) for w in ws) for ws in forms], slop=t.slop)
+            self.schema, field_name, ["|".join(re.escape(w) for w in ws) for ws in forms], slop=slop)
 
     def inflections(self, token: str) -> list[str]:
         """The indexed spellings related to a folded token (the token itself when none is)."""
@@ -245,6 +278,13 @@ class Compiler:
             clauses.append((tantivy.Occur.Must, tantivy.Query.range_query(
                 self.schema, "date_hi", tantivy.FieldType.Integer, lo, None)))
         return tantivy.Query.boolean_query(clauses)
+
+
+def _title_weighted(q: tantivy.Query, in_title: tantivy.Query) -> tantivy.Query:
+    """`q`, scored higher where the title holds the same words: a document titled with the query
+    comes before one that only mentions it."""
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q),
+                                        (tantivy.Occur.Should, tantivy.Query.boost_query(in_title, TITLE_BOOST))])
 
 
 def _not(q: tantivy.Query) -> tantivy.Query:

@@ -273,7 +273,7 @@ class Index:
             text = bytes(body).decode("utf-8", "surrogatepass") if body else ""
             snips = snippets(text, comp.highlights, shown.get("language"),
                              [tuple(p) for p in shown.get("pages") or []], n, stemming=comp.stemming,
-                             matchers=matchers)
+                             matchers=matchers, main=[(int(a), int(b)) for a, b in shown.get("main") or []])
         doc_id = str(doc.get_first("id"))
         pages = self.pages(se, comp, doc_id) if len(shown.get("pages") or []) > 1 else []
         return Hit(id=doc_id, score=float(score) if isinstance(score, float) else 0.0,

@@ -47,6 +47,9 @@ class IndexDoc:
     places: list[str] = field(default_factory=list)
     pages: list[tuple[int, int, int]] = field(default_factory=list)  # (number, start, end)
     status: str = "ok"
+    # a web page's main content as spans of `text` (its `main` segments): when there are some,
+    # the text fields hold only these and the rest (menus, header, footer) goes to `furniture`
+    main: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def filename(self) -> str:
@@ -71,13 +74,25 @@ class IndexDoc:
 
     def _entry(self, tz: dt.tzinfo, body: str, page: int | None) -> tantivy.Document:
         d = tantivy.Document()
-        text = prepare(body)
+        if self.main and page is None:
+            # the main content is what matches and ranks; a site's furniture stays searchable
+            # with `full:` but no longer makes every page of the site match its menu's words
+            text = prepare("\n\n".join(body[s:e] for s, e in self.main))
+            ends = [0, *(x for span in self.main for x in span), len(body)]
+            furniture = prepare("\n\n".join(body[a:b] for a, b in zip(ends[::2], ends[1::2], strict=True)
+                                             if body[a:b].strip()))
+            if furniture:
+                d.add_text("furniture", furniture)
+        else:
+            text = prepare(body)
         title = prepare(self.title)
         for name in ("fold", "exact", "fr" if self.language == "fr" else "en"):
             if title:
                 d.add_text(name, title)
-            if text:
-                d.add_text(name, text)
+            # `=word` is the literal search, over every character of the text, menus included
+            whole = prepare(body) if name == "exact" and self.main and page is None else text
+            if whole:
+                d.add_text(name, whole)
         if title:
             d.add_text("title", title)
         for name, value in (("author", self.author), ("filename", self.filename), ("path", self.path)):
@@ -135,6 +150,8 @@ class IndexDoc:
                  "from": [a.address or a.name for a in self.senders]}
         if self.pages:
             shown["pages"] = self.pages
+        if self.main:
+            shown["main"] = self.main
         d.add_bytes("shown", json.dumps(shown, ensure_ascii=False).encode("utf-8", "surrogatepass"))
         if self.text:
             d.add_bytes("body", self.text.encode("utf-8", "surrogatepass"))
@@ -170,10 +187,11 @@ def from_store(doc: dict[str, Any], content: dict[str, Any] | None) -> IndexDoc:
     if text.strip():
         has.append("text")
     author = meta.get("author") or ""
+    main = [(int(sg["start"]), int(sg["end"])) for sg in c.get("segments") or [] if sg.get("part") == "main"]
     return IndexDoc(
         id=doc["id"], path=doc["path"], text=text, title=str(meta.get("title") or meta.get("subject") or ""),
         language=c.get("language"), kind=doc.get("kind"), mime=doc.get("mime"), sha256=doc.get("sha256"),
         size=doc.get("size"), parent_id=doc.get("parent_id"), date=date,
         author=author if isinstance(author, str) else ", ".join(map(str, author)),
         senders=_addresses(meta.get("from")), to=_addresses(meta.get("to")), cc=_addresses(meta.get("cc")),
-        has=has, pages=pages, status=doc.get("status") or "ok")
+        has=has, pages=pages, status=doc.get("status") or "ok", main=main)

@@ -301,16 +301,25 @@ def _distance(a: str, b: str, limit: int) -> int:
 
 def snippets(text: str, terms: list[Term], language: str | None, pages: list[tuple[int, int, int]] | None,
              count: int = 3, window: int = WINDOW, stemming: str = "light",
-             matchers: dict[str, Any] | None = None) -> list[Snippet]:
+             matchers: dict[str, Any] | None = None, main: list[tuple[int, int]] | None = None) -> list[Snippet]:
     """Up to `count` passages of `text`, best first: those covering the most query terms.
 
     `matchers`: a dict kept by the caller across the hits of one query (same `terms` and
-    `stemming`), so the query's matcher is built once per language, not once per hit."""
+    `stemming`), so the query's matcher is built once per language, not once per hit.
+    `main`: a web page's main content (spans of `text`): passages come from it when it holds
+    a match, so a snippet quotes the page and not its site's menu."""
     if count <= 0 or not text:
         return []
     spans = _matcher(terms, "fr" if language == "fr" else "en", stemming, matchers).spans(text) if terms else []
+    if main:
+        starts = [a for a, _ in main]
+        inside = [sp for sp in spans if (k := bisect.bisect_right(starts, sp[0]) - 1) >= 0 and sp[1] <= main[k][1]]
+        spans = inside or spans
     if not spans:
-        return [] if text.isspace() else [_cut(text, 0, 0, [], pages, window)]
+        if text.isspace():
+            return []
+        at = main[0][0] if main else 0
+        return [_cut(text, at, at, [], pages, window)]
     chosen: list[Snippet] = []
     used: list[tuple[int, int]] = []
     candidates = []

@@ -162,8 +162,8 @@ def _entities(store: Store, ids: list[str]) -> dict[str, dict[str, list[str]]]:
 
 
 def _contents(store: Store, shas: set[str]) -> dict[str, dict[str, Any]]:
-    out = docs.contents_by_sha(store, shas, ("metadata", "flags", "pages", "text", "language"))
+    out = docs.contents_by_sha(store, shas, ("metadata", "flags", "pages", "segments", "text", "language"))
     for d in out.values():
-        for k in ("metadata", "flags", "pages"):
+        for k in ("metadata", "flags", "pages", "segments"):
             d[k] = json.loads(d[k] or "null")
     return out

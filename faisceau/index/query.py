@@ -10,13 +10,18 @@
     =Amiens  ="Société Générale"   exact: case- and accent-sensitive, not stemmed
     field:value             from: to: cc: subject: title: author: filename: path: kind: mime:
                             language: extension: source: sha256: id: has: ocr: thread: tag:
-                            star: note: person: org: place: date:
+                            star: note: person: org: place: date: full:
     date:2019-10  date:[2019-10 TO 2020-03]  date:[* TO 2019]   partial dates cover their span
+    full:"lois de finances"   the whole text, a web page's menus, header and footer included
     from:*@example.com  to:alice@example.org                    addresses, with wildcards
 
-Bare words and phrases ignore case and accents and find the forms one ending away: `societe`
-finds `sociétés`, `leak` finds `leaked` (-s -es -e -d -ed -ing; --stemming light, the default);
+Bare words and phrases ignore case and accents and find the other inflections of the word: `societe`
+finds `sociétés`, `élus` finds `élu`, `leak` finds `leaked` (see `inflect`; --stemming light, the default);
 --stemming full adds Snowball stems by language (French, English); --stemming off, neither.
+A web page's menus, header and footer (what is not its main content) are searched only by
+`full:`; titles weigh more than text. Common words (de, la, the, of…) do not decide a match:
+in a query with other words they are left out (inside a phrase they keep their place), and
+they are not highlighted; quote one ("de") to search it alone.
 Words after a field name ignore case and accents but are not stemmed. A malformed query raises `QueryError` with the
 position of the problem.
 """
@@ -90,6 +95,7 @@ ALIASES = {
     "language": "language", "lang": "language", "extension": "ext", "ext": "ext", "source": "source",
     "sha256": "sha256", "id": "id", "has": "has", "ocr": "ocr", "thread": "thread", "tag": "tag",
     "star": "star", "note": "note", "person": "person", "org": "org", "place": "place", "date": "date",
+    "full": "full",
 }
 WORD_FIELDS = {"title", "author", "filename", "path", "person", "org", "place"}
 ADDRESS_FIELDS = {"from", "to", "cc"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tantivy
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: web pages' furniture apart (`furniture`), their main content in the text fields
 
 # text fields searched by a bare word or phrase, with the analyzer of each
 TEXT_FIELDS = {"fr": "fr", "en": "en", "fold": "fold", "exact": "exact"}
@@ -36,6 +36,8 @@ def build() -> tantivy.Schema:
         b.add_text_field(name, stored=False, tokenizer_name=tok, index_option="position")
     for name in WORD_FIELDS:
         b.add_text_field(name, stored=False, tokenizer_name="fold", index_option="position")
+    # a web page's text outside its main content (menus, header, footer), searched by `full:`
+    b.add_text_field("furniture", stored=False, tokenizer_name="fold", index_option="position")
     for name in KEYWORD_FIELDS:
         b.add_text_field(name, stored=name == "id", fast=True, tokenizer_name="raw", index_option="basic")
     # the document date as an interval [date_lo, date_hi] in Unix seconds: a partial date

@@ -155,6 +155,9 @@ def document(wb: Workbench, doc_id: str, query: str = "") -> dict[str, Any] | No
     return out
 
 
+MAX_HTML_BYTES = 8_000_000   # bytes of an HTML file read for the "as sent" view
+
+
 def raw_html(wb: Workbench, doc_id: str) -> str | None:
     """The document's own HTML (an e-mail's HTML body, or an HTML file's bytes), unsanitised."""
     store = wb.store()
@@ -169,5 +172,13 @@ def raw_html(wb: Workbench, doc_id: str) -> str | None:
         path = wb.original(row)
         if path is not None:
             with open(path, "rb") as f:
-                return f.read(8_000_000).decode("utf-8", "replace")
+                data = f.read(MAX_HTML_BYTES + 1)
+            # the charset the extraction read the page with (its declared ISO-8859-1, say), so
+            # the page shows "Assemblée" as its text does, not "Assembl\ufffde" (issue 22)
+            from ..extract.documents.charset import decode_report
+            from ..extract.documents.html import declared_charset  # (imported here: its parser is large)
+
+            recorded = (content.get("metadata") or {}).get("encoding")
+            declared = recorded if isinstance(recorded, str) else declared_charset(data)
+            return decode_report(data[:MAX_HTML_BYTES], declared, partial=len(data) > MAX_HTML_BYTES).text
     return None

@@ -4,7 +4,8 @@ Enron: the shared scorer (`shared/tools/search_truth.py`) picks 30 rare terms fr
 with Python's `mailbox`/`email` and counts the messages whose Subject or text body has each term as a
 whole word; the CLI's bare-word totals must equal those counts. Assemblée nationale: this module
 decodes every HTML page itself (stdlib `html.parser`, nothing from faisceau), picks terms, and the
-exact query `=Term` must return exactly the pages whose visible text has the word.
+exact query `=Term` must return exactly the pages whose visible text has the word, and the
+unaccented `full:term` every page whose visible text has the accented word.
 """
 
 from __future__ import annotations
@@ -269,7 +270,9 @@ def test_assemblee_unaccented_query_finds_every_page_with_the_accented_word(
     _log(f"\n[assemblee folded] {len(accented)} lower-case accented words, searched without accents")
     _log(f"{'word':<18} {'query':<18} {'truth':>5} {'total':>5} {'missing':>7}")
     for word in accented:
-        query = _unaccented(word)
+        # full: reads every visible word, a page's menus and side boxes too; a bare word reads
+        # its main content (tests/corpus/test_corpus_relevance.py)
+        query = "full:" + _unaccented(word)
         expected = _where(an_scan, word)
         total, hits = _search(project, f"{query} kind:html")
         missing = expected - {h["path"] for h in hits}

@@ -72,7 +72,9 @@ def test_html_visible_text_only(extract, tmp_path: Path) -> None:
     assert "Nom\tMontant\nAlpha\t12 000 €" in text
     assert "un\ndeux" in text
     assert text.startswith("Rapport secret\n\n")  # the title is the first segment
-    assert [s.part for s in doc.segments] == ["title", "body"]
+    assert [s.part for s in doc.segments if s.part != "main"] == ["title", "body"]
+    main = [text[s.start:s.end] for s in doc.segments if s.part == "main"]   # its main content (issue 22)
+    assert any("Premier paragraphe avec gras" in m for m in main)
 
 
 def test_html_metadata_and_resources(extract, tmp_path: Path) -> None:

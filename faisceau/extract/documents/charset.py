@@ -183,6 +183,22 @@ def utf16_pattern(sample: bytes) -> str | None:
     return None
 
 
+def mostly_text(sample: bytes, partial: bool = False) -> bool:
+    """Is `sample` 8-bit text that merely holds a stray control byte or a few (≤ 1 %)?
+
+    libmagic calls a file binary on a single control byte; a real binary has them by the
+    dozen in any 8 KB (and NUL bytes most of all), and mostly fails to decode as UTF-8. So:
+    few control bytes, and either valid UTF-8 or at most 30 % of bytes above ASCII (Latin-1
+    and Windows-1252 text). UTF-16 is left to `utf16_pattern`."""
+    if not sample or utf16_pattern(sample) is not None:
+        return False
+    if len(_CONTROL.findall(sample)) > max(1, len(sample) // 100):
+        return False
+    if _try(sample, "utf-8", partial) is not None:
+        return True
+    return sum(b >= 0x80 for b in sample) * 10 <= len(sample) * 3
+
+
 def _detect(sample: bytes) -> str:
     """Guess a legacy encoding; Windows-1252 for text that reads as Western European.
 

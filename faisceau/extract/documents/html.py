@@ -17,9 +17,10 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ...exc import LimitExceeded
-from ...model import Child, Extracted
+from ...model import Child, Extracted, Segment
 from ..base import Context, Extractor, Probe, register
 from .charset import decode_report
+from .mainbody import LIBRARY, main_text
 from .plain import size_label
 
 # An HTML file is read up to this multiple of max_text: markup is most of a page's bytes.
@@ -84,12 +85,17 @@ class HtmlExtractor(Extractor):
     """HTML pages: visible text, title, meta tags, links, remote resources (never fetched)."""
 
     NAME = "html"
-    VERSION = "1"
+    VERSION = "2"   # 2: main-content spans (`main` segments)
     MIME_TYPES = frozenset({"text/html", "application/xhtml+xml"})
     # server pages saved from a site keep their script's extension but hold HTML
     EXTENSIONS = frozenset({"html", "htm", "xhtml", "xht", "shtml", "asp", "aspx", "php", "jsp", "cfm"})
     SCORE = 10
     KIND = "html"
+
+    @classmethod
+    def version(cls) -> str:
+        """The extractor's version and the main-content library's."""
+        return f"{cls.VERSION}+{LIBRARY}"
 
     @classmethod
     def match(cls, probe: Probe) -> int:
@@ -123,7 +129,13 @@ class HtmlExtractor(Extractor):
         if len(text) * 4 > limit and len(text.encode("utf-8")) > limit:
             text = text.encode("utf-8")[:limit].decode("utf-8", "ignore")
             cut = True
-        doc.add_text(text, part="body")
+        body = doc.add_text(text, part="body")
+        if body is not None:
+            # the page's main content, as spans of the stored text (see mainbody): the index
+            # matches, ranks and quotes these; the rest stays stored and searchable with full:
+            stored = doc.text[body.start:body.end]
+            for start, end in main_text(decoded.text, stored)[0]:
+                doc.segments.append(Segment("main", body.start + start, body.start + end))
         if cut:
             doc.flag(f"truncated at {size_label(limit)}")
         return
