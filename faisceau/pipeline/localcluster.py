@@ -84,9 +84,11 @@ class LocalDask:
     def _spawn(self, cmd: list[str], log: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
         with open(self.folder / log, "ab") as out:
             # a session of its own: Ctrl-C in the terminal reaches `faisceau cluster local`, which stops
-            # the workers before the scheduler, not every process at once
+            # the workers before the scheduler, not every process at once. In the cluster's folder:
+            # `python -m` puts the working folder first on the path, and a source tree there would be
+            # imported instead of the installed faisceau
             return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                    env={**os.environ, **(env or {})}, start_new_session=True)
+                                    env={**os.environ, **(env or {})}, cwd=self.folder, start_new_session=True)
 
     def _tail(self, log: str) -> str:
         try:
