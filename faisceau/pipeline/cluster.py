@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import multiprocessing
 import os
 import queue
@@ -192,6 +193,9 @@ class Cluster:
         self.address = address
         self.root = root
         self.created = str(json.loads((root / "project.json").read_text("utf-8")).get("created"))
+        # the client logs its failures to reconnect at ERROR level; the run's own ClusterError says
+        # what happened and what to do, in one line (CONTRACTS: one clear line on stderr)
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         try:
             self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
         except (OSError, TimeoutError) as e:

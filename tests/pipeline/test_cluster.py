@@ -46,6 +46,17 @@ def _leak(root: Path) -> Path:
     return leak
 
 
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The leak, and a project ingested from it by the local pool (2 workers)."""
+    root = tmp_path_factory.mktemp("cluster")
+    leak = _leak(root)
+    started = time.monotonic()
+    faisceau("ingest", leak, "--project", root / "local", "--workers", "2")
+    print(f"local ingest {time.monotonic() - started:.1f} s")
+    return leak, root / "local"
+
+
 @pytest.fixture
 def local_cluster() -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`faisceau cluster local --workers 2 --port 0`, as a user starts it: its process and address."""
@@ -63,19 +74,22 @@ def local_cluster() -> Iterator[tuple[subprocess.Popen[str], str]]:
         proc.wait(60)
 
 
-def _kill_a_busy_worker(address: str, ingest: subprocess.Popen[str], timeout: float = 120) -> str:
-    """SIGKILL the process of a Dask worker while it runs one of the ingest's batches; its address."""
+def _busy_worker(address: str, ingest: subprocess.Popen[str], timeout: float = 120) -> tuple[str, int]:
+    """A Dask worker running one of the ingest's batches, as soon as there is one: address, process id."""
     with Client(address, timeout=30, set_as_default=False) as client:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert ingest.poll() is None, "the ingest ended before a worker could be killed"
+            assert ingest.poll() is None, "the ingest ended before any Dask worker was seen busy"
             busy = [w for w, keys in client.processing().items() if any("faisceau-" in str(k) for k in keys)]
             if busy:
-                pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
-                os.kill(pid, signal.SIGKILL)
-                return busy[0]
+                return busy[0], client.run(os.getpid, workers=busy[:1])[busy[0]]
             time.sleep(0.05)
     raise AssertionError("no Dask worker ran a faisceau batch")
+
+
+def _ingest(leak: Path, project: Path, address: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "faisceau", "ingest", str(leak), "--project", str(project),
+                             "--cluster", address, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _findings(project: Path) -> dict[str, object]:
@@ -94,34 +108,57 @@ def _totals(project: Path) -> dict[str, int]:
     return {w: jsonl(faisceau("search", w, "--project", project, "--json").stdout)[0]["total"] for w in WORDS}
 
 
+def _same_as(project: Path, local: Path) -> None:
+    """The store, the findings and the search totals of `project` are those of `local`."""
+    expected = dump(local)
+    assert sum(line.startswith("doc ") for line in expected) > 100
+    assert dump(project) == expected
+    local_findings = _findings(local)
+    assert sum(len(m) for m, _, _ in local_findings.values()) > 100  # entity rows were compared
+    assert _findings(project) == local_findings
+    totals = _totals(local)
+    assert totals["enron"] > 0
+    assert _totals(project) == totals
+    assert not list((project / "tmp").rglob("*.json"))  # every spooled chunk was taken back
+
+
 @pytest.mark.slow
-def test_a_cluster_with_a_worker_killed_gives_the_local_store(tmp_path: Path, local_cluster) -> None:
-    leak = _leak(tmp_path)
-    started = time.monotonic()
-    faisceau("ingest", leak, "--project", tmp_path / "local", "--workers", "2")
-    local_seconds = time.monotonic() - started
+def test_a_cluster_with_a_worker_killed_gives_the_local_store(tmp_path: Path, baseline, local_cluster) -> None:
+    leak, local = baseline
     _, address = local_cluster
     started = time.monotonic()
-    ingest = subprocess.Popen([sys.executable, "-m", "faisceau", "ingest", str(leak), "--project",
-                               str(tmp_path / "cluster"), "--cluster", address, "--json"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    killed = _kill_a_busy_worker(address, ingest)
+    ingest = _ingest(leak, tmp_path / "cluster", address)
+    killed, pid = _busy_worker(address, ingest)
+    os.kill(pid, signal.SIGKILL)
     out, err = ingest.communicate(timeout=600)
-    print(f"local ingest {local_seconds:.1f} s, cluster ingest {time.monotonic() - started:.1f} s "
-          f"(worker {killed} killed)")
+    print(f"cluster ingest {time.monotonic() - started:.1f} s (worker {killed} killed)")
     assert ingest.returncode == 0, err[-3000:]
-    report = jsonl(out)[-1]
-    assert report["documents"]["pending"] == 0
-    expected = dump(tmp_path / "local")
-    assert sum(line.startswith("doc ") for line in expected) > 100
-    assert dump(tmp_path / "cluster") == expected
-    local_findings = _findings(tmp_path / "local")
-    assert sum(len(m) for m, _, _ in local_findings.values()) > 100  # entity rows were compared
-    assert _findings(tmp_path / "cluster") == local_findings
-    totals = _totals(tmp_path / "local")
-    assert totals["enron"] > 0
-    assert _totals(tmp_path / "cluster") == totals
-    assert not list((tmp_path / "cluster" / "tmp").rglob("*.json"))  # every spooled chunk was taken back
+    assert jsonl(out)[-1]["documents"]["pending"] == 0
+    _same_as(tmp_path / "cluster", local)
+
+
+@pytest.mark.slow
+def test_a_scheduler_lost_mid_run_stops_clearly_and_the_next_ingest_resumes(tmp_path: Path, baseline) -> None:
+    leak, local = baseline
+    project = tmp_path / "cluster"
+    with LocalDask() as dask:
+        dask.start(workers=2)
+        ingest = _ingest(leak, project, dask.address)
+        _busy_worker(dask.address, ingest)
+        assert dask.scheduler is not None
+        dask.scheduler.send_signal(signal.SIGKILL)
+        out, err = ingest.communicate(timeout=300)
+    assert ingest.returncode == 1
+    lines = [line for line in err.splitlines() if line.startswith("faisceau:")]
+    assert len(lines) == 1 and "run `faisceau ingest` again to resume" in lines[0], err[-2000:]
+    assert "Traceback" not in err
+    with LocalDask() as dask:  # a new scheduler and workers: the same command again
+        dask.start(workers=2)
+        ingest = _ingest(leak, project, dask.address)
+        out, err = ingest.communicate(timeout=600)
+    assert ingest.returncode == 0, err[-3000:]
+    assert jsonl(out)[-1]["documents"]["pending"] == 0
+    _same_as(project, local)
 
 
 def _tiny_leak(root: Path) -> Path:
