@@ -22,6 +22,7 @@ gone) stops the run with a `ClusterError`: what was written stays, what was in f
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -32,6 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -72,6 +74,7 @@ class BatchResult(TypedDict):
     worker: str
     rss: int
     seconds: float
+    fresh: bool  # the batch started its node's pool (its time includes loading the models)
 
 
 # -- on the nodes ----------------------------------------------------------------------------------
@@ -131,18 +134,18 @@ class NodePools(WorkerPlugin):
         # teardown, and stop by themselves when their pipe to this process closes (it was killed).
         multiprocessing.current_process().daemon = False
 
-    def take(self) -> Pool:
-        """A pool for the calling Dask thread: a free one, or a new one while fewer than the threads."""
+    def take(self) -> tuple[Pool, bool]:
+        """A pool for the calling Dask thread: a free one, or a new one (True) while fewer than the threads."""
         with self.lock:
             try:
-                return self.free.get_nowait()
+                return self.free.get_nowait(), False
             except queue.Empty:
                 pass
             if len(self.pools) < self.nthreads:
                 pool = Pool(1, self.settings, Path(self.root), self.scratch / f"t{len(self.pools)}", self.passwords)
                 self.pools.append(pool)
-                return pool
-        return self.free.get()
+                return pool, True
+        return self.free.get(), False
 
     def teardown(self, worker: Worker) -> None:
         for pool in self.pools:
@@ -162,7 +165,7 @@ def run_batch(plugin: str, tasks: list[ItemTask]) -> BatchResult:
     sinks = {t.doc_id: SpoolSink(spool, t) for t in tasks}
     for t in tasks:  # what an earlier try of this task (on a worker since lost) left
         shutil.rmtree(spool / t.doc_id, ignore_errors=True)
-    pool = nodes.take()
+    pool, fresh = nodes.take()
     try:
         for t in tasks:
             pool.submit(t)
@@ -181,7 +184,7 @@ def run_batch(plugin: str, tasks: list[ItemTask]) -> BatchResult:
     finally:
         nodes.free.put(pool)
     return {"results": [results[t.doc_id] for t in tasks], "events": events, "worker": worker.address,
-            "rss": rss, "seconds": time.monotonic() - started}
+            "rss": rss, "seconds": time.monotonic() - started, "fresh": fresh}
 
 
 # -- in the ingest process -------------------------------------------------------------------------
@@ -251,7 +254,11 @@ class DaskExecutor:
                  passwords: list[str], run_id: str) -> None:
         self.client = client
         self.address = address
-        self.plugin = f"faisceau-{run_id}"
+        # one name per project: a run killed before it could unregister its plugin leaves it on the
+        # workers (their pools with their models loaded); the next run's replaces it, and Dask tears the
+        # old one down (the project's lock allows one run at a time)
+        self.plugin = "faisceau-" + hashlib.sha256(f"{root}\0{created}".encode()).hexdigest()[:12]
+        self.run_id = run_id
         client.register_plugin(NodePools(self.plugin, settings.as_dict(), str(root), created, passwords), name=self.plugin)
         self.spool = root / "tmp" / "spool"
         self.queue: deque[ItemTask] = deque()
@@ -300,7 +307,7 @@ class DaskExecutor:
 
     def _send(self, batch: list[ItemTask]) -> None:
         self._n += 1
-        future: Future[BatchResult] = self.client.submit(run_batch, self.plugin, batch, key=f"{self.plugin}-{self._n}",
+        future: Future[BatchResult] = self.client.submit(run_batch, self.plugin, batch, key=f"faisceau-{self.run_id}-{self._n}",
                                                          pure=False)
         self.flying[future] = batch
         future.add_done_callback(self.finished.put)
@@ -330,30 +337,38 @@ class DaskExecutor:
 
     def _collect(self, future: Future[BatchResult], batch: list[ItemTask]) -> list[tuple[ItemTask, Result]]:
         """One returned batch: its children from the spool, then its results; or what its failure means."""
-        if future.status == "finished":
-            out = future.result()
-            future.release()
-            self.events += out["events"]
-            self.node_rss[out["worker"]] = out["rss"]
-            self.per_item = 0.7 * self.per_item + 0.3 * out["seconds"] / len(batch)
-            done: list[tuple[ItemTask, Result]] = []
-            for task, result in zip(batch, out["results"], strict=True):
-                done += [(task, chunk) for chunk in spooled_chunks(self.spool, task.doc_id)]
-                done.append((task, result))
-            return done
+        lost = (f"the Dask scheduler at {self.address} dropped this run's tasks (restarted?); the items in flight "
+                "stay pending: run `faisceau ingest` again to resume")
         if future.status == "cancelled":
-            raise ClusterError(f"the Dask scheduler at {self.address} dropped this run's tasks (restarted?); the "
-                               "items in flight stay pending: run `faisceau ingest` again to resume")
-        error = future.exception()
-        if isinstance(error, KilledWorker):
-            return self._isolate(batch, error)
-        if isinstance(error, ClusterError):
-            raise error
-        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-            raise ClusterError(f"a Dask worker's disk is full ({error}); the items in flight stay pending: free "
-                               "space and run `faisceau ingest` again to resume") from None
-        raise ClusterError(f"a Dask task failed ({type(error).__name__}: {error}); the items in flight stay "
-                           "pending: run `faisceau ingest` again to resume") from None
+            raise ClusterError(lost)
+        try:
+            # waits if the result was lost with its worker after the task ended, and is made again
+            out = future.result()
+        except KilledWorker as e:
+            return self._isolate(batch, e)
+        except ClusterError:
+            raise
+        except CancelledError as e:
+            raise ClusterError(lost) from e
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise ClusterError(f"a Dask task failed ({type(e).__name__}: {e}); the items in flight stay "
+                                   "pending: run `faisceau ingest` again to resume") from e
+            raise ClusterError(f"a Dask worker's disk is full ({e}); the items in flight stay pending: free "
+                               "space and run `faisceau ingest` again to resume") from e
+        except Exception as e:  # a worker's own failure, not an item's (run_one records those on the item)
+            raise ClusterError(f"a Dask task failed ({type(e).__name__}: {e}); the items in flight stay "
+                               "pending: run `faisceau ingest` again to resume") from e
+        future.release()
+        self.events += out["events"]
+        self.node_rss[out["worker"]] = out["rss"]
+        if not out["fresh"]:  # a batch that started its node's pool paid for the models' loading too
+            self.per_item = 0.7 * self.per_item + 0.3 * out["seconds"] / len(batch)
+        done: list[tuple[ItemTask, Result]] = []
+        for task, result in zip(batch, out["results"], strict=True):
+            done += [(task, chunk) for chunk in spooled_chunks(self.spool, task.doc_id)]
+            done.append((task, result))
+        return done
 
     def _isolate(self, batch: list[ItemTask], error: BaseException) -> list[tuple[ItemTask, Result]]:
         """A batch whose workers kept dying: its items again, each alone; an item alone fails."""
