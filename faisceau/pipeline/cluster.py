@@ -293,9 +293,11 @@ class DaskExecutor:
         return max(1, min(MAX_BATCH, round(BATCH_SECONDS / max(self.per_item, 1e-4))))
 
     def _flush(self) -> None:
-        """Queued tasks into Dask tasks: full batches, and smaller ones while a Dask thread may idle."""
+        """Queued tasks into Dask tasks, DEPTH per Dask thread in flight: the rest wait here, so that the
+        batches sent later have a size measured on the ones before (a batch sized on a guess ended an
+        analysis run with one worker busy for seconds while the other had nothing left)."""
         size = self._batch_size()
-        while self.queue and (len(self.queue) >= size or len(self.flying) < self.threads * DEPTH):
+        while self.queue and len(self.flying) < self.threads * DEPTH:
             batch = [self.queue.popleft()]
             held = batch[0].extra.get("size", 0)
             while (self.queue and len(batch) < size and not batch[0].extra.get("isolated")

@@ -168,6 +168,22 @@ def _tiny_leak(root: Path) -> Path:
     return leak
 
 
+def test_an_item_that_crashes_its_parser_on_a_node_fails_alone(tmp_path: Path) -> None:
+    # the node's own pool isolates the culprit, as a local run does: its batch-mates go through
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    for name in ("crash-me.txt", "fine-1.txt", "fine-2.txt", "fine-3.txt"):
+        (leak / name).write_text(f"A note about the warehouse rota, kept as {name}.\n", "utf-8")
+    with LocalDask() as dask:
+        dask.start()
+        dask.add_worker(env={"FAISCEAU_FAULT": "worker-crash:crash-me"})
+        dask.wait_for_workers(1)
+        faisceau("ingest", leak, "--project", tmp_path / "p", "--cluster", dask.address)
+    docs = {d["path"]: d for d in jsonl(faisceau("documents", "--project", tmp_path / "p", "--json").stdout)}
+    assert (docs["crash-me.txt"]["status"], docs["crash-me.txt"]["reason"]) == ("failed", "parser crashed (SIGSEGV)")
+    assert [docs[f"fine-{i}.txt"]["status"] for i in (1, 2, 3)] == ["ok"] * 3
+
+
 def test_a_worker_with_another_version_is_refused_naming_both(tmp_path: Path) -> None:
     # a real install of another faisceau: a copy of the package with another version, first on the
     # worker's path
