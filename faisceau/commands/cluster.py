@@ -67,8 +67,9 @@ def local(workers: int, threads: int, host: str, port: int, as_json: bool) -> No
     def on_signal(signum: int, frame: Any) -> None:
         stop.append(signum)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    # the Dask processes run in sessions of their own: a closed terminal (SIGHUP) must stop them too
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     with LocalDask(host, port) as dask:
         address = dask.start(workers, threads)
         if as_json:
