@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "graph": "mail:graph",
     "duplicates": "mail:duplicates",
     "analyse": "analysis:analyse",
+    "cluster": "cluster:cluster",
     "entities": "analysis:entities",
     "entity": "analysis:entity",
     "timeline": "analysis:timeline",

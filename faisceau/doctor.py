@@ -39,6 +39,9 @@ TOOLS: tuple[Tool, ...] = (
 PACKAGES = ("pypdfium2", "python-magic", "py3langid", "charset-normalizer", "Pillow", "extract-msg",
             "libpff-python", "tnefparse", "defusedxml", "lxml", "selectolax", "pikepdf", "pillow-heif", "tantivy", "spacy")
 
+# the scheduler and workers of `--cluster` (`dask scheduler`, `dask worker`); every node runs the same
+CLUSTER_PACKAGES = ("dask", "distributed")
+
 TESSERACT_LANGS = ("fra", "eng", "osd")
 
 
@@ -77,6 +80,14 @@ def check(settings: Settings | None = None) -> list[dict[str, Any]]:
             v = None
         rows.append({"name": pkg, "kind": "python", "path": None, "version": v, "ok": v is not None,
                      "used_for": "extraction", "note": None if v else "not installed"})
+    for pkg in CLUSTER_PACKAGES:
+        try:
+            v = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            v = None
+        rows.append({"name": pkg, "kind": "python", "path": None, "version": v, "ok": v is not None,
+                     "used_for": "item stages on a Dask cluster (--cluster, faisceau cluster local)",
+                     "note": None if v else "not installed"})
     rows.append(_libmagic())
     rows += _spacy_models()
     return rows

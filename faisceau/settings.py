@@ -72,6 +72,8 @@ class Settings:
     with where each value came from in `sources`."""
 
     workers: int = _declare(0, "worker processes for item stages (0 = one per core)", int)
+    cluster: str = _declare("", "Dask scheduler address (tcp://host:8786) that runs the item stages; empty: the"
+            " local worker pool (docs/cluster.md)", str)
     max_file_size: int = _declare(50 * GB, "largest single file or member processed, in bytes", _size)
     max_depth: int = _declare(32, "deepest nesting of containers followed", int)
     max_expansion: int = _declare(20 * GB, "most bytes unpacked from one container", _size)

@@ -12,6 +12,7 @@ from ..analysis import read
 from ..exc import UsageError
 from ..store.db import Store
 from ..store.project import Project
+from .cluster import cluster_option, connected
 from .options import emit, handle_errors, json_option, project_option
 
 ANALYSIS_STAGES = ("entities", "identifiers", "dates")
@@ -24,9 +25,11 @@ ANALYSIS_STAGES = ("entities", "identifiers", "dates")
 @click.option("--lang", help="With --text: the language (fr, en) instead of detecting it.")
 @click.option("--project", "project", type=click.Path(path_type=Path), envvar="FAISCEAU_PROJECT",
               help="Project folder (or FAISCEAU_PROJECT): run the analysis stages where they have not run.")
+@cluster_option
 @json_option
 @handle_errors
-def analyse(text_file: Any, lines: bool, lang: str | None, project: Path | None, as_json: bool) -> None:
+def analyse(text_file: Any, lines: bool, lang: str | None, project: Path | None, cluster: str | None,
+            as_json: bool) -> None:
     """Find persons, organisations, places, identifiers and dates: in a project (incrementally) or in text."""
     if text_file is not None:
         _analyse_text(text_file.read(), lines, lang, as_json)
@@ -36,7 +39,9 @@ def analyse(text_file: Any, lines: bool, lang: str | None, project: Path | None,
     from ..pipeline.orchestrator import Ingest
 
     proj = Project.open(project)
-    report = Ingest(proj, settings_mod.load(proj.root), command="analyse", only=ANALYSIS_STAGES).run([])
+    cfg = settings_mod.load(proj.root, {"cluster": cluster})
+    with connected(cfg, proj, ()) as executor:
+        report = Ingest(proj, cfg, command="analyse", only=ANALYSIS_STAGES, executor=executor).run([])
     if as_json:
         emit(report)
     else:

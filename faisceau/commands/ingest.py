@@ -13,6 +13,7 @@ from .. import settings as settings_mod
 from ..exc import UsageError
 from ..pipeline.orchestrator import Ingest, Progress
 from ..store.project import Project
+from .cluster import cluster_option, connected
 from .options import emit, handle_errors, json_option, project_option
 
 
@@ -100,10 +101,11 @@ def print_report(report: dict[str, Any]) -> None:
 @click.option("--ocr", type=click.Choice(["off", "auto", "force"]), default=None,
               help="OCR: off, auto (pages without a usable text layer; the default) or force (every page).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a setting for this run.")
+@cluster_option
 @json_option
 @handle_errors
 def ingest(inputs: tuple[Path, ...], project: Path, workers: int | None, passwords: Path | None,
-           retry_failed: bool, ocr: str | None, sets: tuple[str, ...], as_json: bool) -> None:
+           retry_failed: bool, ocr: str | None, sets: tuple[str, ...], cluster: str | None, as_json: bool) -> None:
     """Ingest files, folders and archives into a project; re-running adds nothing new."""
     if not inputs and not retry_failed:
         raise UsageError("nothing to ingest: give files or folders (or --retry-failed)")
@@ -120,14 +122,18 @@ def ingest(inputs: tuple[Path, ...], project: Path, workers: int | None, passwor
         overrides["passwords"] = str(passwords)
     if ocr is not None:
         overrides["ocr"] = ocr
+    if cluster is not None:
+        overrides["cluster"] = cluster
     cfg = settings_mod.load(proj.root, overrides)
     pw = read_passwords(Path(cfg.passwords)) if cfg.passwords else []
     bar = Bar()
-    run = Ingest(proj, cfg, passwords=pw, on_progress=bar, command=" ".join(["ingest", *sys.argv[2:]])[:2000])
-    try:
-        report = run.run(list(inputs), retry_failed=retry_failed)
-    finally:
-        bar.close()
+    with connected(cfg, proj, inputs) as executor:
+        run = Ingest(proj, cfg, passwords=pw, on_progress=bar, command=" ".join(["ingest", *sys.argv[2:]])[:2000],
+                     executor=executor)
+        try:
+            report = run.run(list(inputs), retry_failed=retry_failed)
+        finally:
+            bar.close()
     if as_json:
         emit(report)
     else:
