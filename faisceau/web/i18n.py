@@ -143,6 +143,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "more_events": ("Only the first events are listed: choose a bar to narrow down.",
                     "Seuls les premiers événements sont listés : choisir une barre pour affiner."),
     "vague": ("less precise than the level shown", "moins précis que le niveau affiché"),
+    "n_copies": ("copies", "copies"),
+    "all_copies": ("show every copy", "montrer toutes les copies"),
     "timeline_help": ("Click a bar to open its months, then its days.",
                       "Cliquer une barre pour voir ses mois, puis ses jours."),
     "document": ("document", "document"),
