@@ -59,6 +59,10 @@ DDL: dict[int, str] = {
         user     TEXT NOT NULL
     );
     """,
+    # the copies of a message, counted where a list shows "n copies"
+    5: """
+    CREATE INDEX message_threads_copy ON message_threads(copy_of);
+    """,
 }
 
 

@@ -8,6 +8,7 @@ here like everywhere else: a display name in a leak is hostile text.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import re
@@ -18,8 +19,8 @@ import networkx as nx  # type: ignore[import-untyped]
 from ..exc import UsageError
 from ..index import QueryError, dates
 from ..mail import graph as graph_mod
-from ..mail import views
-from ..store import messages
+from ..mail import graphtable, views
+from ..store import correspondence
 from .workbench import Workbench
 
 MAX_NODES = 150
@@ -37,26 +38,38 @@ def query_ids(wb: Workbench, query: str) -> set[str]:
     return views.with_copies(store, ids)
 
 
-def mentions(wb: Workbench, date_from: str | None = None, date_to: str | None = None,
-             query: str | None = None) -> list[Any]:
-    """The address mentions of unique messages in the selection."""
+def selection(wb: Workbench, date_from: str | None = None, date_to: str | None = None,
+              query: str | None = None) -> correspondence.Selection | None:
+    """The selection's bounds as the graph tables read them (None: the whole graph)."""
     tz = dates.zone(str(wb.settings.timezone))
     bounds = []
     for value, name in ((date_from, "from"), (date_to, "to")):
         if value and (not _PERIOD.fullmatch(value) or dates.interval(value, tz) is None):
             raise UsageError(f"{name} takes a date YYYY, YYYY-MM or YYYY-MM-DD, not {value[:40]!r}")
         bounds.append(dates.interval(value, tz) if value else None)
-    store = wb.store()
-    ids = query_ids(wb, query) if query else None
+    if not (date_from or date_to or query):
+        return None
     since, until = bounds
-    return views.mentions(store, ids, since[0] if since else None, until[1] if until else None)
+    sel: correspondence.Selection = {
+        "since": _utc(since[0]) if since else None,
+        # the last second of the period, and any fraction of it
+        "until": _utc(until[1]) + "~" if until else None}
+    if query:
+        correspondence.keep_documents(wb.store(), query_ids(wb, query))
+        sel["keep"] = True
+    return sel
+
+
+def _utc(t: int) -> str:
+    """A Unix time as the e-mail tables write UTC dates (ISO, compared as text)."""
+    return dt.datetime.fromtimestamp(t, dt.UTC).replace(tzinfo=None).isoformat()
 
 
 def select(wb: Workbench, date_from: str | None = None, date_to: str | None = None,
            query: str | None = None) -> graph_mod.Graph:
-    """The communication graph of the selection (correspondent merges applied)."""
-    found = mentions(wb, date_from, date_to, query)
-    return graph_mod.build(found, views.decisions(wb.store()) if found else [])
+    """The communication graph of the selection (correspondent merges applied), from the graph tables."""
+    sel = selection(wb, date_from, date_to, query)
+    return graphtable.whole(wb.store()) if sel is None else graphtable.selected(wb.store(), sel)
 
 
 def layout(g: graph_mod.Graph, max_nodes: int = MAX_NODES) -> dict[str, Any]:
@@ -143,17 +156,10 @@ def svg(drawn: dict[str, Any], standalone: bool = False) -> str:
 
 def messages_of(wb: Workbench, node: str, date_from: str | None = None, date_to: str | None = None,
                 query: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """The unique messages of the selection that a person (a graph node) sent or received."""
-    g_mentions = mentions(wb, date_from, date_to, query)
-    g = graph_mod.build(g_mentions, views.decisions(wb.store()) if g_mentions else [])
-    if node not in g.nodes:
-        return []
-    addresses = set(str(g.nodes[node].get("addresses", node)).split())
-    docs: dict[str, str] = {}
-    for m in g_mentions:
-        if m.address in addresses:
-            docs.setdefault(m.document_id, m.role)
-    out = [{"id": m["document_id"], "subject": m["subject"] or "", "date": m["date_utc"], "from": m["sender"],
-            "role": docs[m["document_id"]]} for m in messages.summaries(wb.store(), list(docs))]
-    out.sort(key=lambda m: (m["date"] or "~", m["id"]))
-    return out[:limit]
+    """The unique messages of the selection that a person (a graph node) sent or received, each with
+    its number of copies."""
+    sel = selection(wb, date_from, date_to, query) or {}
+    graphtable.fresh(wb.store())
+    return [{"id": m["document_id"], "subject": m["subject"] or "", "date": m["date_utc"], "from": m["sender"],
+             "role": m["role"], "copies": m["copies"]}
+            for m in correspondence.messages_of(wb.store(), node, sel, limit)]

@@ -1,0 +1,66 @@
+"""The correspondence graph kept in the store: built once, read by index, selections in SQL.
+
+`graph.build` merges the addresses of the whole corpus into correspondents and counts who wrote to
+whom; at 20,000 messages doing it on every graph request took seconds. Here it is done when the
+e-mail tables or the correspondent decisions change (`fresh` compares a fingerprint), and kept in
+`faisceau.store.correspondence`: the whole graph is read as it is, a selection (a period, a search)
+is counted in SQL over its own unique messages with the same people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..store import correspondence as table
+from ..store.db import Store
+from . import graph as graph_mod
+from . import views
+
+
+def build(store: Store) -> graph_mod.Graph:
+    """Build the whole graph from the e-mail tables and store it; the graph."""
+    stamp = table.fingerprint(store)
+    found = views.mentions(store)
+    g = graph_mod.build(found, views.decisions(store) if found else [])
+    degree = {n: 0 for n in g.nodes}
+    for (s, t, _kind), w in g.edges.items():
+        degree[s] = degree.get(s, 0) + w
+        degree[t] = degree.get(t, 0) + w
+    nodes = [(n, a["label"], a["addresses"], a["sent"], a["received"], degree.get(n, 0)) for n, a in g.nodes.items()]
+    table.replace_graph(store, sorted(g.people.items()), nodes, [(*k, w) for k, w in g.edges.items()], stamp)
+    return g
+
+
+def fresh(store: Store) -> None:
+    """Make sure the stored graph matches the e-mail tables and decisions (rebuilt if not)."""
+    if table.stamp(store) != table.fingerprint(store):
+        build(store)
+
+
+def whole(store: Store) -> graph_mod.Graph:
+    """The graph of every unique message, read from the store."""
+    fresh(store)
+    nodes = {r["node"]: {"label": r["label"], "addresses": r["addresses"], "sent": r["sent"],
+                         "received": r["received"]} for r in table.all_nodes(store)}
+    return graph_mod.Graph(nodes, {(s, t, k): w for s, t, k, w in table.all_edges(store)})
+
+
+def selected(store: Store, sel: table.Selection) -> graph_mod.Graph:
+    """The graph of the unique messages of a selection, with the whole corpus's people and names."""
+    fresh(store)
+    edges = {(s, t, k): w for s, t, k, w in table.selected_edges(store, sel)}
+    sent = table.selected_senders(store, sel)
+    received: dict[str, int] = {}
+    for (_s, t, _k), w in edges.items():
+        received[t] = received.get(t, 0) + w
+    used = sorted({n for e in edges for n in e[:2]} | set(sent))
+    nodes = {r["node"]: {"label": r["label"], "addresses": r["addresses"], "sent": sent.get(r["node"], 0),
+                         "received": received.get(r["node"], 0)} for r in table.nodes(store, used)}
+    return graph_mod.Graph(nodes, edges)
+
+
+def run_graph(ctx: Any) -> set[str]:
+    """The `graph` corpus stage: the stored graph rebuilt after threading (nothing indexed changes)."""
+    g = build(ctx.store)
+    ctx.log("graph-built", nodes=len(g.nodes), edges=len(g.edges))
+    return set()
