@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import weakref
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -45,7 +46,7 @@ def rows(store: Store, tz_name: str) -> Iterator[tuple[Any, ...]]:
         if place is None or iv is None:
             continue
         found.append(((place["document_id"], r["start"]), (
-            iv[0], iv[1], _day(iv[0], tz), PRECISION.get(r["precision"], 2), "text", r["sha256"],
+            iv[0], iv[1], _day(iv[0], tz), _day(iv[1], tz), PRECISION.get(r["precision"], 2), "text", r["sha256"],
             place["document_id"], _group(place), r["value"], r["precision"], None, r["sentence"], r["start"],
             r["end"], r["text"], _page(r["pages"], r["start"]), r["s_start"], r["s_end"])))
     for sha, metadata in table.content_metadata(store):
@@ -62,15 +63,22 @@ def rows(store: Store, tz_name: str) -> Iterator[tuple[Any, ...]]:
                 continue
             title = meta.get("subject") or meta.get("title") or place["path"]
             found.append(((place["document_id"], -1), (
-                iv[0], iv[1], _day(iv[0], tz), PRECISION.get(iv[2], 2), "metadata", sha, place["document_id"],
+                iv[0], iv[1], _day(iv[0], tz), _day(iv[1], tz), PRECISION.get(iv[2], 2), "metadata", sha, place["document_id"],
                 _group(place), v, iv[2], label, f"{label}: {title}", None, None, None, None, None, None)))
     found.sort(key=lambda x: x[0])   # the first location of a group carries its events
     seen: set[tuple[Any, ...]] = set()
-    for _, r in found:
-        what = (r[7], r[4], r[10]) if r[4] == "metadata" else (r[7], r[4], r[8], " ".join((r[11] or "").split()))
+    for _, row in found:
+        # row: lo hi day last prec kind sha256 document_id grp | date precision field sentence …
+        what = (row[8], row[5], row[11]) if row[5] == "metadata" else (
+            row[8], row[5], row[9], " ".join((row[12] or "").split()))
         dup = what in seen
         seen.add(what)
-        yield (*r[:8], size[r[7]], int(dup), *r[8:])
+        yield (*row[:9], size[row[8]], int(dup), *row[9:])
+
+
+def local_day(lo: int, tz: dt.tzinfo) -> str:
+    """The day (YYYY-MM-DD) of a Unix time in a time zone."""
+    return _day(lo, tz)
 
 
 def _day(lo: int, tz: dt.tzinfo) -> str:
@@ -86,17 +94,26 @@ def build(store: Store, tz_name: str) -> int:
     return table.replace_events(store, rows(store, tz_name), tz_name, stamp)
 
 
+_CHECKED: weakref.WeakKeyDictionary[Store, tuple[str, int]] = weakref.WeakKeyDictionary()
+
+
 def fresh(store: Store, tz_name: str) -> None:
-    """Make sure the event table matches the store and the time zone (rebuilt if not)."""
+    """Make sure the event table matches the store and the time zone (rebuilt if not). A connection
+    that saw no other connection's commit since it last checked does not count the tables again."""
+    seen = table.data_version(store)
+    if _CHECKED.get(store) == (tz_name, seen):
+        return
     if table.state(store) != (tz_name, table.fingerprint(store)):
         build(store, tz_name)
+    _CHECKED[store] = (tz_name, table.data_version(store))
 
 
 def run_timeline(ctx: Any) -> set[str]:
-    """The `timeline` corpus stage: the event table rebuilt after the other corpus stages.
-
-    Nothing it writes is in the full-text index, so it reports no changed document."""
-    t0 = time.monotonic()
-    n = build(ctx.store, str(ctx.settings.timezone))
-    ctx.log("timeline-built", events=n, seconds=round(time.monotonic() - t0, 2))
+    """The `timeline` corpus stage: the event table rebuilt after the other corpus stages when what
+    it is built from changed. Nothing it writes is in the full-text index: no document changed."""
+    tz_name = str(ctx.settings.timezone)
+    if table.state(ctx.store) != (tz_name, table.fingerprint(ctx.store)):
+        t0 = time.monotonic()
+        n = build(ctx.store, tz_name)
+        ctx.log("timeline-built", events=n, seconds=round(time.monotonic() - t0, 2))
     return set()

@@ -9,9 +9,11 @@ is counted in SQL over its own unique messages with the same people.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from ..store import correspondence as table
+from ..store import timeline as events_table
 from ..store.db import Store
 from . import graph as graph_mod
 from . import views
@@ -31,10 +33,23 @@ def build(store: Store) -> graph_mod.Graph:
     return g
 
 
+_CHECKED: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
+
+
 def fresh(store: Store) -> None:
-    """Make sure the stored graph matches the e-mail tables and decisions (rebuilt if not)."""
+    """Make sure the stored graph matches the e-mail tables and decisions (rebuilt if not). A
+    connection that saw no commit since it last checked does not count the tables again; a decision
+    made on this connection (`faisceau serve`'s merges) clears the check with `forget`."""
+    if _CHECKED.get(store) == events_table.data_version(store):
+        return
     if table.stamp(store) != table.fingerprint(store):
         build(store)
+    _CHECKED[store] = events_table.data_version(store)
+
+
+def forget(store: Store) -> None:
+    """Check the stored graph again on the next read (after a write on this connection)."""
+    _CHECKED.pop(store, None)
 
 
 def whole(store: Store) -> graph_mod.Graph:
@@ -60,7 +75,9 @@ def selected(store: Store, sel: table.Selection) -> graph_mod.Graph:
 
 
 def run_graph(ctx: Any) -> set[str]:
-    """The `graph` corpus stage: the stored graph rebuilt after threading (nothing indexed changes)."""
-    g = build(ctx.store)
-    ctx.log("graph-built", nodes=len(g.nodes), edges=len(g.edges))
+    """The `graph` corpus stage: the stored graph rebuilt after threading when the mail or the
+    decisions changed (nothing indexed changes)."""
+    if table.stamp(ctx.store) != table.fingerprint(ctx.store):
+        g = build(ctx.store)
+        ctx.log("graph-built", nodes=len(g.nodes), edges=len(g.edges))
     return set()

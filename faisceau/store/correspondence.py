@@ -32,6 +32,7 @@ DDL: dict[int, str] = {
         received  INTEGER NOT NULL,
         degree    INTEGER NOT NULL         -- messages in and out, summed over edges
     );
+    CREATE INDEX graph_nodes_degree ON graph_nodes(degree);
     CREATE TABLE graph_edges (
         source TEXT NOT NULL,
         target TEXT NOT NULL,
@@ -42,7 +43,8 @@ DDL: dict[int, str] = {
     CREATE INDEX graph_edges_target ON graph_edges(target);
     CREATE TABLE graph_state (
         id          INTEGER PRIMARY KEY CHECK (id = 1),
-        fingerprint TEXT NOT NULL
+        fingerprint TEXT NOT NULL,
+        drawing     TEXT                   -- the whole graph as the graph page draws it (JSON), once drawn
     );
     """,
 }
@@ -107,7 +109,8 @@ def replace_graph(store: Store, people: Iterable[tuple[str, str]], nodes: Iterab
         store.db.executemany("INSERT INTO graph_nodes (node, label, addresses, sent, received, degree)"
                              " VALUES (?,?,?,?,?,?)", nodes)
         store.db.executemany("INSERT INTO graph_edges (source, target, kind, weight) VALUES (?,?,?,?)", edges)
-        store.db.execute("INSERT OR REPLACE INTO graph_state (id, fingerprint) VALUES (1, ?)", (fingerprint,))
+        store.db.execute("INSERT OR REPLACE INTO graph_state (id, fingerprint, drawing) VALUES (1, ?, NULL)",
+                         (fingerprint,))
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -150,6 +153,39 @@ def all_edges(store: Store) -> list[tuple[str, str, str, int]]:
     """Every edge of the whole graph, heaviest first."""
     return [(r[0], r[1], r[2], r[3]) for r in store.db.execute(
         "SELECT source, target, kind, weight FROM graph_edges ORDER BY weight DESC, source, target, kind")]
+
+
+def top_nodes(store: Store, n: int) -> list[NodeRow]:
+    """The `n` most connected correspondents of the whole graph."""
+    return [NodeRow(node=r[0], label=r[1], addresses=r[2], sent=r[3], received=r[4], degree=r[5])
+            for r in store.db.execute("SELECT node, label, addresses, sent, received, degree FROM graph_nodes"
+                                      " ORDER BY degree DESC, node LIMIT ?", (n,))]
+
+
+def edges_among(store: Store, names: list[str]) -> list[tuple[str, str, str, int]]:
+    """The whole graph's edges between these correspondents (at most 500)."""
+    marks = ",".join("?" * len(names))
+    return [(r[0], r[1], r[2], r[3]) for r in store.db.execute(
+        f"SELECT source, target, kind, weight FROM graph_edges WHERE source IN ({marks}) AND target IN ({marks})",
+        [*names, *names])]
+
+
+def sizes(store: Store) -> tuple[int, int]:
+    """(correspondents, edges) of the whole graph."""
+    n = store.db.execute("SELECT COUNT(*) FROM graph_nodes").fetchone()[0]
+    e = store.db.execute("SELECT COUNT(*) FROM graph_edges").fetchone()[0]
+    return int(n), int(e)
+
+
+def drawing(store: Store) -> str | None:
+    """The whole graph's drawing kept by `save_drawing` (None until drawn, and after a rebuild)."""
+    r = store.db.execute("SELECT drawing FROM graph_state WHERE id = 1").fetchone()
+    return str(r[0]) if r and r[0] else None
+
+
+def save_drawing(store: Store, text: str) -> None:
+    """Keep the whole graph's drawing (JSON) until the graph is rebuilt."""
+    store.db.execute("UPDATE graph_state SET drawing = ? WHERE id = 1", (text,))
 
 
 def nodes(store: Store, names: list[str]) -> list[NodeRow]:

@@ -28,6 +28,7 @@ DDL: dict[int, str] = {
         lo          INTEGER NOT NULL,     -- first and last second the date covers (Unix, UTC)
         hi          INTEGER NOT NULL,
         day         TEXT NOT NULL,        -- the local day of lo in the project's time zone: bucket keys
+        last        TEXT NOT NULL,        -- the local day of hi
         prec        INTEGER NOT NULL,     -- 0 year, 1 month, 2 day or finer
         kind        TEXT NOT NULL,        -- text | metadata
         sha256      TEXT NOT NULL,
@@ -49,6 +50,17 @@ DDL: dict[int, str] = {
     CREATE INDEX timeline_events_lo ON timeline_events(dup, lo, document_id);
     CREATE INDEX timeline_events_sha ON timeline_events(sha256);
     CREATE INDEX timeline_events_grp ON timeline_events(grp);
+    -- the events counted by (first day, last day, precision, kind, copy): the buckets of an
+    -- unfiltered timeline, at any level and over any range of days, without reading the events
+    CREATE TABLE timeline_days (
+        day  TEXT NOT NULL,
+        last TEXT NOT NULL,
+        prec INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        dup  INTEGER NOT NULL,
+        n    INTEGER NOT NULL
+    );
+    CREATE INDEX timeline_days_day ON timeline_days(day);
     CREATE TABLE timeline_state (
         id          INTEGER PRIMARY KEY CHECK (id = 1),
         timezone    TEXT NOT NULL,
@@ -57,10 +69,13 @@ DDL: dict[int, str] = {
     """,
 }
 
-COLUMNS = ("lo", "hi", "day", "prec", "kind", "sha256", "document_id", "grp", "copies", "dup", "date", "precision",
+COLUMNS = ("lo", "hi", "day", "last", "prec", "kind", "sha256", "document_id", "grp", "copies", "dup", "date", "precision",
            "field", "sentence", "start", "end", "text", "page", "s_start", "s_end")
 _PART = 500
 _CUTS = (4, 7, 10)
+# the widest event is a year (a date written "2001"): an event overlapping a range starts at most
+# this long before it, which gives the date index a lower bound
+WIDEST = 367 * 86400
 
 
 class ContentPlace(TypedDict):
@@ -74,12 +89,15 @@ class ContentPlace(TypedDict):
 
 
 class Filter(TypedDict, total=False):
-    """What a timeline read keeps: a date range, a kind, an entity, the groups a search found."""
+    """What a timeline read keeps: a date range (in seconds, and the same as local days), a kind, an
+    entity, the groups a search found."""
 
     lo: int | None
     hi: int | None
+    first_day: str | None
+    last_day: str | None
     kind: str | None
-    entity_id: str | None
+    entity: bool          # only the events naming the entity put in `temp.timeline_spans` by `keep_entity`
     keep: bool            # only the groups put in `temp.timeline_keep` by `keep_groups`
     all_copies: bool
 
@@ -96,6 +114,11 @@ def fingerprint(store: Store) -> str:
     return "/".join(parts) + f"/{ok}"
 
 
+def data_version(store: Store) -> int:
+    """SQLite's count of other connections' commits seen by this one (it moves when they write)."""
+    return int(store.db.execute("PRAGMA data_version").fetchone()[0])
+
+
 def state(store: Store) -> tuple[str, str] | None:
     """(time zone, fingerprint) the events were built with, or None if never built."""
     r = store.db.execute("SELECT timezone, fingerprint FROM timeline_state WHERE id = 1").fetchone()
@@ -110,6 +133,10 @@ def replace_events(store: Store, rows: Iterable[tuple[Any, ...]], timezone: str,
         cur = store.db.executemany(
             f"INSERT INTO timeline_events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
         n = cur.rowcount
+        store.db.execute("DELETE FROM timeline_days")
+        store.db.execute("INSERT INTO timeline_days (day, last, prec, kind, dup, n)"
+                         " SELECT day, last, prec, kind, dup, COUNT(*) FROM timeline_events"
+                         " GROUP BY day, last, prec, kind, dup")
         store.db.execute("INSERT OR REPLACE INTO timeline_state (id, timezone, fingerprint) VALUES (1, ?, ?)",
                          (timezone, stamp))
     return n
@@ -158,46 +185,83 @@ def keep_groups(store: Store, doc_ids: list[str]) -> None:
             f" WHERE d.sha256 IS NOT NULL AND d.id IN ({','.join('?' * len(part))})", part)
 
 
-def _where(f: Filter) -> tuple[str, list[Any]]:
+def keep_entity(store: Store, entity_id: str) -> None:
+    """Put the mentions of an entity in `temp.timeline_spans` (this connection only) for a read with
+    `entity`: its contents' document dates, and the dated sentences that name it."""
+    db = store.db
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS timeline_spans (sha256 TEXT, start INTEGER, end INTEGER)")
+    db.execute("CREATE INDEX IF NOT EXISTS temp.timeline_spans_sha ON timeline_spans(sha256, start)")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS timeline_shas (sha256 TEXT PRIMARY KEY)")
+    db.execute("DELETE FROM temp.timeline_spans")
+    db.execute("DELETE FROM temp.timeline_shas")
+    db.execute("INSERT INTO temp.timeline_spans (sha256, start, end) SELECT m.sha256, m.start, m.end"
+               " FROM entity_keys k JOIN mentions m ON m.key = k.key WHERE k.entity_id = ?", (entity_id,))
+    db.execute("INSERT OR IGNORE INTO temp.timeline_shas (sha256) SELECT sha256 FROM temp.timeline_spans")
+
+
+def _from_where(f: Filter) -> tuple[str, str, list[Any]]:
+    """(FROM, WHERE, arguments): a selection drives the read (its contents or groups first, then
+    their events by index) so that the cost follows the selection, not the corpus."""
+    src = "timeline_events e"
     sql, args = ["1=1"], list[Any]()
+    if f.get("entity"):
+        src = "temp.timeline_shas s CROSS JOIN timeline_events e ON e.sha256 = s.sha256"
+        sql.append("(e.kind = 'metadata' OR EXISTS (SELECT 1 FROM temp.timeline_spans x WHERE x.sha256 = e.sha256"
+                   " AND x.start >= e.s_start AND x.end <= e.s_end))")
+        if f.get("keep"):
+            sql.append("e.grp IN (SELECT grp FROM temp.timeline_keep)")
+    elif f.get("keep"):
+        src = "temp.timeline_keep k CROSS JOIN timeline_events e ON e.grp = k.grp"
     if not f.get("all_copies"):
         sql.append("e.dup = 0")
     if f.get("lo") is not None:
-        sql.append("e.hi >= ?")
-        args.append(f["lo"])
+        sql.append("e.hi >= ? AND e.lo >= ?")
+        args += [f["lo"], int(f["lo"] or 0) - WIDEST]
     if f.get("hi") is not None:
         sql.append("e.lo <= ?")
         args.append(f["hi"])
     if f.get("kind"):
         sql.append("e.kind = ?")
         args.append(f["kind"])
-    if f.get("entity_id"):
-        # contents naming the entity; a dated sentence counts only when it names the entity itself
-        sql.append("e.sha256 IN (SELECT m.sha256 FROM entity_keys k JOIN mentions m ON m.key = k.key"
-                   " WHERE k.entity_id = ?)")
-        sql.append("(e.kind = 'metadata' OR EXISTS (SELECT 1 FROM entity_keys k JOIN mentions m ON m.key = k.key"
-                   " WHERE k.entity_id = ? AND m.sha256 = e.sha256 AND m.start >= e.s_start AND m.end <= e.s_end))")
-        args += [f["entity_id"], f["entity_id"]]
-    if f.get("keep"):
-        sql.append("e.grp IN (SELECT grp FROM temp.timeline_keep)")
-    return " AND ".join(sql), args
+    return src, " AND ".join(sql), args
+
+
+def _bucket(level: int, alias: str) -> str:
+    return (f"substr({alias}.day, 1, CASE WHEN {alias}.prec >= {level} THEN {_CUTS[level]}"
+            f" WHEN {alias}.prec = 0 THEN 4 ELSE 7 END)")
 
 
 def bucket_counts(store: Store, level: int, f: Filter) -> list[tuple[str, bool, int]]:
     """(bucket key, vaguer than the level, events) at a level (0 years, 1 months, 2 days): an event
-    less precise than the level falls in a bucket of its own precision."""
-    where, args = _where(f)
-    cut = _CUTS[level]
-    rows = store.db.execute(
-        f"SELECT substr(e.day, 1, CASE WHEN e.prec >= {level} THEN {cut} WHEN e.prec = 0 THEN 4 ELSE 7 END) AS k,"
-        f" e.prec < {level} AS vague, COUNT(*) FROM timeline_events e WHERE {where} GROUP BY k, vague ORDER BY k, vague",
-        args)
+    less precise than the level falls in a bucket of its own precision. Without an entity or a
+    search, counted from `timeline_days` (a few rows a day) instead of the events."""
+    if not f.get("entity") and not f.get("keep"):
+        where, args = ["1=1"], list[Any]()
+        if not f.get("all_copies"):
+            where.append("d.dup = 0")
+        if f.get("first_day"):
+            where.append("d.last >= ? AND d.day >= ?")
+            args += [f["first_day"], f"{int(str(f['first_day'])[:4]) - 2:04d}"]
+        if f.get("last_day"):
+            where.append("d.day <= ?")
+            args.append(f["last_day"])
+        if f.get("kind"):
+            where.append("d.kind = ?")
+            args.append(f["kind"])
+        rows = store.db.execute(
+            f"SELECT {_bucket(level, 'd')} AS k, d.prec < {level} AS vague, SUM(d.n) FROM timeline_days d"
+            f" WHERE {' AND '.join(where)} GROUP BY k, vague ORDER BY k, vague", args)
+    else:
+        src, where_sql, args = _from_where(f)
+        rows = store.db.execute(
+            f"SELECT {_bucket(level, 'e')} AS k, e.prec < {level} AS vague, COUNT(*) FROM {src}"
+            f" WHERE {where_sql} GROUP BY k, vague ORDER BY k, vague", args)
     return [(str(k), bool(v), int(n)) for k, v, n in rows]
 
 
 def events(store: Store, f: Filter, limit: int) -> list[dict[str, Any]]:
     """The first `limit` events in date order (then document, then offset)."""
-    where, args = _where(f)
+    src, where, args = _from_where(f)
     return [dict(r) for r in store.db.execute(
-        f"SELECT e.* FROM timeline_events e WHERE {where} ORDER BY e.lo, e.document_id, COALESCE(e.start, 0)"
+        f"SELECT e.* FROM {src} WHERE {where} ORDER BY e.lo, e.document_id, COALESCE(e.start, 0)"
         " LIMIT ?", [*args, limit])]

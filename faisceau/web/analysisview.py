@@ -11,6 +11,7 @@ from typing import Any
 
 from ..analysis import read
 from ..exc import UsageError
+from ..mail import graphtable
 from ..services import curation
 from . import timelineview
 from .workbench import Workbench
@@ -42,9 +43,10 @@ def entity_view(wb: Workbench, ident: str, limit: int = 50) -> dict[str, Any] | 
     if e is None:
         return None
     eid = e["id"]
-    events = timelineview.select(wb, timelineview.Params(entity=eid))
+    # the page shows 20 events: only those are read (the buckets count the others)
+    events = timelineview.select(wb, timelineview.Params(entity=eid, limit=20))
     if len(events["buckets"]) == 1:  # one year: its months say more
-        events = timelineview.select(wb, timelineview.Params(entity=eid, at=events["buckets"][0]["key"]))
+        events = timelineview.select(wb, timelineview.Params(entity=eid, at=events["buckets"][0]["key"], limit=20))
     return dict(e, mentions_in_context=read.mentions(store, eid, limit), documents_list=read.documents_of(store, eid, limit),
                 cooccurring=read.cooccurring(store, eid, 20), timeline=events["buckets"],
                 timeline_level=events["level"], events=events["events"][:20], events_total=events["total"],
@@ -83,6 +85,7 @@ def decide(wb: Workbench, action: str, a: str, b: str | None = None) -> dict[str
     if action not in curation.ACTIONS:
         raise UsageError(f"unknown decision {action[:20]!r}: use {', '.join(curation.ACTIONS)}")
     out = curation.decide(wb.project, wb.store(), action, a, b or None)
+    graphtable.forget(wb.store())   # a person's merge may have merged their addresses
     return out | {"entity": _now(wb, b if action == "rename" and b else a)}
 
 
@@ -90,6 +93,7 @@ def undo(wb: Workbench, decision: int) -> dict[str, Any]:
     """Undo a decision; says where the entities it named now live."""
     row = next((d for d in curation.decisions(wb.store()) if d["id"] == decision), None)
     out = curation.undo(wb.project, wb.store(), decision)
+    graphtable.forget(wb.store())
     return out | {"entity": _now(wb, row["a"]) if row else None}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import math
 import re
 from typing import Any
@@ -72,15 +73,45 @@ def select(wb: Workbench, date_from: str | None = None, date_to: str | None = No
     return graphtable.whole(wb.store()) if sel is None else graphtable.selected(wb.store(), sel)
 
 
-def layout(g: graph_mod.Graph, max_nodes: int = MAX_NODES) -> dict[str, Any]:
-    """Nodes with x, y in [0, SIZE] and weighted edges between drawn nodes (to, cc, bcc merged)."""
-    degree: dict[str, int] = {n: 0 for n in g.nodes}
+def drawn(wb: Workbench, date_from: str | None = None, date_to: str | None = None,
+          query: str | None = None) -> dict[str, Any]:
+    """The graph page's drawing. The whole graph is drawn once (its most connected people and the
+    edges between them) and kept in the store until the graph changes; a selection is counted and
+    laid out as it is."""
+    sel = selection(wb, date_from, date_to, query)
+    if sel is not None:
+        return layout(graphtable.selected(wb.store(), sel))
+    store = wb.store()
+    graphtable.fresh(store)
+    kept = correspondence.drawing(store)
+    if kept is not None:
+        out: dict[str, Any] = json.loads(kept)
+        return out
+    top = correspondence.top_nodes(store, MAX_NODES)
+    names = [n["node"] for n in top]
+    nodes = {n["node"]: {"label": n["label"], "addresses": n["addresses"], "sent": n["sent"],
+                         "received": n["received"]} for n in top}
+    g = graph_mod.Graph(nodes, {(s, t, k): w for s, t, k, w in correspondence.edges_among(store, names)})
+    total_nodes, total_edges = correspondence.sizes(store)
+    out = layout(g, degree={n["node"]: n["degree"] for n in top}) | {
+        "total_nodes": total_nodes, "total_edges": total_edges, "cut": total_nodes > len(top)}
+    correspondence.save_drawing(store, json.dumps(out, ensure_ascii=False))
+    return out
+
+
+def layout(g: graph_mod.Graph, max_nodes: int = MAX_NODES, degree: dict[str, int] | None = None) -> dict[str, Any]:
+    """Nodes with x, y in [0, SIZE] and weighted edges between drawn nodes (to, cc, bcc merged);
+    `degree` (the whole graph's, when `g` is a part of it) ranks the nodes."""
+    counted: dict[str, int] = {n: 0 for n in g.nodes}
     weights: dict[tuple[str, str], int] = {}
     for (s, t, _kind), w in g.edges.items():
-        degree[s] = degree.get(s, 0) + w
-        degree[t] = degree.get(t, 0) + w
+        counted[s] = counted.get(s, 0) + w
+        counted[t] = counted.get(t, 0) + w
         weights[(s, t)] = weights.get((s, t), 0) + w
-    keep = sorted(degree, key=lambda n: (-degree[n], n))[:max_nodes]
+    if degree is None:
+        degree = counted
+    ranks = degree
+    keep = sorted(ranks, key=lambda n: (-ranks.get(n, 0), n))[:max_nodes]
     kept = set(keep)
     ug = nx.Graph()
     ug.add_nodes_from(sorted(kept))
@@ -104,7 +135,7 @@ def layout(g: graph_mod.Graph, max_nodes: int = MAX_NODES) -> dict[str, Any]:
         x, y = place(n)
         a = g.nodes.get(n, {})
         nodes.append({"id": n, "label": a.get("label", n), "addresses": a.get("addresses", n),
-                      "sent": a.get("sent", 0), "received": a.get("received", 0), "degree": degree[n], "x": x, "y": y})
+                      "sent": a.get("sent", 0), "received": a.get("received", 0), "degree": degree.get(n, 0), "x": x, "y": y})
     edges = [{"source": s, "target": t, "weight": w} for (s, t), w in sorted(weights.items()) if s in kept and t in kept]
     return {"nodes": nodes, "edges": edges, "total_nodes": len(g.nodes), "total_edges": len(g.edges),
             "cut": len(g.nodes) > len(keep)}

@@ -145,6 +145,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "vague": ("less precise than the level shown", "moins précis que le niveau affiché"),
     "n_copies": ("copies", "copies"),
     "all_copies": ("show every copy", "montrer toutes les copies"),
+    "fold_copies": ("one result per copy group", "un résultat par groupe de copies"),
     "timeline_help": ("Click a bar to open its months, then its days.",
                       "Cliquer une barre pour voir ses mois, puis ses jours."),
     "document": ("document", "document"),

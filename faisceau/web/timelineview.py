@@ -89,13 +89,16 @@ def select(wb: Workbench, p: Params) -> dict[str, Any]:
     tz = zone(tz_name)
     events.fresh(store, tz_name)
     lo_s, hi_s = (p.at, p.at) if p.at else (p.date_from or None, p.date_to or None)
-    f: events_table.Filter = {"lo": _bound(lo_s, tz, 0), "hi": _bound(hi_s, tz, 1), "kind": p.kind or None,
-                              "all_copies": p.all_copies}
+    lo, hi = _bound(lo_s, tz, 0), _bound(hi_s, tz, 1)
+    f: events_table.Filter = {"lo": lo, "hi": hi, "first_day": events.local_day(lo, tz) if lo is not None else None,
+                              "last_day": events.local_day(hi, tz) if hi is not None else None,
+                              "kind": p.kind or None, "all_copies": p.all_copies}
     if p.entity:
         e = read.entity(store, p.entity)
         if e is None:
             raise UsageError(f"no entity {p.entity[:100]!r}")
-        f["entity_id"] = e["id"]
+        events_table.keep_entity(store, e["id"])
+        f["entity"] = True
     if p.q.strip():
         events_table.keep_groups(store, _query_documents(wb, p.q))
         f["keep"] = True
@@ -119,7 +122,7 @@ def _bound(value: str | None, tz: dt.tzinfo, side: int) -> int | None:
     iv = interval(value, tz)
     if iv is None:
         raise UsageError(f"not a date: {value[:40]!r} (YYYY, YYYY-MM or YYYY-MM-DD)")
-    return iv[side]
+    return iv[0] if side == 0 else iv[1]
 
 
 def _public(store: Any, r: dict[str, Any]) -> dict[str, Any]:
