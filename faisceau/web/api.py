@@ -89,8 +89,8 @@ class SavedBody(SearchBody):
 @router.get("/search", summary="Search: hits with snippets, exact total, facets")
 async def api_search(request: Request, q: str = "", include: list[str] = Query(default=[]),
                      exclude: list[str] = Query(default=[]), sort: str = "relevance", page: int = 1,
-                     limit: int = 20) -> Response:
-    p = params(q, include, exclude, sort, page, limit)
+                     limit: int = 20, copies: str = "") -> Response:
+    p = params(q, include, exclude, sort, page, limit, copies)
     # Searches take turns on a small pool of their own rather than the shared one: the work is
     # mostly Python under the GIL, so eight searches at once each take eight times as long (and
     # pay the switching); waiting in line, two at a time, the p99 of bench/web.py drops by 15-25 %.
