@@ -105,7 +105,20 @@ def fresh(store: Store, tz_name: str) -> None:
         return
     if table.state(store) != (tz_name, table.fingerprint(store)):
         build(store, tz_name)
+    links(store)
     _CHECKED[store] = (tz_name, table.data_version(store))
+
+
+def links(store: Store) -> None:
+    """Link the events to the entities again if the grouping changed (after a curation decision)."""
+    stamp = table.entity_fingerprint(store)
+    if table.entity_state(store) != stamp:
+        table.replace_entity_links(store, stamp)
+
+
+def forget(store: Store) -> None:
+    """Check the table again on the next read (after a write on this connection: a curation)."""
+    _CHECKED.pop(store, None)
 
 
 def run_timeline(ctx: Any) -> set[str]:
@@ -116,4 +129,5 @@ def run_timeline(ctx: Any) -> set[str]:
         t0 = time.monotonic()
         n = build(ctx.store, tz_name)
         ctx.log("timeline-built", events=n, seconds=round(time.monotonic() - t0, 2))
+    links(ctx.store)
     return set()

@@ -61,10 +61,24 @@ DDL: dict[int, str] = {
         n    INTEGER NOT NULL
     );
     CREATE INDEX timeline_days_day ON timeline_days(day);
+    -- the events naming each entity (a dated sentence naming it, a date of a content naming it),
+    -- with what the buckets need: an entity's timeline is read by index, rebuilt after grouping
+    CREATE TABLE timeline_entities (
+        entity_id TEXT NOT NULL,
+        dup       INTEGER NOT NULL,
+        lo        INTEGER NOT NULL,
+        hi        INTEGER NOT NULL,
+        day       TEXT NOT NULL,
+        prec      INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        seq       INTEGER NOT NULL
+    );
+    CREATE INDEX timeline_entities_entity ON timeline_entities(entity_id, dup, lo);
     CREATE TABLE timeline_state (
         id          INTEGER PRIMARY KEY CHECK (id = 1),
         timezone    TEXT NOT NULL,
-        fingerprint TEXT NOT NULL
+        fingerprint TEXT NOT NULL,
+        entities    TEXT                  -- the grouping the entity links were made from
     );
     """,
 }
@@ -97,7 +111,7 @@ class Filter(TypedDict, total=False):
     first_day: str | None
     last_day: str | None
     kind: str | None
-    entity: bool          # only the events naming the entity put in `temp.timeline_spans` by `keep_entity`
+    entity_id: str | None  # only the events naming this entity
     keep: bool            # only the groups put in `temp.timeline_keep` by `keep_groups`
     all_copies: bool
 
@@ -119,6 +133,33 @@ def data_version(store: Store) -> int:
     return int(store.db.execute("PRAGMA data_version").fetchone()[0])
 
 
+def entity_fingerprint(store: Store) -> str:
+    """The grouping and the mentions the entity links are made from, summed up cheaply."""
+    parts = []
+    for table in ("entity_keys", "mentions"):
+        n, top = store.db.execute(f"SELECT COUNT(*), MAX(rowid) FROM {table}").fetchone()
+        parts.append(f"{n}.{top or 0}")
+    return "/".join(parts)
+
+
+def entity_state(store: Store) -> str | None:
+    r = store.db.execute("SELECT entities FROM timeline_state WHERE id = 1").fetchone()
+    return str(r[0]) if r and r[0] else None
+
+
+def replace_entity_links(store: Store, stamp: str) -> None:
+    """Link every event to the entities it names: a dated sentence to those named inside it, a
+    content's date to every entity of the content."""
+    with store.transaction():
+        store.db.execute("DELETE FROM timeline_entities")
+        store.db.execute(
+            "INSERT INTO timeline_entities (entity_id, dup, lo, hi, day, prec, kind, seq)"
+            " SELECT DISTINCT k.entity_id, e.dup, e.lo, e.hi, e.day, e.prec, e.kind, e.seq FROM timeline_events e"
+            " JOIN mentions m ON m.sha256 = e.sha256 JOIN entity_keys k ON k.key = m.key"
+            " WHERE e.kind = 'metadata' OR (m.start >= e.s_start AND m.end <= e.s_end)")
+        store.db.execute("UPDATE timeline_state SET entities = ? WHERE id = 1", (stamp,))
+
+
 def state(store: Store) -> tuple[str, str] | None:
     """(time zone, fingerprint) the events were built with, or None if never built."""
     r = store.db.execute("SELECT timezone, fingerprint FROM timeline_state WHERE id = 1").fetchone()
@@ -137,8 +178,8 @@ def replace_events(store: Store, rows: Iterable[tuple[Any, ...]], timezone: str,
         store.db.execute("INSERT INTO timeline_days (day, last, prec, kind, dup, n)"
                          " SELECT day, last, prec, kind, dup, COUNT(*) FROM timeline_events"
                          " GROUP BY day, last, prec, kind, dup")
-        store.db.execute("INSERT OR REPLACE INTO timeline_state (id, timezone, fingerprint) VALUES (1, ?, ?)",
-                         (timezone, stamp))
+        store.db.execute("INSERT OR REPLACE INTO timeline_state (id, timezone, fingerprint, entities)"
+                         " VALUES (1, ?, ?, NULL)", (timezone, stamp))
     return n
 
 
@@ -185,29 +226,15 @@ def keep_groups(store: Store, doc_ids: list[str]) -> None:
             f" WHERE d.sha256 IS NOT NULL AND d.id IN ({','.join('?' * len(part))})", part)
 
 
-def keep_entity(store: Store, entity_id: str) -> None:
-    """Put the mentions of an entity in `temp.timeline_spans` (this connection only) for a read with
-    `entity`: its contents' document dates, and the dated sentences that name it."""
-    db = store.db
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS timeline_spans (sha256 TEXT, start INTEGER, end INTEGER)")
-    db.execute("CREATE INDEX IF NOT EXISTS temp.timeline_spans_sha ON timeline_spans(sha256, start)")
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS timeline_shas (sha256 TEXT PRIMARY KEY)")
-    db.execute("DELETE FROM temp.timeline_spans")
-    db.execute("DELETE FROM temp.timeline_shas")
-    db.execute("INSERT INTO temp.timeline_spans (sha256, start, end) SELECT m.sha256, m.start, m.end"
-               " FROM entity_keys k JOIN mentions m ON m.key = k.key WHERE k.entity_id = ?", (entity_id,))
-    db.execute("INSERT OR IGNORE INTO temp.timeline_shas (sha256) SELECT sha256 FROM temp.timeline_spans")
-
-
 def _from_where(f: Filter) -> tuple[str, str, list[Any]]:
     """(FROM, WHERE, arguments): a selection drives the read (its contents or groups first, then
     their events by index) so that the cost follows the selection, not the corpus."""
     src = "timeline_events e"
     sql, args = ["1=1"], list[Any]()
-    if f.get("entity"):
-        src = "temp.timeline_shas s CROSS JOIN timeline_events e ON e.sha256 = s.sha256"
-        sql.append("(e.kind = 'metadata' OR EXISTS (SELECT 1 FROM temp.timeline_spans x WHERE x.sha256 = e.sha256"
-                   " AND x.start >= e.s_start AND x.end <= e.s_end))")
+    if f.get("entity_id"):
+        src = "timeline_entities x CROSS JOIN timeline_events e ON e.seq = x.seq"
+        sql.append("x.entity_id = ?")
+        args.append(f["entity_id"])
         if f.get("keep"):
             sql.append("e.grp IN (SELECT grp FROM temp.timeline_keep)")
     elif f.get("keep"):
@@ -235,7 +262,24 @@ def bucket_counts(store: Store, level: int, f: Filter) -> list[tuple[str, bool, 
     """(bucket key, vaguer than the level, events) at a level (0 years, 1 months, 2 days): an event
     less precise than the level falls in a bucket of its own precision. Without an entity or a
     search, counted from `timeline_days` (a few rows a day) instead of the events."""
-    if not f.get("entity") and not f.get("keep"):
+    if f.get("entity_id") and not f.get("keep"):
+        # the entity's links hold what the buckets need: its events are not read
+        where, args = ["x.entity_id = ?"], list[Any]([f["entity_id"]])
+        if not f.get("all_copies"):
+            where.append("x.dup = 0")
+        if f.get("lo") is not None:
+            where.append("x.hi >= ? AND x.lo >= ?")
+            args += [f["lo"], int(f["lo"] or 0) - WIDEST]
+        if f.get("hi") is not None:
+            where.append("x.lo <= ?")
+            args.append(f["hi"])
+        if f.get("kind"):
+            where.append("x.kind = ?")
+            args.append(f["kind"])
+        rows = store.db.execute(
+            f"SELECT {_bucket(level, 'x')} AS k, x.prec < {level} AS vague, COUNT(*) FROM timeline_entities x"
+            f" WHERE {' AND '.join(where)} GROUP BY k, vague ORDER BY k, vague", args)
+    elif not f.get("entity_id") and not f.get("keep"):
         where, args = ["1=1"], list[Any]()
         if not f.get("all_copies"):
             where.append("d.dup = 0")

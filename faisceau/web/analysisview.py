@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..analysis import events as event_table
 from ..analysis import read
 from ..exc import UsageError
 from ..mail import graphtable
@@ -86,6 +87,7 @@ def decide(wb: Workbench, action: str, a: str, b: str | None = None) -> dict[str
         raise UsageError(f"unknown decision {action[:20]!r}: use {', '.join(curation.ACTIONS)}")
     out = curation.decide(wb.project, wb.store(), action, a, b or None)
     graphtable.forget(wb.store())   # a person's merge may have merged their addresses
+    event_table.forget(wb.store())       # the events are linked to the entities as they are now
     return out | {"entity": _now(wb, b if action == "rename" and b else a)}
 
 
@@ -94,6 +96,7 @@ def undo(wb: Workbench, decision: int) -> dict[str, Any]:
     row = next((d for d in curation.decisions(wb.store()) if d["id"] == decision), None)
     out = curation.undo(wb.project, wb.store(), decision)
     graphtable.forget(wb.store())
+    event_table.forget(wb.store())
     return out | {"entity": _now(wb, row["a"]) if row else None}
 
 

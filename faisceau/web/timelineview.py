@@ -97,8 +97,7 @@ def select(wb: Workbench, p: Params) -> dict[str, Any]:
         e = read.entity(store, p.entity)
         if e is None:
             raise UsageError(f"no entity {p.entity[:100]!r}")
-        events_table.keep_entity(store, e["id"])
-        f["entity"] = True
+        f["entity_id"] = e["id"]
     if p.q.strip():
         events_table.keep_groups(store, _query_documents(wb, p.q))
         f["keep"] = True
