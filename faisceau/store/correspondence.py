@@ -217,10 +217,13 @@ def selected_senders(store: Store, sel: Selection) -> dict[str, int]:
         f" JOIN graph_people ps ON ps.address = s.address WHERE {where} AND s.role = 'from' GROUP BY ps.node", args)}
 
 
-def messages_of(store: Store, node: str, sel: Selection, limit: int) -> list[PersonMessage]:
-    """The unique messages of a selection a correspondent sent or received, oldest first, with how
-    many copies each has (a message is listed once, in its first role of from, to, cc, bcc)."""
+def messages_of(store: Store, node: str, sel: Selection, limit: int, sent: bool | None = None) -> list[PersonMessage]:
+    """The unique messages of a selection a correspondent sent or received (`sent`: only those sent,
+    or only those received), oldest first, with how many copies each has (a message is listed once,
+    in its first role of from, to, cc, bcc)."""
     joins, where, args = _selected(sel, "a.document_id")
+    if sent is not None:
+        where += " AND a.role = 'from'" if sent else " AND a.role != 'from'"
     rows = store.db.execute(
         "SELECT a.document_id, MIN(CASE a.role WHEN 'from' THEN '0from' WHEN 'to' THEN '1to' WHEN 'cc' THEN '2cc'"
         " ELSE '3bcc' END), m.subject, m.date_utc,"
@@ -231,3 +234,61 @@ def messages_of(store: Store, node: str, sel: Selection, limit: int) -> list[Per
         " GROUP BY a.document_id ORDER BY COALESCE(m.date_utc, '~'), a.document_id LIMIT ?", [*args, node, limit])
     return [PersonMessage(document_id=r[0], role=r[1][1:], subject=r[2], date_utc=r[3], sender=r[4], copies=r[5])
             for r in rows]
+
+
+# -- a correspondent's page ----------------------------------------------------------------------
+
+def node(store: Store, name: str) -> NodeRow | None:
+    """One correspondent by its node id (an address), or None."""
+    r = store.db.execute("SELECT node, label, addresses, sent, received, degree FROM graph_nodes WHERE node = ?",
+                         (name,)).fetchone()
+    return NodeRow(node=r[0], label=r[1], addresses=r[2], sent=r[3], received=r[4], degree=r[5]) if r else None
+
+
+def node_of_address(store: Store, address: str) -> str | None:
+    """The correspondent an address belongs to."""
+    r = store.db.execute("SELECT node FROM graph_people WHERE address = ?", (address.lower(),)).fetchone()
+    return str(r[0]) if r else None
+
+
+def named(store: Store, names: list[str], limit: int = 5) -> list[NodeRow]:
+    """Correspondents whose display name is one of these (case folded), most connected first."""
+    if not names:
+        return []
+    marks = ",".join("?" * len(names))
+    return [NodeRow(node=r[0], label=r[1], addresses=r[2], sent=r[3], received=r[4], degree=r[5])
+            for r in store.db.execute(
+                f"SELECT node, label, addresses, sent, received, degree FROM graph_nodes WHERE lower(label) IN ({marks})"
+                " ORDER BY degree DESC LIMIT ?", [*(n.lower() for n in names), limit])]
+
+
+def listing(store: Store, q: str | None, limit: int, offset: int) -> list[NodeRow]:
+    """Correspondents (with a name or address containing `q`), most connected first."""
+    sql, args = "SELECT node, label, addresses, sent, received, degree FROM graph_nodes", list[Any]()
+    if q:
+        sql += " WHERE label LIKE ? OR addresses LIKE ?"
+        args += [f"%{q}%", f"%{q}%"]
+    sql += " ORDER BY degree DESC, node LIMIT ? OFFSET ?"
+    return [NodeRow(node=r[0], label=r[1], addresses=r[2], sent=r[3], received=r[4], degree=r[5])
+            for r in store.db.execute(sql, [*args, limit, offset])]
+
+
+def partners(store: Store, name: str, limit: int) -> list[dict[str, Any]]:
+    """Who a correspondent wrote to and heard from, by unique messages both ways."""
+    return [{"node": r[0], "label": r[1], "to": r[2], "from": r[3], "messages": r[2] + r[3]} for r in store.db.execute(
+        "SELECT o.other, n.label, SUM(o.out_w), SUM(o.in_w) FROM ("
+        " SELECT target AS other, weight AS out_w, 0 AS in_w FROM graph_edges WHERE source = ?"
+        " UNION ALL SELECT source, 0, weight FROM graph_edges WHERE target = ?) o"
+        " JOIN graph_nodes n ON n.node = o.other GROUP BY o.other ORDER BY SUM(o.out_w) + SUM(o.in_w) DESC, o.other"
+        " LIMIT ?", (name, name, limit))]
+
+
+def threads_of(store: Store, name: str, limit: int) -> list[dict[str, Any]]:
+    """The conversations a correspondent took part in (unique messages), largest first."""
+    return [{"thread_id": r[0], "subject": r[1], "messages": r[2], "first": r[3], "last": r[4], "document_id": r[5]}
+            for r in store.db.execute(
+        "SELECT t.thread_id, MIN(m.subject), COUNT(DISTINCT a.document_id), MIN(m.date_utc), MAX(m.date_utc),"
+        " MIN(a.document_id) FROM graph_people p JOIN mail_addresses a ON a.address = p.address"
+        " JOIN message_threads t ON t.document_id = a.document_id AND t.copy_of IS NULL"
+        " JOIN mail_messages m ON m.document_id = a.document_id WHERE p.node = ?"
+        " GROUP BY t.thread_id ORDER BY COUNT(DISTINCT a.document_id) DESC, MIN(m.date_utc) LIMIT ?", (name, limit))]

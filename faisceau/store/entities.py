@@ -337,6 +337,8 @@ def mentions_in_context(store: Store, keys: list[str], context: int, limit: int 
     return [cast(MentionInContext, dict(r)) for r in store.db.execute(
         f"SELECT m.sha256, m.start, m.end, m.text, m.source,"
         f" (SELECT MIN(id) FROM documents d WHERE d.sha256 = m.sha256) AS document_id,"
+        f" (SELECT MIN(path) FROM documents d WHERE d.sha256 = m.sha256) AS path,"
+        f" COALESCE(json_extract(c.metadata, '$.subject'), json_extract(c.metadata, '$.title')) AS title,"
         f" CASE WHEN m.start >= 0 THEN substr(c.text, max(1, m.start + 1 - {context}), m.start - max(0, m.start - {context}))"
         f" END AS before,"
         f" CASE WHEN m.start >= 0 THEN substr(c.text, m.end + 1, {context}) END AS after"
@@ -357,7 +359,10 @@ def cooccurring(store: Store, entity_id: str, limit: int) -> list[CooccurringRow
 def documents_naming(store: Store, entity_id: str, limit: int | None) -> list[EntityDocument]:
     """The documents naming an entity, most mentions first."""
     return [cast(EntityDocument, dict(r)) for r in store.db.execute(
-        "SELECT d.id, d.path, d.kind, de.count FROM document_entities de JOIN documents d ON d.id = de.document_id"
+        "SELECT d.id, d.path, d.kind, de.count,"
+        " (SELECT COALESCE(json_extract(c.metadata, '$.subject'), json_extract(c.metadata, '$.title'))"
+        "  FROM contents c WHERE c.sha256 = d.sha256) AS title"
+        " FROM document_entities de JOIN documents d ON d.id = de.document_id"
         " WHERE de.entity_id = ? ORDER BY de.count DESC, d.path LIMIT ?", (entity_id, _limit(limit)))]
 
 

@@ -153,3 +153,22 @@ def test_the_event_table_says_what_the_streamed_timeline_says(project: Path, tmp
         # the budget mail at 10:00 on the 15th: 17:00 UTC; its "next week" is the 21st
         assert {b["key"]: b["count"] for b in days["buckets"]} == {"2001-05-14": 3, "2001-05-15": 1, "2001-05-21": 1}
         store.close()
+
+
+def test_a_persons_page_leads_to_their_messages_correspondents_and_threads(client: TestClient) -> None:
+    listing = client.get("/people")
+    assert listing.status_code == 200 and 'href="/people/alice%40corp.example.com"' in listing.text
+    page = client.get("/people/alice@corp.example.com")
+    assert page.status_code == 200
+    html = page.text
+    sent = html.split('id="sent-messages"')[1].split("</ul>")[0]
+    received = html.split('id="received-messages"')[1].split("</ul>")[0]
+    assert sent.count("Pipeline tariff") == 1 and "+2 copies" in sent and "Budget" not in sent
+    assert "Budget" in received and "Pipeline tariff" not in received
+    partners = html.split('id="partners"')[1].split("</ul>")[0]
+    assert "Bob Stone" in partners and "Carol Diaz" in partners
+    threads = html.split('id="person-threads"')[1].split("</ul>")[0]
+    assert threads.count("<li>") == 2
+    # any of a person's addresses finds them; an unknown one is a 404
+    assert client.get("/people/ALICE@corp.example.com").status_code == 200
+    assert client.get("/people/nobody@nowhere.example").status_code == 404
