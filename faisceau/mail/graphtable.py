@@ -9,6 +9,7 @@ is counted in SQL over its own unique messages with the same people.
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from typing import Any
 
@@ -17,6 +18,27 @@ from ..store import timeline as events_table
 from ..store.db import Store
 from . import graph as graph_mod
 from . import views
+
+
+def period(since: int | None, until: int | None) -> table.Selection:
+    """A period in Unix seconds as the e-mail tables' UTC dates compare (ISO text; the last second
+    includes its fractions)."""
+    def text(t: int) -> str:
+        return dt.datetime.fromtimestamp(t, dt.UTC).replace(tzinfo=None).isoformat()
+
+    return {"since": text(since) if since is not None else None,
+            "until": text(until) + "~" if until is not None else None}
+
+
+def of(store: Store, since: int | None = None, until: int | None = None, ids: set[str] | None = None) -> graph_mod.Graph:
+    """The graph of a period and of these documents (None: all), as the web and the CLI draw it."""
+    if since is None and until is None and ids is None:
+        return whole(store)
+    sel = period(since, until)
+    if ids is not None:
+        table.keep_documents(store, ids)
+        sel["keep"] = True
+    return selected(store, sel)
 
 
 def build(store: Store) -> graph_mod.Graph:

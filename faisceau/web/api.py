@@ -250,7 +250,13 @@ def api_tags(wb: Workbench = Depends(workbench)) -> list[dict[str, Any]]:
 
 @router.get("/graph", summary="The who-wrote-to-whom graph, laid out")
 def api_graph(date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
-              q: str | None = None, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+              q: str | None = None, ego: str | None = None, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+    """The graph laid out; `ego`: a person and the people they wrote with most."""
+    if ego:
+        found = graphview.ego(wb, ego)
+        if found is None:
+            raise HTTPException(404, f"no correspondent {ego[:100]}")
+        return found
     return graphview.drawn(wb, date_from or None, date_to or None, q or None)
 
 

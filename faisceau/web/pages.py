@@ -105,10 +105,13 @@ def timeline_page(request: Request, p: timelineview.Params = Depends(timeline_pa
 
 @router.get("/graph", response_class=HTMLResponse)
 def graph_page(request: Request, date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
-               q: str = "", wb: Workbench = Depends(workbench)) -> HTMLResponse:
-    drawn = graphview.drawn(wb, date_from or None, date_to or None, q or None)
+               q: str = "", ego: str = "", wb: Workbench = Depends(workbench)) -> HTMLResponse:
+    found = graphview.ego(wb, ego) if ego else graphview.drawn(wb, date_from or None, date_to or None, q or None)
+    if found is None:
+        return page(request, "error.html", 404, title="not_found", message=f"no correspondent {ego[:100]}")
+    drawn = found
     query = urlencode({k: v for k, v in (("from", date_from), ("to", date_to), ("q", q)) if v})
-    return page(request, "graph.html", g=drawn, svg=graphview.svg(drawn), date_from=date_from, date_to=date_to, q=q,
+    return page(request, "graph.html", g=drawn, svg=graphview.svg(drawn), date_from=date_from, date_to=date_to, q=q, ego=ego,
                 query=query)
 
 
