@@ -133,15 +133,20 @@ def layout(g: graph_mod.Graph, max_nodes: int = MAX_NODES, degree: dict[str, int
             prev = ug.get_edge_data(s, t, {}).get("weight", 0)
             ug.add_edge(s, t, weight=prev + w)
     pos = nx.spring_layout(ug, seed=7, weight=None, k=1.6 / math.sqrt(max(len(ug), 1))) if len(ug) else {}
-    xs = [p[0] for p in pos.values()] or [0.0]
-    ys = [p[1] for p in pos.values()] or [0.0]
-    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
+    # scaled on the bulk of the people (2nd to 98th percentile), the few far out pinned to the edge:
+    # one person alone at a corner does not squeeze everyone else into the middle
+    xs = sorted(float(p[0]) for p in pos.values()) or [0.0]
+    ys = sorted(float(p[1]) for p in pos.values()) or [0.0]
+    cut = len(xs) // 50
+    x0, x1, y0, y1 = xs[cut], xs[-1 - cut], ys[cut], ys[-1 - cut]
+    span = max(x1 - x0, y1 - y0, 1e-9)
     margin = 80.0
 
     def place(n: str) -> tuple[float, float]:
         x, y = pos[n]
-        return (round(margin + (x - min(xs)) / span * (SIZE - 2 * margin), 1),
-                round(margin + (y - min(ys)) / span * (SIZE - 2 * margin), 1))
+        fx = min(max((float(x) - x0) / span, -0.03), 1.03)
+        fy = min(max((float(y) - y0) / span, -0.03), 1.03)
+        return (round(margin + fx * (SIZE - 2 * margin), 1), round(margin + fy * (SIZE - 2 * margin), 1))
 
     community = _communities(ug)
     nodes = []
