@@ -133,7 +133,9 @@ def pages(c: Client) -> dict[str, list[str]]:
         "entity page": [f"/entities/{quote(e['id'])}" for e in orgs + people[:1]],
         "graph": ["/graph"],
         "graph person click": ["/api/graph/messages?" + urlencode({"node": n["id"]}) for n in nodes],
-        "person page": [f"/entities/{quote(e['id'])}" for e in people],
+        "person page": [f"/people/{quote(n['id'])}" for n in nodes],
+        "person entity page": [f"/entities/{quote(e['id'])}" for e in people],
+        "ego graph": ["/graph?" + urlencode({"ego": n["id"]}) for n in nodes],
     }
     return {k: v for k, v in out.items() if v}
 
