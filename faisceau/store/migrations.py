@@ -6,11 +6,11 @@ is what every owner adds at that version, in the order below (the order the tabl
 
 from __future__ import annotations
 
-from . import citations, correspondence, documents, entities, messages, neardups, runs, tags, timeline
+from . import citations, correspondence, documents, entities, entitycache, messages, neardups, runs, tags, timeline
 
 SCHEMA_VERSION = 5
 
-OWNERS = (documents, runs, tags, messages, neardups, entities, citations, timeline, correspondence)
+OWNERS = (documents, runs, tags, messages, neardups, entities, citations, timeline, correspondence, entitycache)
 
 # Each entry migrates from version i to i+1; the store applies the missing ones on open.
 MIGRATIONS: tuple[str, ...] = tuple(

@@ -14,6 +14,8 @@ from ..analysis import read
 from ..exc import UsageError
 from ..mail import graphtable
 from ..services import curation
+from ..store import entitycache
+from ..store import timeline as timeline_table
 from . import timelineview
 from .workbench import Workbench
 
@@ -49,9 +51,22 @@ def entity_view(wb: Workbench, ident: str, limit: int = 50) -> dict[str, Any] | 
     if len(events["buckets"]) == 1:  # one year: its months say more
         events = timelineview.select(wb, timelineview.Params(entity=eid, at=events["buckets"][0]["key"], limit=20))
     return dict(e, mentions_in_context=read.mentions(store, eid, limit), documents_list=read.documents_of(store, eid, limit),
-                cooccurring=read.cooccurring(store, eid, 20), timeline=events["buckets"],
+                cooccurring=_company(wb, eid), timeline=events["buckets"],
                 timeline_level=events["level"], events=events["events"][:20], events_total=events["total"],
                 decisions=decisions_of(wb, e))
+
+
+def _company(wb: Workbench, eid: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The entities named with this one, counted once per grouping (kept in the store)."""
+    store = wb.store()
+    # the grouping's fingerprint as the timeline's check (run by the page first) last saw it
+    event_table.fresh(store, str(wb.settings.timezone))
+    stamp = timeline_table.entity_state(store) or ""
+    kept = entitycache.company(store, eid, limit, stamp)
+    if kept is None:
+        kept = read.cooccurring(store, eid, limit)
+        entitycache.keep_company(store, eid, limit, stamp, kept)
+    return kept
 
 
 def evidence(wb: Workbench, a: str, b: str | None = None) -> dict[str, Any]:
