@@ -14,6 +14,7 @@ import click
 
 from ..exc import UsageError
 from ..store import documents as docs
+from ..store import messages
 from ..store.blobs import Packed, sha256_file
 from ..store.db import Store
 from ..store.project import Project
@@ -140,6 +141,7 @@ def show(doc_id: str, project: Path, as_json: bool, no_text: bool) -> None:
     out["children"] = [{"id": c["id"], "name": c["name"], "status": c["status"], "reason": c["reason"],
                         "kind": c["kind"], "sha256": c["sha256"]} for c in store.children(doc_id)]
     out["locations"] = [loc for loc in store.locations(row["sha256"]) if loc["id"] != doc_id] if row["sha256"] else []
+    out["copies"] = [dict(c) for c in messages.copies_of(store, doc_id)]   # the same e-mail in other folders
     out["stages"] = {k: {"version": v["version"], "status": v["status"], "reason": v["reason"]}
                      for k, v in store.stages_of(doc_id).items()}
     if content:
@@ -167,6 +169,8 @@ def show(doc_id: str, project: Path, as_json: bool, no_text: bool) -> None:
         click.echo(f"  child {c['id']}  {c['status']:<7} {c['name']}" + (f"  ({c['reason']})" if c["reason"] else ""))
     for loc in out["locations"]:
         click.echo(f"  same bytes at {loc['id']}  {loc['path']}")
+    for c in out["copies"]:
+        click.echo(f"  same message at {c['id']}  {c['path']}")
     if out.get("text") and not no_text:
         click.echo("\n" + out["text"])
 

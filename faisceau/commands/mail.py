@@ -136,6 +136,7 @@ def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, q
     from .. import settings as settings_mod
     from ..index import dates
     from ..mail import graph as graph_mod
+    from ..mail import graphtable
     from ..store.project import Project
 
     if fmt == "png" and (output is None or str(output) == "-"):
@@ -153,8 +154,8 @@ def graph(project: Path, fmt: str, date_from: str | None, date_to: str | None, q
         raise UsageError("--from and --to take real dates (YYYY, YYYY-MM or YYYY-MM-DD)")
     store = _store(project)
     ids = _query_ids(project, store, query) if query else None
-    found = views.mentions(store, ids, since[0] if since else None, until[1] if until else None)
-    g = graph_mod.build(found, views.decisions(store))
+    # the graph the web draws: people merged over the whole corpus, counted over the selection
+    g = graphtable.of(store, since[0] if since else None, until[1] if until else None, ids)
     if fmt == "png":
         from ..web import graphview
 

@@ -16,6 +16,7 @@ from ..index import query as query_mod
 from ..index.query import STEMMING
 from ..index.storefields import open_index
 from ..pipeline.frontiers import analysis_note
+from ..store import messages
 from ..store.db import Store
 from ..store.project import Project
 from .options import emit, handle_errors, json_option, output_options, project_option
@@ -54,7 +55,7 @@ def _print_hit(h: Hit, n: int, tty: bool) -> None:
     click.echo(f"{n:>4}. " + (click.style(title, bold=True) if tty else title))
     meta = " · ".join(x for x in (h.kind, (h.date or "")[:16], ", ".join(h.senders[:2])) if x)
     click.echo(f"      {h.id}  {meta}")
-    click.echo(f"      {h.path}")
+    click.echo(f"      {h.path}" + (f"  ({h.copies} copies: faisceau show {h.id})" if h.copies > 1 else ""))
     if h.pages:
         click.echo(f"      pages: {_ranges(h.pages)}")
     for s in h.snippets:
@@ -89,6 +90,8 @@ def _ranges(pages: list[int]) -> str:
 @click.option("--facet-size", default=10, show_default=True, help="Values shown per facet.")
 @click.option("--include", "includes", multiple=True, metavar="FACET=VALUE", help="Keep hits with this facet value.")
 @click.option("--exclude", "excludes", multiple=True, metavar="FACET=VALUE", help="Drop hits with this facet value.")
+@click.option("--all-copies", is_flag=True,
+              help="Every copy a hit of its own (default: copies of one document or message are one hit).")
 @click.option("--snippets", default=3, show_default=True, help="Highlighted passages per hit.")
 @click.option("--stemming", type=click.Choice(STEMMING), default="light", show_default=True,
               help="Bare words match their inflections (light), Snowball stems by language (full), or only themselves (off).")
@@ -97,10 +100,12 @@ def _ranges(pages: list[int]) -> str:
 @handle_errors
 def search(query: str, project: Path, as_json: bool, as_csv: bool, all_hits: bool, limit: int, page: int, sort: str,
            facets: tuple[str, ...], facet_size: int, includes: tuple[str, ...], excludes: tuple[str, ...],
-           snippets: int, stemming: str) -> None:
+           all_copies: bool, snippets: int, stemming: str) -> None:
     """Search the project: ranked hits with highlighted snippets, exact total, facets.
 
     QUERY uses the syntax of `faisceau search --help-syntax`; an empty query matches everything.
+    Copies (the same bytes in several places, one e-mail in several folders) are one hit, the
+    best-ranked, with their number; `--all-copies` lists each.
     """
     if as_json and as_csv:
         raise UsageError("--json and --csv exclude each other")
@@ -108,15 +113,19 @@ def search(query: str, project: Path, as_json: bool, as_csv: bool, all_hits: boo
         raise UsageError("--page starts at 1 and --limit is not negative")
     proj, store, index = _open(project)
     filters = [Filter.parse(s) for s in includes] + [Filter.parse(s, exclude=True) for s in excludes]
+    collapse = None if all_copies else (lambda ids: messages.copy_groups_of(store, ids))
     try:
         res = index.search(query, filters=filters, facets=facets, facet_size=facet_size, sort=sort,
                            limit=0 if all_hits else limit, offset=0 if all_hits else (page - 1) * limit,
-                           snippets_per_hit=snippets, stemming=stemming)
+                           snippets_per_hit=snippets, stemming=stemming, collapse=collapse)
         running = analysis_note(store, settings_mod.load(proj.root), proj.root)
         if running:  # the hits are what is analysed so far: said with the results, in every format
             res.notes.append(running)
-        hits: Iterable[Hit] = index.iter_hits(query, filters=filters, sort=sort, snippets_per_hit=snippets,
-                                              stemming=stemming) if all_hits else res.hits
+        hits: Iterable[Hit] = res.hits
+        if all_hits:
+            hits = index.iter_hits(query, filters=filters, sort=sort, snippets_per_hit=snippets, stemming=stemming)
+            if not all_copies:
+                hits = _folded(store, hits)
         if as_json:
             emit(res.head())
             for h in hits:
@@ -140,6 +149,27 @@ def search(query: str, project: Path, as_json: bool, as_csv: bool, all_hits: boo
                 _print_hit(h, n, tty)
     except QueryError as e:
         raise _query_error(e) from None
+
+
+def _folded(store: Store, hits: Iterable[Hit], batch: int = 500) -> Iterable[Hit]:
+    """A stream of hits with copies folded: each copy group once, at its best-ranked hit."""
+    seen: set[str] = set()
+    chunk: list[Hit] = []
+
+    def flush() -> Iterable[Hit]:
+        groups = messages.copy_groups_of(store, [h.id for h in chunk])
+        for h in chunk:
+            h.copy_group, h.copies = groups.get(h.id, ("d:" + h.id, 1))
+            if h.copy_group not in seen:
+                seen.add(h.copy_group)
+                yield h
+        chunk.clear()
+
+    for h in hits:
+        chunk.append(h)
+        if len(chunk) == batch:
+            yield from flush()
+    yield from flush()
 
 
 MODES = ("query", "phrase", "word", "fuzzy", "exact")

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 META = "faisceau-index.json"
 SORTS = ("relevance", "date", "-date", "oldest", "newest")
 ALL_BATCH = 50_000
+# document ids → (copy group, documents in the group): how a search folds copies into one hit
+Collapse = Callable[[list[str]], dict[str, tuple[str, int]]]
 MAX_PAGES = 100_000
 
 
@@ -76,11 +78,13 @@ class Hit:
     senders: list[str]
     snippets: list[Snippet] = field(default_factory=list)
     pages: list[int] = field(default_factory=list)     # pages matching the query on their own
+    copies: int = 1          # documents of the corpus that are this one (same bytes, or the same message)
+    copy_group: str = ""     # "m:" + same-message key, "s:" + SHA-256; empty when copies are not folded
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "title": self.title, "kind": self.kind, "date": self.date,
                 "language": self.language, "from": self.senders, "score": round(self.score, 4),
-                "pages": self.pages, "snippets": [s.as_dict() for s in self.snippets]}
+                "pages": self.pages, "snippets": [s.as_dict() for s in self.snippets], "copies": self.copies}
 
 
 @dataclass
@@ -91,6 +95,7 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     offset: int = 0
     notes: list[str] = field(default_factory=list)
+    folded: int = 0          # hits left out of [0, offset+limit) as copies of a hit shown before them
 
     def head(self) -> dict[str, Any]:
         """The summary object: total and facets (the first line of `--json`)."""
@@ -201,8 +206,11 @@ class Index:
 
     def search(self, query: str, *, filters: Sequence[Filter] = (), facets: Sequence[str] = (),
                facet_size: int = 10, sort: str = "relevance", limit: int = 20, offset: int = 0,
-               snippets_per_hit: int = 3, stemming: str = "light") -> SearchResult:
-        """Run a query: exact total, `facets` counted over every hit, hits [offset, offset+limit)."""
+               snippets_per_hit: int = 3, stemming: str = "light", collapse: Collapse | None = None) -> SearchResult:
+        """Run a query: exact total, `facets` counted over every hit, hits [offset, offset+limit).
+
+        With `collapse` (document ids → (copy group, documents in it)), copies of one document are one
+        hit: the best-ranked of the group, with the group's size in `Hit.copies`."""
         if sort not in SORTS:
             raise UsageError(f"unknown sort {sort!r}: use relevance, date (newest first) or -date (oldest first)")
         if limit < 0 or offset < 0:
@@ -212,11 +220,52 @@ class Index:
         # the facet counts run in another thread (tantivy releases the GIL) while this one ranks
         # the hits and cuts their snippets: a query with a million hits pays once, not twice
         counting = _pool().submit(self._index_facets, se, q, facets, facet_size) if facets else None
-        found, total = self._run(se, q, sort, limit, offset)
+        groups: list[tuple[str, int]] = []
+        folded = 0
+        if collapse is None:
+            found, total = self._run(se, q, sort, limit, offset)
+        else:
+            found, total, groups, folded = self._collapsed(se, q, sort, limit, offset, collapse)
         matchers: dict[str, Any] = {}   # one matcher per language for every hit of this query
         hits = [self._hit(se, score, addr, comp, snippets_per_hit, matchers) for score, addr in found]
+        for h, (group, n) in zip(hits, groups, strict=False):   # no groups: copies not folded
+            h.copy_group, h.copies = group, n
         counted = self._tag_facet(se, q, comp, facets, facet_size, counting.result()) if counting else {}
-        return SearchResult(query, total, hits, counted, offset, comp.notes)
+        return SearchResult(query, total, hits, counted, offset, comp.notes, folded)
+
+    def _collapsed(self, se: tantivy.Searcher, q: tantivy.Query, sort: str, limit: int, offset: int,
+                   collapse: Collapse) -> tuple[list[tuple[Any, tantivy.DocAddress]], int,
+                                               list[tuple[str, int]], int]:
+        """Hits [offset, offset+limit) counting copies once: the ranking is read in growing windows
+        (ids only, no snippets) until offset+limit copy groups are seen, each shown by its best hit;
+        the cost follows the depth of the page, not the number of hits."""
+        want = offset + limit
+        seen: set[str] = set()
+        reps: list[tuple[Any, tantivy.DocAddress]] = []
+        groups: list[tuple[str, int]] = []
+        start, batch, folded = 0, max(32, 2 * want), 0
+        total = 0
+        while len(reps) < want:
+            found, total = self._run(se, q, sort, batch, start)
+            ids = [str(se.doc(a).get_first("id")) for _, a in found]
+            by_id = collapse(ids)
+            for (score, addr), i in zip(found, ids, strict=True):
+                group, n = by_id.get(i, ("d:" + i, 1))
+                if group in seen:
+                    folded += 1
+                    continue
+                seen.add(group)
+                reps.append((score, addr))
+                groups.append((group, n))
+                if len(reps) == want:
+                    break
+            start += len(found)
+            if len(found) < batch:
+                break
+            batch *= 2
+        if limit == 0:
+            total = _count(se, q)
+        return reps[offset:want], total, groups[offset:want], folded
 
     def iter_hits(self, query: str, *, filters: Sequence[Filter] = (), sort: str = "relevance",
                   snippets_per_hit: int = 0, stemming: str = "light") -> Iterator[Hit]:

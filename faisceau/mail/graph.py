@@ -11,7 +11,7 @@ import io
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
@@ -25,6 +25,7 @@ FORMATS = ("gexf", "graphml", "csv", "json")
 class Graph:
     nodes: dict[str, dict[str, Any]]
     edges: dict[tuple[str, str, str], int]   # (source, target, kind) -> unique messages
+    people: dict[str, str] = field(default_factory=dict)   # address -> node (what the graph tables keep)
 
     def networkx(self) -> nx.MultiDiGraph:
         g = nx.MultiDiGraph()
@@ -73,7 +74,7 @@ def build(mentions: Iterable[Mention], decisions: Iterable[tuple[str, str, str]]
             name_counts.update({x: c for x, c in names[a].items() if x})
         nodes[n] = {"label": name_counts.most_common(1)[0][0] if name_counts else n,
                     "addresses": " ".join(sorted(addrs)), "sent": sent[n], "received": received[n]}
-    return Graph(nodes, dict(edges))
+    return Graph(nodes, dict(edges), {a: label[key] for a, key in ident.items()})
 
 
 def export(g: Graph, fmt: str) -> str:

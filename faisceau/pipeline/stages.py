@@ -68,6 +68,10 @@ STAGES: list[Stage] = [
     Stage("entity_grouping", "1", ("mentions",), ("entities",), "corpus", "faisceau.analysis.grouping:run_grouping",
           "mentions made consistent over the corpus and grouped into canonical entities; curation replayed",
           indexed=True),
+    Stage("graph", "1", ("threads",), ("graph",), "corpus", "faisceau.mail.graphtable:run_graph",
+          "the correspondence graph (people, who wrote to whom) precomputed for the graph pages"),
+    Stage("timeline", "1", ("text",), ("timeline",), "corpus", "faisceau.analysis.events:run_timeline",
+          "the timeline's events (dated sentences, document dates) precomputed, copies marked"),
     Stage("index", "1", ("text", "language"), ("indexed",), "item", "faisceau.index.indexer:update",
           "full-text index: analyzers by language, fields, facets", writer=True),
 ]

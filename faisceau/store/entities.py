@@ -332,32 +332,41 @@ def keys_of(store: Store, entity_id: str) -> list[str]:
 
 
 def mentions_in_context(store: Store, keys: list[str], context: int, limit: int | None) -> list[MentionInContext]:
-    """The mentions of these keys with `context` characters each side, by content and offset."""
+    """The mentions of these keys with `context` characters each side, by content and offset (the
+    first `limit` are chosen on the index, then their words around are cut)."""
     marks = ",".join("?" * len(keys))
     return [cast(MentionInContext, dict(r)) for r in store.db.execute(
         f"SELECT m.sha256, m.start, m.end, m.text, m.source,"
         f" (SELECT MIN(id) FROM documents d WHERE d.sha256 = m.sha256) AS document_id,"
+        f" (SELECT MIN(path) FROM documents d WHERE d.sha256 = m.sha256) AS path,"
+        f" COALESCE(json_extract(c.metadata, '$.subject'), json_extract(c.metadata, '$.title')) AS title,"
         f" CASE WHEN m.start >= 0 THEN substr(c.text, max(1, m.start + 1 - {context}), m.start - max(0, m.start - {context}))"
         f" END AS before,"
         f" CASE WHEN m.start >= 0 THEN substr(c.text, m.end + 1, {context}) END AS after"
-        f" FROM mentions m JOIN contents c ON c.sha256 = m.sha256 WHERE m.key IN ({marks})"
-        f" ORDER BY m.sha256, m.start LIMIT ?", [*keys, _limit(limit)])]
+        f" FROM (SELECT sha256, start, end, text, source FROM mentions WHERE key IN ({marks})"
+        f"  ORDER BY sha256, start LIMIT ?) m JOIN contents c ON c.sha256 = m.sha256"
+        f" ORDER BY m.sha256, m.start", [*keys, _limit(limit)])]
 
 
 def cooccurring(store: Store, entity_id: str, limit: int) -> list[CooccurringRow]:
     """Entities named in the same documents, by the number of documents shared."""
+    # counted on the (document, entity) index alone, then named: not one entity lookup per pair
     return [cast(CooccurringRow, dict(r)) for r in store.db.execute(
-        "SELECT e.id, e.type, e.name, COUNT(*) AS documents FROM document_entities a"
-        " JOIN document_entities b ON b.document_id = a.document_id AND b.entity_id != a.entity_id"
-        " JOIN entities e ON e.id = b.entity_id WHERE a.entity_id = ?"
-        " GROUP BY e.id ORDER BY documents DESC, e.name LIMIT ?", (entity_id, limit))]
+        "SELECT e.id, e.type, e.name, c.n AS documents FROM (SELECT b.entity_id AS id, COUNT(*) AS n"
+        " FROM document_entities a JOIN document_entities b ON b.document_id = a.document_id"
+        " WHERE a.entity_id = ? AND b.entity_id != ? GROUP BY b.entity_id) c JOIN entities e ON e.id = c.id"
+        " ORDER BY documents DESC, e.name LIMIT ?", (entity_id, entity_id, limit))]
 
 
 def documents_naming(store: Store, entity_id: str, limit: int | None) -> list[EntityDocument]:
     """The documents naming an entity, most mentions first."""
     return [cast(EntityDocument, dict(r)) for r in store.db.execute(
-        "SELECT d.id, d.path, d.kind, de.count FROM document_entities de JOIN documents d ON d.id = de.document_id"
-        " WHERE de.entity_id = ? ORDER BY de.count DESC, d.path LIMIT ?", (entity_id, _limit(limit)))]
+        "SELECT x.id, x.path, x.kind, x.count,"
+        " (SELECT COALESCE(json_extract(c.metadata, '$.subject'), json_extract(c.metadata, '$.title'))"
+        "  FROM contents c WHERE c.sha256 = x.sha256) AS title"
+        " FROM (SELECT d.id, d.path, d.kind, d.sha256, de.count FROM document_entities de"
+        "  JOIN documents d ON d.id = de.document_id WHERE de.entity_id = ? ORDER BY de.count DESC, d.path LIMIT ?) x"
+        " ORDER BY x.count DESC, x.path", (entity_id, _limit(limit)))]
 
 
 def shared_documents(store: Store, a: str, b: str) -> int:

@@ -59,6 +59,10 @@ DDL: dict[int, str] = {
         user     TEXT NOT NULL
     );
     """,
+    # the copies of a message, counted where a list shows "n copies"
+    5: """
+    CREATE INDEX message_threads_copy ON message_threads(copy_of);
+    """,
 }
 
 
@@ -412,3 +416,20 @@ def add_correspondent_decision(store: Store, a: str, b: str, decision: str, time
 
 def drop_correspondent_decision(store: Store, decision_id: int) -> None:
     store.db.execute("DELETE FROM correspondent_decisions WHERE id = ?", (decision_id,))
+
+
+def copy_groups_of(store: Store, ids: list[str]) -> dict[str, tuple[str, int]]:
+    """Each document's copy group and the number of documents in it: "m:" and the same-message key
+    for an e-mail (the copies in every folder), "s:" and the SHA-256 otherwise (the same bytes)."""
+    out: dict[str, tuple[str, int]] = {}
+    for i in range(0, len(ids), _PART):
+        part = ids[i:i + _PART]
+        for doc, group, n in store.db.execute(
+                "SELECT d.id, CASE WHEN m.copy_key IS NOT NULL THEN 'm:' || m.copy_key ELSE 's:' || d.sha256 END,"
+                " CASE WHEN m.copy_key IS NOT NULL"
+                "  THEN (SELECT COUNT(*) FROM mail_messages o WHERE o.copy_key = m.copy_key)"
+                "  ELSE (SELECT COUNT(*) FROM documents o WHERE o.sha256 = d.sha256) END"
+                " FROM documents d LEFT JOIN mail_messages m ON m.document_id = d.id"
+                f" WHERE d.sha256 IS NOT NULL AND d.id IN ({','.join('?' * len(part))})", part):
+            out[doc] = (group, n)
+    return out

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import importlib
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
-OWNERS = ("documents", "runs", "tags", "messages", "neardups", "entities", "citations")
+OWNERS = ("documents", "runs", "tags", "messages", "neardups", "entities", "citations", "timeline", "correspondence",
+          "entitycache")
 
 
 def migrations() -> tuple[str, ...]:

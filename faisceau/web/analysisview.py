@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..analysis import events as event_table
 from ..analysis import read
 from ..exc import UsageError
+from ..mail import graphtable
 from ..services import curation
+from ..store import entitycache
+from ..store import timeline as timeline_table
 from . import timelineview
 from .workbench import Workbench
 
@@ -42,13 +46,27 @@ def entity_view(wb: Workbench, ident: str, limit: int = 50) -> dict[str, Any] | 
     if e is None:
         return None
     eid = e["id"]
-    events = timelineview.select(wb, timelineview.Params(entity=eid))
+    # the page shows 20 events: only those are read (the buckets count the others)
+    events = timelineview.select(wb, timelineview.Params(entity=eid, limit=20))
     if len(events["buckets"]) == 1:  # one year: its months say more
-        events = timelineview.select(wb, timelineview.Params(entity=eid, at=events["buckets"][0]["key"]))
+        events = timelineview.select(wb, timelineview.Params(entity=eid, at=events["buckets"][0]["key"], limit=20))
     return dict(e, mentions_in_context=read.mentions(store, eid, limit), documents_list=read.documents_of(store, eid, limit),
-                cooccurring=read.cooccurring(store, eid, 20), timeline=events["buckets"],
+                cooccurring=_company(wb, eid), timeline=events["buckets"],
                 timeline_level=events["level"], events=events["events"][:20], events_total=events["total"],
                 decisions=decisions_of(wb, e))
+
+
+def _company(wb: Workbench, eid: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The entities named with this one, counted once per grouping (kept in the store)."""
+    store = wb.store()
+    # the grouping's fingerprint as the timeline's check (run by the page first) last saw it
+    event_table.fresh(store, str(wb.settings.timezone))
+    stamp = timeline_table.entity_state(store) or ""
+    kept = entitycache.company(store, eid, limit, stamp)
+    if kept is None:
+        kept = read.cooccurring(store, eid, limit)
+        entitycache.keep_company(store, eid, limit, stamp, kept)
+    return kept
 
 
 def evidence(wb: Workbench, a: str, b: str | None = None) -> dict[str, Any]:
@@ -83,6 +101,8 @@ def decide(wb: Workbench, action: str, a: str, b: str | None = None) -> dict[str
     if action not in curation.ACTIONS:
         raise UsageError(f"unknown decision {action[:20]!r}: use {', '.join(curation.ACTIONS)}")
     out = curation.decide(wb.project, wb.store(), action, a, b or None)
+    graphtable.forget(wb.store())   # a person's merge may have merged their addresses
+    event_table.forget(wb.store())       # the events are linked to the entities as they are now
     return out | {"entity": _now(wb, b if action == "rename" and b else a)}
 
 
@@ -90,6 +110,8 @@ def undo(wb: Workbench, decision: int) -> dict[str, Any]:
     """Undo a decision; says where the entities it named now live."""
     row = next((d for d in curation.decisions(wb.store()) if d["id"] == decision), None)
     out = curation.undo(wb.project, wb.store(), decision)
+    graphtable.forget(wb.store())
+    event_table.forget(wb.store())
     return out | {"entity": _now(wb, row["a"]) if row else None}
 
 

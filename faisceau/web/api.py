@@ -33,9 +33,11 @@ def workbench(request: Request) -> Workbench:
 
 
 def params(q: str = "", include: list[str] = Query(default=[]), exclude: list[str] = Query(default=[]),
-           sort: str = "relevance", page: int = 1, limit: int = 20) -> searching.Params:
-    """The search parameters shared by the search page, the API and the exports."""
-    return searching.Params(q=q, include=include, exclude=exclude, sort=sort, page=page, limit=limit).check()
+           sort: str = "relevance", page: int = 1, limit: int = 20, copies: str = "") -> searching.Params:
+    """The search parameters shared by the search page, the API and the exports (`copies=all`: every
+    copy a hit of its own)."""
+    return searching.Params(q=q, include=include, exclude=exclude, sort=sort, page=page, limit=limit,
+                            all_copies=copies == "all").check()
 
 
 def attachment(name: str) -> str:
@@ -87,8 +89,8 @@ class SavedBody(SearchBody):
 @router.get("/search", summary="Search: hits with snippets, exact total, facets")
 async def api_search(request: Request, q: str = "", include: list[str] = Query(default=[]),
                      exclude: list[str] = Query(default=[]), sort: str = "relevance", page: int = 1,
-                     limit: int = 20) -> Response:
-    p = params(q, include, exclude, sort, page, limit)
+                     limit: int = 20, copies: str = "") -> Response:
+    p = params(q, include, exclude, sort, page, limit, copies)
     # Searches take turns on a small pool of their own rather than the shared one: the work is
     # mostly Python under the GIL, so eight searches at once each take eight times as long (and
     # pay the switching); waiting in line, two at a time, the p99 of bench/web.py drops by 15-25 %.
@@ -248,8 +250,14 @@ def api_tags(wb: Workbench = Depends(workbench)) -> list[dict[str, Any]]:
 
 @router.get("/graph", summary="The who-wrote-to-whom graph, laid out")
 def api_graph(date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
-              q: str | None = None, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
-    return graphview.layout(graphview.select(wb, date_from or None, date_to or None, q or None))
+              q: str | None = None, ego: str | None = None, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+    """The graph laid out; `ego`: a person and the people they wrote with most."""
+    if ego:
+        found = graphview.ego(wb, ego)
+        if found is None:
+            raise HTTPException(404, f"no correspondent {ego[:100]}")
+        return found
+    return graphview.drawn(wb, date_from or None, date_to or None, q or None)
 
 
 @router.get("/graph/messages", summary="The messages a person of the graph sent or received")

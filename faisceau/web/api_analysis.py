@@ -31,10 +31,11 @@ class CitationBody(BaseModel):
 
 
 def timeline_params(q: str = "", entity: str = "", kind: str = "", date_from: str = Query("", alias="from"),
-                    date_to: str = Query("", alias="to"), at: str = "", limit: int = 200) -> timelineview.Params:
-    """The timeline parameters shared by the page and the API."""
+                    date_to: str = Query("", alias="to"), at: str = "", limit: int = 200,
+                    copies: str = "") -> timelineview.Params:
+    """The timeline parameters shared by the page and the API (`copies=all`: every copy's events)."""
     return timelineview.Params(q=q, entity=entity, kind=kind, date_from=date_from, date_to=date_to, at=at,
-                               limit=limit).check()
+                               limit=limit, all_copies=copies == "all").check()
 
 
 # -- entities ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from ..analysis import read
 from ..index import query as query_mod
-from . import analysisview, graphview, reading, reporting, searching, timelineview
+from . import analysisview, graphview, peopleview, reading, reporting, searching, timelineview
 from .api import params, workbench
 from .api_analysis import timeline_params
 from .i18n import COOKIE, LANGUAGES, choose, translator
@@ -85,7 +85,8 @@ def entity_page(request: Request, ident: str, decided: int | None = None,
         return page(request, "error.html", 404, title="not_found", message=f"no entity {ident[:100]}")
     chart = Markup(timelineview.bars(e["timeline"], height=90))  # bars() escapes every label
     done = next((d for d in e["decisions"] if d["id"] == decided), None) if decided else None
-    return page(request, "entity.html", e=e, chart=chart, decided=done,
+    mail = peopleview.named_like(wb, [e["name"], *e["variants"][:10]]) if e["type"] == "PER" else []
+    return page(request, "entity.html", e=e, chart=chart, decided=done, mail=mail,
                 timeline_url=timelineview.Params(entity=e["id"]).url())
 
 
@@ -104,11 +105,32 @@ def timeline_page(request: Request, p: timelineview.Params = Depends(timeline_pa
 
 @router.get("/graph", response_class=HTMLResponse)
 def graph_page(request: Request, date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
-               q: str = "", wb: Workbench = Depends(workbench)) -> HTMLResponse:
-    drawn = graphview.layout(graphview.select(wb, date_from or None, date_to or None, q or None))
+               q: str = "", ego: str = "", wb: Workbench = Depends(workbench)) -> HTMLResponse:
+    found = graphview.ego(wb, ego) if ego else graphview.drawn(wb, date_from or None, date_to or None, q or None)
+    if found is None:
+        return page(request, "error.html", 404, title="not_found", message=f"no correspondent {ego[:100]}")
+    drawn = found
     query = urlencode({k: v for k, v in (("from", date_from), ("to", date_to), ("q", q)) if v})
-    return page(request, "graph.html", g=drawn, svg=graphview.svg(drawn), date_from=date_from, date_to=date_to, q=q,
+    return page(request, "graph.html", g=drawn, svg=graphview.svg(drawn), date_from=date_from, date_to=date_to, q=q, ego=ego,
                 query=query)
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_page(request: Request, q: str = "", page_no: int = Query(1, alias="page"),
+                wb: Workbench = Depends(workbench)) -> HTMLResponse:
+    listing = peopleview.people(wb, q or None, page_no, 50)
+    base = {"q": q} if q else {}
+    return page(request, "people.html", r=listing,
+                prev_url=f"/people?{urlencode(base | {'page': page_no - 1})}" if page_no > 1 else None,
+                next_url=f"/people?{urlencode(base | {'page': page_no + 1})}" if listing["more"] else None)
+
+
+@router.get("/people/{ident:path}", response_class=HTMLResponse)
+def person_page(request: Request, ident: str, wb: Workbench = Depends(workbench)) -> HTMLResponse:
+    p = peopleview.person(wb, ident)
+    if p is None:
+        return page(request, "error.html", 404, title="not_found", message=f"no correspondent {ident[:100]}")
+    return page(request, "person.html", p=p)
 
 
 @router.get("/status", response_class=HTMLResponse)

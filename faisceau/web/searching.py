@@ -17,6 +17,7 @@ from .. import tags
 from ..exc import UsageError
 from ..index import Filter, Hit, QueryError
 from ..pipeline.frontiers import analysis_note
+from ..store import messages
 from .workbench import Workbench
 
 FACETS = ("kind", "language", "year", "from", "extension", "tag")
@@ -35,6 +36,7 @@ class Params:
     sort: str = "relevance"
     page: int = 1
     limit: int = 20
+    all_copies: bool = False   # every copy a hit of its own, not one hit per copy group
 
     def check(self) -> Params:
         if self.sort not in SORTS:
@@ -51,7 +53,7 @@ class Params:
     def url(self, path: str = "/search", **changes: Any) -> str:
         """This search with some parameters changed, as a link."""
         d: dict[str, Any] = {"q": self.q, "include": self.include, "exclude": self.exclude, "sort": self.sort, "page": self.page,
-             "limit": self.limit} | changes
+             "limit": self.limit, "all_copies": self.all_copies} | changes
         pairs: list[tuple[str, Any]] = [("q", d["q"])]
         pairs += [("include", v) for v in d["include"]] + [("exclude", v) for v in d["exclude"]]
         if d["sort"] != "relevance":
@@ -60,6 +62,8 @@ class Params:
             pairs.append(("page", d["page"]))
         if d["limit"] != 20:
             pairs.append(("limit", d["limit"]))
+        if d["all_copies"]:
+            pairs.append(("copies", "all"))
         return path + "?" + urlencode(pairs)
 
     def toggle(self, facet: str, value: str) -> str:
@@ -95,8 +99,11 @@ def pieces(text: str, highlights: list[tuple[int, int]] | list[list[int]]) -> li
 
 
 def hit_dict(h: Hit, cut: bool = False) -> dict[str, Any]:
-    """A hit as JSON; with `cut`, each snippet also as (piece, highlighted) pairs for the page."""
+    """A hit as JSON, with where its copies are listed; with `cut`, each snippet also as (piece,
+    highlighted) pairs for the page."""
     d = h.as_dict()
+    # same-message copies are listed as such on the document page, the same bytes as its locations
+    d["copies_url"] = f"/documents/{h.id}#{'copies' if h.copy_group.startswith('m:') else 'locations'}"
     if cut:
         for s in d["snippets"]:
             s["pieces"] = pieces(s["text"], s["highlights"])
@@ -111,8 +118,10 @@ def search(wb: Workbench, p: Params, cut: bool = False) -> dict[str, Any]:
     """One page of hits with facets: what the search page shows and `/api/search` returns."""
     p.check()
     try:
+        store = wb.store()
         res = wb.index().search(p.q, filters=p.filters(), facets=FACETS, sort=p.sort, limit=p.limit,
-                                offset=(p.page - 1) * p.limit, snippets_per_hit=3)
+                                offset=(p.page - 1) * p.limit, snippets_per_hit=3,
+                                collapse=None if p.all_copies else lambda ids: messages.copy_groups_of(store, ids))
     except QueryError as e:
         raise _bad_query(e) from None
     running = analysis_note(wb.store(), wb.settings, wb.root)
@@ -127,7 +136,7 @@ def search(wb: Workbench, p: Params, cut: bool = False) -> dict[str, Any]:
             facets[name].append({"value": value, "count": 0, "state": state})
     return {"query": p.q, "include": p.include, "exclude": p.exclude, "sort": p.sort, "page": p.page,
             "limit": p.limit, "total": res.total, "offset": res.offset, "notes": res.notes, "facets": facets,
-            "hits": [hit_dict(h, cut) for h in res.hits]}
+            "all_copies": p.all_copies, "folded": res.folded, "hits": [hit_dict(h, cut) for h in res.hits]}
 
 
 def all_hits(wb: Workbench, p: Params) -> Iterator[Hit]:

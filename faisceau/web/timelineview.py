@@ -1,10 +1,12 @@
 """The timeline for the web: events bucketed by year → month → day, filtered, drawn as bars.
 
-Events come from `faisceau.analysis.read.timeline` (what `faisceau timeline` prints): dated
-sentences and document dates. A query keeps the events of the documents it finds (the index
-search `faisceau search` runs), compared by content so that any copy of a document counts.
-Buckets are in the project's time zone; an event less precise than the level shown (a year
-alone, on the months of that year) has a bucket of its own rather than a made-up month.
+Events are those of `faisceau.analysis.read.timeline` (what `faisceau timeline` prints): dated
+sentences and document dates, read from the precomputed event table (`faisceau.analysis.events`).
+A query keeps the events of the documents it finds (the index search `faisceau search` runs),
+compared by copy group so that any copy of a document counts, and copies of one event are one
+event unless all copies are asked for. Buckets are in the project's time zone; an event less
+precise than the level shown (a year alone, on the months of that year) has a bucket of its own
+rather than a made-up month.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from ..analysis import read
+from ..analysis import events, read
 from ..exc import UsageError
 from ..index import QueryError
-from ..index.dates import zone
+from ..index.dates import interval, zone
+from ..store import documents
+from ..store import entities as entity_store
+from ..store import timeline as events_table
 from .workbench import Workbench
 
 LEVELS = ("year", "month", "day")
-PRECISION = {"year": 0, "month": 1, "day": 2}     # anything finer (second, minute) counts as a day
 MAX_EVENTS = 1000
 MAX_QUERY_DOCS = 200_000
 _AT = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
@@ -40,6 +44,7 @@ class Params:
     date_to: str = ""
     at: str = ""        # the bucket drilled into: YYYY, YYYY-MM or YYYY-MM-DD
     limit: int = 200
+    all_copies: bool = False   # every copy's event, not one per copy group
 
     def check(self) -> Params:
         if self.at and not _AT.match(self.at):
@@ -54,7 +59,7 @@ class Params:
 
     def url(self, path: str = "/timeline", **changes: Any) -> str:
         d = {"q": self.q, "entity": self.entity, "kind": self.kind, "from": self.date_from, "to": self.date_to,
-             "at": self.at} | changes
+             "at": self.at, "copies": "all" if self.all_copies else ""} | changes
         return path + "?" + urlencode({k: v for k, v in d.items() if v})
 
     @property
@@ -63,61 +68,79 @@ class Params:
         return LEVELS[min(2, self.at.count("-") + 1)] if self.at else "year"
 
 
-def _key(lo: int, precision: str, level: str, tz: dt.tzinfo) -> tuple[str, bool]:
-    """(bucket, whether the event is less precise than the level)."""
-    day = dt.datetime.fromtimestamp(lo, tz).date().isoformat()
-    want = LEVELS.index(level)
-    has = PRECISION.get(precision, 2)
-    cut = (4, 7, 10)[min(want, has)]
-    return day[:cut], has < want
-
-
-def _query_contents(wb: Workbench, q: str) -> set[str]:
-    """The contents (SHA-256) of the documents a query finds."""
+def _query_documents(wb: Workbench, q: str) -> list[str]:
+    """The documents a query finds (the index search `faisceau search` runs)."""
     try:
         _, ids = wb.index().ids(q, MAX_QUERY_DOCS)
     except QueryError as e:
         raise UsageError(f"bad query: {e.message} (at character {e.position + 1})") from None
-    store = wb.store()
-    shas = set()
-    for i in ids:
-        row = store.document(i)
-        if row is not None and row["sha256"]:
-            shas.add(row["sha256"])
-    return shas
+    return list(ids)
 
 
 def select(wb: Workbench, p: Params) -> dict[str, Any]:
-    """The buckets at the level of `p` and the first `p.limit` events, in date order."""
+    """The buckets at the level of `p` and the first `p.limit` events, in date order.
+
+    Read from the precomputed event table (`faisceau.store.timeline`): buckets are counted in SQL and
+    only the events shown are fetched, so the cost follows the selection, not the corpus. Copies of
+    one event count once unless `p.all_copies`."""
     p.check()
     store = wb.store()
     tz_name = str(wb.settings.timezone)
     tz = zone(tz_name)
-    lo, hi = (p.at, p.at) if p.at else (p.date_from or None, p.date_to or None)
-    events = read.timeline(store, lo, hi, p.entity or None, p.kind or None, tz_name)
-    keep = _query_contents(wb, p.q) if p.q.strip() else None
-    sha_of: dict[str, str | None] = {}
-    counts: dict[tuple[str, bool], int] = {}
-    shown: list[dict[str, Any]] = []
-    total = 0
-    for ev in events:
-        doc = ev["document_id"]
-        if keep is not None:
-            if doc not in sha_of:
-                row = store.document(doc)
-                sha_of[doc] = row["sha256"] if row else None
-            if sha_of[doc] not in keep:
-                continue
-        total += 1
-        k = _key(ev["_lo"], ev["precision"] or "day", p.level, tz)
-        counts[k] = counts.get(k, 0) + 1
-        if len(shown) < p.limit:
-            row = store.document(doc)
-            shown.append(_event(read.public(ev), row["path"] if row else ""))
-    buckets = [{"key": k, "vague": vague, "count": n, "url": p.url(at=k)}
-               for (k, vague), n in sorted(counts.items())]
+    events.fresh(store, tz_name)
+    lo_s, hi_s = (p.at, p.at) if p.at else (p.date_from or None, p.date_to or None)
+    lo, hi = _bound(lo_s, tz, 0), _bound(hi_s, tz, 1)
+    f: events_table.Filter = {"lo": lo, "hi": hi, "first_day": events.local_day(lo, tz) if lo is not None else None,
+                              "last_day": events.local_day(hi, tz) if hi is not None else None,
+                              "kind": p.kind or None, "all_copies": p.all_copies}
+    if p.entity:
+        e = read.entity(store, p.entity)
+        if e is None:
+            raise UsageError(f"no entity {p.entity[:100]!r}")
+        f["entity_id"] = e["id"]
+    if p.q.strip():
+        events_table.keep_groups(store, _query_documents(wb, p.q))
+        f["keep"] = True
+    level = LEVELS.index(p.level)
+    counts = events_table.bucket_counts(store, level, f)
+    rows = events_table.events(store, f, p.limit) if p.limit else []
+    docs: dict[str, dict[str, Any]] = {}
+    ids = sorted({r["document_id"] for r in rows})
+    for i in range(0, len(ids), 500):
+        docs.update(documents.documents_by_id(store, ids[i:i + 500]))
+    shown = [_event(_public(store, r), docs.get(r["document_id"], {}).get("path", "")) for r in rows]
+    total = sum(n for _, _, n in counts)
+    buckets = [{"key": k, "vague": vague, "count": n, "url": p.url(at=k)} for k, vague, n in counts]
     return {"level": p.level, "at": p.at, "total": total, "buckets": buckets, "events": shown,
-            "more": total > len(shown), "timezone": tz_name}
+            "more": total > len(shown), "timezone": tz_name, "all_copies": p.all_copies}
+
+
+def _bound(value: str | None, tz: dt.tzinfo, side: int) -> int | None:
+    if not value:
+        return None
+    iv = interval(value, tz)
+    if iv is None:
+        raise UsageError(f"not a date: {value[:40]!r} (YYYY, YYYY-MM or YYYY-MM-DD)")
+    return iv[0] if side == 0 else iv[1]
+
+
+def _public(store: Any, r: dict[str, Any]) -> dict[str, Any]:
+    """An event row as the API shows it (the fields `faisceau timeline` prints, and its copies)."""
+    if r["kind"] == "text":
+        names = [dict(x) for x in entity_store.entities_in_span(store, r["sha256"], r["s_start"], r["s_end"])]
+        out = {"date": r["date"], "precision": r["precision"], "kind": "text", "sentence": r["sentence"],
+               "entities": names, "document_id": r["document_id"], "page": r["page"], "start": r["start"],
+               "end": r["end"], "text": r["text"]}
+    else:
+        names = [dict(x) for x in entity_store.entities_of_document(store, r["document_id"], 10)]
+        out = {"date": r["date"], "precision": r["precision"], "kind": "metadata", "sentence": r["sentence"],
+               "field": r["field"], "document_id": r["document_id"], "entities": names, "page": None,
+               "start": None, "end": None}
+    out["copies"] = r["copies"]
+    out["copy"] = bool(r["dup"])
+    # exact copies are listed as the content's locations, same-message copies as such
+    out["copies_url"] = f"/documents/{r['document_id']}#{'copies' if r['grp'].startswith('m:') else 'locations'}"
+    return out
 
 
 def _event(e: dict[str, Any], path: str) -> dict[str, Any]:

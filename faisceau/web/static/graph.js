@@ -43,7 +43,13 @@ document.addEventListener("DOMContentLoaded", () => {
       if (l.dataset.source === id || l.dataset.target === id) l.classList.add("selected");
     }
     const label = node.querySelector("text");
-    document.getElementById("node-name").textContent = (label ? label.textContent : id) + " <" + id + ">";
+    const name = document.getElementById("node-name");
+    name.textContent = (label ? label.textContent : id) + " <" + id + "> · ";
+    const page = document.createElement("a");   // the person's page: sent, received, correspondents, threads
+    page.id = "node-page";
+    page.href = "/people/" + encodeURIComponent(id);
+    page.textContent = name.dataset.page || "page";
+    name.append(page);
     const params = new URLSearchParams(box.dataset.query || "");
     params.set("node", id);
     const resp = await fetch("/api/graph/messages?" + params.toString(), { headers: { "Accept": "application/json" } });
@@ -55,7 +61,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const a = document.createElement("a");
       a.href = "/documents/" + encodeURIComponent(m.id);
       a.textContent = (m.date || "").slice(0, 10) + " · " + (m.subject || "(no subject)");
-      li.append(a, document.createTextNode(" (" + m.role + ")"));
+      li.append(a, document.createTextNode(" (" + m.role + (m.copies ? ", +" + m.copies + " copies" : "") + ")"));
       list.append(li);
     }
     list.dataset.loaded = "true";
