@@ -70,7 +70,9 @@ STAGES: list[Stage] = [
           indexed=True),
     Stage("graph", "1", ("threads",), ("graph",), "corpus", "faisceau.mail.graphtable:run_graph",
           "the correspondence graph (people, who wrote to whom) precomputed for the graph pages"),
-    Stage("timeline", "1", ("text",), ("timeline",), "corpus", "faisceau.analysis.events:run_timeline",
+    # built from the dates stage's events and linked to the grouped entities: it runs after both (with
+    # `text` alone it would run early, beside threads, on a project still being analysed)
+    Stage("timeline", "1", ("dates", "entities"), ("timeline",), "corpus", "faisceau.analysis.events:run_timeline",
           "the timeline's events (dated sentences, document dates) precomputed, copies marked"),
     Stage("index", "1", ("text", "language"), ("indexed",), "item", "faisceau.index.indexer:update",
           "full-text index: analyzers by language, fields, facets", writer=True),
