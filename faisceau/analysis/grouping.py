@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model.mention import Mention
-from ..store import documents, entities
+from ..store import documents, entities, messages
 from ..store.db import Store
 from .consistency import Gazetteer, WordStats, source_weight
 from .names import initials_match, key
@@ -158,6 +158,37 @@ class Groups:
                 cands = [f for f in by_last.get(words[-1], []) if initials_match(k, f)]
                 if len(cands) == 1:
                     self.union(cands[0], k)
+        self._link_middle_initials(persons)
+
+    def _link_middle_initials(self, persons: list[str]) -> None:
+        """"David W Delainey" joins "David Delainey" (mail signs one way, headers another), unless two
+        people share the bare name: "John A Smith" and "John B Smith" leave "John Smith" alone."""
+        known = set(persons)
+        by_bare: dict[str, set[str]] = defaultdict(set)
+        for k in persons:
+            words = k.split()
+            if len(words) >= 3 and words[0] and len(words[0]) > 1 and len(words[-1]) > 1:
+                bare = " ".join([words[0], *(w for w in words[1:-1] if len(w) > 1), words[-1]])
+                if bare != k and bare in known:
+                    by_bare[bare].add(k)
+        for bare, initialled in by_bare.items():
+            if len(initialled) == 1:
+                self.union(bare, next(iter(initialled)))
+
+    def link_addresses(self, used: Iterable[tuple[str, str]]) -> None:
+        """Names written with one e-mail address are one person ("Dave Delainey" and "David W Delainey"
+        both <david.delainey@…>) when they share the surname: a shared mailbox ("Assistant to …",
+        a team) writes under other names, which stay apart."""
+        by_address: dict[str, set[str]] = defaultdict(set)
+        for address, name in used:
+            k = key(name)
+            if k in self.types and len(k.split()) >= 2 and self.kind(k) == "PER":
+                by_address[address].add(k)
+        for names in by_address.values():
+            if 1 < len(names) <= 4 and len({n.split()[-1] for n in names}) == 1:
+                first, *rest = sorted(names)
+                for other in rest:
+                    self.union(first, other)
 
     def members(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
@@ -205,6 +236,7 @@ def regroup(store: Store) -> set[str]:
     # ordinary words the model capitalised ("Rappel", "Attentat") are left out; correspondents never are
     g = Groups(r for r in spellings if r[3] == "header" or not stats.ordinary(r[2], r[1], named.get(r[2], 0)))
     g.link_persons()
+    g.link_addresses((r["address"], r["name"]) for r in messages.address_names(store))
     decisions = [dict(d) for d in entities.active_decisions(store)]
     _apply_all(g, decisions)
     members = g.members()

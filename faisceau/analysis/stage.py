@@ -15,6 +15,7 @@ from typing import Any
 from ..model.mention import Mention
 from ..store import entities
 from ..store.db import Store
+from .mailtext import masked, subject_lines, within
 from .names import key
 from .ner import recognise
 from .results import with_teams
@@ -44,7 +45,12 @@ def run_entities(task: Any, state: dict[str, Any], ctx: Any, blobs: Any = None) 
     if not text.strip():
         state["mentions"] = []
         return "skipped", "no text"
-    found = header_mentions(text, meta) + with_teams(text, recognise([text], lang)[0])
+    # Lotus Notes addresses and image placeholders blanked (offsets kept): the model reads the names
+    text = masked(text)
+    subjects = subject_lines(text, meta)
+    model = [m for m in with_teams(text, recognise([text], lang)[0])
+             if not (m.type == "PER" and within(subjects, m.start, m.end))]  # a subject names a topic
+    found = header_mentions(text, meta) + model
     rows = [(m.start, m.end, m.text, m.type, m.source, key(m.text)) for m in _merge(found)]
     # the correspondents themselves: persons of the message even when the text never names them
     rows += [(-1, -1, n, "PER", "header", key(n)) for n in sorted(correspondents(meta))]
