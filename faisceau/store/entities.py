@@ -419,6 +419,25 @@ def entities_in_span(store: Store, sha256: str, start: int, end: int) -> list[En
         " ORDER BY m.start", (sha256, start, end))]
 
 
+def date_years(store: Store) -> dict[int, int]:
+    """How many dates fall in each year: dates found in texts, and the sent, created and modified
+    dates of the contents' metadata (what the timeline shows), for the corpus's plausible range."""
+    out: dict[int, int] = {}
+
+    def count(value: Any, n: int = 1) -> None:
+        if isinstance(value, str) and value[:4].isdigit():
+            out[int(value[:4])] = out.get(int(value[:4]), 0) + n
+
+    for year, n in store.db.execute("SELECT substr(value, 1, 4), COUNT(*) FROM text_dates GROUP BY 1"):
+        count(year, n)
+    for row in store.db.execute(  # one pass over the contents: their texts are most of the file
+            "SELECT json_extract(metadata, '$.date_utc'), json_extract(metadata, '$.created'),"
+            " json_extract(metadata, '$.modified') FROM contents WHERE metadata IS NOT NULL"):
+        for value in row:
+            count(value)
+    return out
+
+
 def dated_contents(store: Store, entity_id: str | None = None) -> Iterator[DatedContent]:
     """Each extracted content (of the documents naming the entity) at its first location, with its metadata."""
     sql = ("SELECT MIN(d.id) AS id, MIN(d.path) AS path, c.metadata FROM documents d"

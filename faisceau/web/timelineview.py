@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from ..analysis import read
 from ..exc import UsageError
 from ..index import QueryError
-from ..index.dates import zone
+from ..index.dates import interval, zone
 from .workbench import Workbench
 
 LEVELS = ("year", "month", "day")
@@ -40,6 +40,7 @@ class Params:
     date_to: str = ""
     at: str = ""        # the bucket drilled into: YYYY, YYYY-MM or YYYY-MM-DD
     limit: int = 200
+    implausible: bool = False   # also the implausible dates (placeholders, far-off years, the future)
 
     def check(self) -> Params:
         if self.at and not _AT.match(self.at):
@@ -54,7 +55,7 @@ class Params:
 
     def url(self, path: str = "/timeline", **changes: Any) -> str:
         d = {"q": self.q, "entity": self.entity, "kind": self.kind, "from": self.date_from, "to": self.date_to,
-             "at": self.at} | changes
+             "at": self.at, "implausible": "1" if self.implausible else ""} | changes
         return path + "?" + urlencode({k: v for k, v in d.items() if v})
 
     @property
@@ -93,8 +94,8 @@ def select(wb: Workbench, p: Params) -> dict[str, Any]:
     store = wb.store()
     tz_name = str(wb.settings.timezone)
     tz = zone(tz_name)
-    lo, hi = (p.at, p.at) if p.at else (p.date_from or None, p.date_to or None)
-    events = read.timeline(store, lo, hi, p.entity or None, p.kind or None, tz_name)
+    lo, hi = drilled_range(p, tz)
+    events = read.timeline(store, lo, hi, p.entity or None, p.kind or None, tz_name, p.implausible)
     keep = _query_contents(wb, p.q) if p.q.strip() else None
     sha_of: dict[str, str | None] = {}
     counts: dict[tuple[str, bool], int] = {}
@@ -118,6 +119,19 @@ def select(wb: Workbench, p: Params) -> dict[str, Any]:
                for (k, vague), n in sorted(counts.items())]
     return {"level": p.level, "at": p.at, "total": total, "buckets": buckets, "events": shown,
             "more": total > len(shown), "timezone": tz_name}
+
+
+def drilled_range(p: Params, tz: dt.tzinfo) -> tuple[str | None, str | None]:
+    """The dates asked for: the bucket drilled into, narrowed by the from/to range, which survives
+    drilling (a year opened from "2001-05 → 2001-08" shows those months of it, not all twelve)."""
+    lo, hi = p.date_from or None, p.date_to or None
+    if not p.at:
+        return lo, hi
+    at = interval(p.at, tz)
+    if at is None:
+        return p.at, p.at
+    lo_iv, hi_iv = interval(lo, tz) if lo else None, interval(hi, tz) if hi else None
+    return (lo if lo_iv and lo_iv[0] > at[0] else p.at), (hi if hi_iv and hi_iv[1] < at[1] else p.at)
 
 
 def _event(e: dict[str, Any], path: str) -> dict[str, Any]:
