@@ -22,6 +22,7 @@ from typing import Any
 from ..model.mention import Mention
 from ..store import documents, entities, messages
 from ..store.db import Store
+from . import curate
 from .consistency import Gazetteer, WordStats, source_weight
 from .names import initials_match, key
 
@@ -237,6 +238,7 @@ def regroup(store: Store) -> set[str]:
     g = Groups(r for r in spellings if r[3] == "header" or not stats.ordinary(r[2], r[1], named.get(r[2], 0)))
     g.link_persons()
     g.link_addresses((r["address"], r["name"]) for r in messages.address_names(store))
+    mark = curate.current_mark(store)   # read before the decisions: a later one stays pending
     decisions = [dict(d) for d in entities.active_decisions(store)]
     _apply_all(g, decisions)
     members = g.members()
@@ -282,6 +284,7 @@ def regroup(store: Store) -> set[str]:
         made.append(entities.EntityIn(eid, kind, name, n, sum(locations.get(sha, 0) for sha in docs_of[eid]),
                                       first, last, var))
     entities.replace_grouping(store, made, {k: (e[0], e[1]) for k, e in entity_of.items()}, per_doc)
+    curate.mark_applied(store, mark)
     after = _document_signatures(store)
     return {d for d in set(before) | set(after) if before.get(d) != after.get(d)}
 
