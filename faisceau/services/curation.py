@@ -93,7 +93,7 @@ def _apply_once(project: Project, store: Store) -> dict[str, Any]:
         from ..index.indexer import update
         from ..settings import load
 
-        changed = regroup(store)
+        changed = regroup(store, incremental=True)
         if changed:
             with store.transaction():
                 for doc_id in changed:

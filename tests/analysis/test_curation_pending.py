@@ -3,6 +3,7 @@ applied, or while another process holds the project, is marked pending and then 
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from faisceau.analysis import read
+from faisceau.analysis.grouping import regroup
 from faisceau.services import curation
 from faisceau.store.db import Store
 from faisceau.store.project import Project
@@ -86,3 +88,26 @@ def test_rename_sent_while_a_merge_is_applied_is_applied_after_it(project: Path)
     renamed = read.entity(store, "Paul Martin")
     assert renamed is not None and renamed["name"] == "Paul Martinez"
     assert read.entity(store, "Pierre Durand")["id"] == read.entity(store, "Jean Dupont")["id"]  # type: ignore[index]
+
+
+def _tables(project: Path) -> dict[str, list[tuple[object, ...]]]:
+    c = sqlite3.connect(project / "store.sqlite")
+    try:
+        return {t: sorted(c.execute(f"SELECT * FROM {t}").fetchall())
+                for t in ("entities", "entity_keys", "document_entities")}
+    finally:
+        c.close()
+
+
+def test_decisions_rewrite_only_their_entities_and_agree_with_a_full_regrouping(project: Path) -> None:
+    proj, store = Project.open(project), Store(project / "store.sqlite")
+    before = _tables(project)
+    merged = curation.decide(proj, store, "merge", "Jean Dupont", "Pierre Durand")
+    assert merged["applied"] and 0 < merged["documents_changed"] <= 2
+    curation.decide(proj, store, "rename", "Paul Martin", "Paul Martinez")
+    curation.decide(proj, store, "ignore", "Optivue")
+    curation.undo(proj, store, merged["decision"])
+    after = _tables(project)
+    assert after != before
+    regroup(store)                                    # the full rewrite, as an ingest does it
+    assert _tables(project) == after
