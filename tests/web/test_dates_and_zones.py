@@ -126,3 +126,16 @@ def test_every_page_prints_times_in_the_project_zone_with_its_label(client: Test
     page = client.get(f"/documents/{doc.group(1)}").text
     assert 'id="thread"' in page and "2001-05-04 02:15 Europe/Paris" in page   # the conversation panel
     assert "2001-05-03 17:15" not in page and "2001-05-04 00:15" not in page
+
+
+def test_favicon_is_served(client: TestClient) -> None:
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert r.content.startswith(b"<svg")
+
+
+def test_french_interface_translates_facet_headings(client: TestClient) -> None:
+    fr = client.get("/search", params={"q": "figures"}, headers={"Accept-Language": "fr-FR,fr;q=0.9"}).text
+    headings = re.findall(r'<section class="facet" data-facet="(\w+)">\s*<h3>([^<]*)</h3>', fr)
+    assert dict(headings).get("year") == "Année" and dict(headings).get("kind") == "Type", headings
+    assert all(name != heading for name, heading in headings), headings
