@@ -24,12 +24,15 @@ _LOTUS_TAIL = re.compile(r"(?:/[\w&.'-]+(?: [A-Z][\w&'-]*)*)+@[\w&-]+(?: [A-Z][\
 # …and without its domain, as Notes prints a forwarder ("Forwarded by Steven J Kean/NA/Enron on
 # 01/02/2001") or a list ("cc: Errol McLaughlin/Corp/Enron, …"), or a line cuts it ("Mausser/HOU/"):
 # units that start with a capital, right after a lower-case letter, then " on", a comma or a line end
-_LOTUS_UNITS = re.compile(r"(?<=[a-z])(?:/[A-Z][\w&'-]*)+/?(?=[ \t]+on\b|[ \t]*[,;]|[ \t]*$)", re.M)
+_LOTUS_UNITS = re.compile(r"(?<=[a-z])(?:/[A-Z][\w&'-]*)+/?(?=[ \t]+on\b|[ \t]*[,;(]|[ \t]*$)", re.M)
+# …or two units or more, one of them in capitals, wherever it stands ("Scott Neal/HOU/ECT (Invited)");
+# "Upgrades/Downgrades/Coverage" has no unit in capitals and stays
+_LOTUS_CAPS_UNITS = re.compile(r"(?<=[a-z])(?=(?:/[A-Z][\w&'-]*)*/[A-Z&]{2,}(?![\w'-]))(?:/[A-Z][\w&'-]*){2,}/?")
 # the rest of a cut address ("ECT@ECT", "Communications@Enron Communications" on the next line): a
 # capitalised word at a dotless domain, not right after another word ("Sally Beck@ECT" keeps "Beck")
 _CAPS_AT = re.compile(r"(?<![\w.@-])(?<![A-Za-z] )[A-Z][\w&-]*@[A-Za-z][\w&-]*(?: [A-Z][\w&-]*)*(?![\w.@-])")
-# "Sally Beck@ECT": a Notes name with a bare domain in capitals, no organisational unit
-_NOTES_AT = re.compile(r"(?<=[a-z])@[A-Z][A-Z_&-]+(?![\w.@-])")
+# "Sally Beck@ECT", "Karen S Owens@ees", "Andrea Richards @ ENRON": a Notes name at a bare domain
+_NOTES_AT = re.compile(r"(?<=[a-z])(?: @ |@)[A-Za-z][A-Za-z_&-]+(?:@[A-Za-z][\w&-]*)*(?![\w.@-])")
 # a unit alone, as Notes prints the sender's domain or a wrapped address ends: "@ENRON_DEVELOPMENT"
 _UNDERSCORED = re.compile(r"(?<![\w])@?[A-Z]+(?:_[A-Z]+)+(?![\w])")
 # what a mail client writes where an image or an attachment was: "[IMAGE]", "<<File: a.doc>>",
@@ -44,7 +47,7 @@ def masked(text: str) -> str:
     if not any(c in text for c in "@/[_") and "<<" not in text:
         return text
     chars: list[str] | None = None
-    for pattern in (_LOTUS_TAIL, _LOTUS_UNITS, _CAPS_AT, _NOTES_AT, _UNDERSCORED, _PLACEHOLDER):
+    for pattern in (_LOTUS_TAIL, _LOTUS_UNITS, _LOTUS_CAPS_UNITS, _CAPS_AT, _NOTES_AT, _UNDERSCORED, _PLACEHOLDER):
         for m in pattern.finditer(text):
             if chars is None:
                 chars = list(text)

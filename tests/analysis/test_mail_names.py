@@ -22,14 +22,14 @@ def test_lotus_addresses_and_placeholders_are_blanked_with_offsets_kept() -> Non
             "cc: Ramon Pizarro/ENRON_DEVELOPMENT@ENRON_DEVELOPMENT, Julie Pechersky/ENRON@enronXgate@ENRON\n"
             "[IMAGE] << File: sample.doc >> write to jeff.skilling@enron.com or Sally Beck@ECT\n"
             "Forwarded by Steven J Kean/NA/Enron on 01/02/2001, cc: Errol McLaughlin/Corp/Enron, Mo Mausser/HOU/\n"
-            "ECT@ECT; Brian O'Rourke/Enron\nCommunications@Enron Communications; and/or TRV Project / IT Project, Upgrades/Downgrades/Coverage Initiated\n")
+            "ECT@ECT; Karen S Owens@ees@EES, Andrea Richards @ ENRON; Scott Neal/HOU/ECT (Invited) Fletcher J Sturm/HOU/ECT  (Chair); Brian O'Rourke/Enron\nCommunications@Enron Communications; and/or TRV Project / IT Project, Upgrades/Downgrades/Coverage Initiated\n")
     out = masked(text)
     assert len(out) == len(text) and out.count("\n") == text.count("\n")
     for gone in ("/HOU", "ECT@ECT", "S/Enron", "ENRON_DEVELOPMENT", "IMAGE", "sample.doc", "enronXgate", "Beck@",
-                 "/NA/Enron", "/Corp/Enron", "Communications@"):
+                 "/NA/Enron", "/Corp/Enron", "Communications@", "@ees", "@ ENRON"):
         assert gone not in out, gone
     for kept in ("John Arnold", "Shelley Corman", "Ramon Pizarro", "Julie Pechersky", "jeff.skilling@enron.com",
-                 "Sally Beck", "Steven J Kean", "Brian O'Rourke", "Errol McLaughlin", "and/or", "TRV Project / IT Project",
+                 "Sally Beck", "Steven J Kean", "Brian O'Rourke", "Scott Neal", "Fletcher J Sturm", "(Invited)", "Karen S Owens", "Andrea Richards", "Errol McLaughlin", "and/or", "TRV Project / IT Project",
                  "Upgrades/Downgrades/Coverage"):
         assert out[text.index(kept):text.index(kept) + len(kept)] == kept, kept
 
