@@ -91,9 +91,9 @@ def decisions(store: Store) -> list[dict[str, Any]]:
 
 
 # The entities reflect the decisions up to a mark: the last decision a regrouping replayed and how
-# many were undone then. Kept in the action log ("entities-applied", written when it moves), so a
+# many were undone then. Kept in the action log ("curation-applied", written when it moves), so a
 # decision recorded while another process held the project shows as pending until one applies it.
-APPLIED = "entities-applied"
+APPLIED = "curation-applied"
 
 
 def applied_mark(store: Store) -> tuple[int, int]:
