@@ -52,7 +52,7 @@ STAGES: list[Stage] = [
     Stage("identifiers", "1", ("text",), ("identifiers",), "item", "faisceau.analysis.stage:run_identifiers",
           "e-mail addresses, phones, IBAN/BIC, SIREN/SIRET, URLs, domains, IPs, validated",
           output="faisceau.analysis.stage:store_identifiers"),
-    Stage("dates", "1", ("text", "language"), ("dates",), "item", "faisceau.analysis.stage:run_dates",
+    Stage("dates", "2", ("text", "language"), ("dates",), "item", "faisceau.analysis.stage:run_dates",
           "dates in the text, French and English, and the sentences that hold them (events)",
           output="faisceau.analysis.stage:store_dates"),
     Stage("threads", "1", ("content", "text"), ("threads",), "corpus", "faisceau.mail.stage:run_threads",
