@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import corpus_path
 
+pytestmark = pytest.mark.slow
+
 FAISCEAU = [sys.executable, "-m", "faisceau"]
 
 

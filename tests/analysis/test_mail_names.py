@@ -86,6 +86,7 @@ def enron_entities(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, o
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 
+@pytest.mark.slow
 def test_enron_entities_are_names_not_mail_artefacts(enron_entities: list[dict[str, object]]) -> None:
     names = [str(e["name"]) for e in enron_entities]
     assert len(names) > 50, names
