@@ -13,7 +13,7 @@ from typing import Any
 
 from ..exc import UsageError
 from ..store import entities as entity_store
-from ..store import messages
+from ..store import messages, runs
 from ..store.db import Store, current_user, now
 from . import read
 from .names import key
@@ -82,8 +82,45 @@ def record_undo(store: Store, decision_id: int) -> None:
 
 
 def decisions(store: Store) -> list[dict[str, Any]]:
-    """Every decision, in the order they apply."""
-    return [dict(r) | {"undone": bool(r["undone"])} for r in entity_store.decisions(store)]
+    """Every decision, in the order they apply; `pending` when the entities do not reflect it yet."""
+    rows = entity_store.decisions(store)
+    through, undone = applied_mark(store)
+    late_undo = sum(bool(r["undone"]) for r in rows) > undone
+    return [dict(r) | {"undone": bool(r["undone"]),
+                       "pending": r["id"] > through or bool(r["undone"]) and late_undo} for r in rows]
+
+
+# The entities reflect the decisions up to a mark: the last decision a regrouping replayed and how
+# many were undone then. Kept in the action log ("curation-applied", written when it moves), so a
+# decision recorded while another process held the project shows as pending until one applies it.
+APPLIED = "curation-applied"
+
+
+def applied_mark(store: Store) -> tuple[int, int]:
+    """(last decision replayed, undone decisions then) by the latest regrouping; (0, 0) before any."""
+    last = runs.last_action(store, APPLIED)
+    if last is None:
+        return 0, 0
+    return int(last["detail"].get("through", 0)), int(last["detail"].get("undone", 0))
+
+
+def current_mark(store: Store) -> tuple[int, int]:
+    """(last decision, undone decisions) as recorded now: what a regrouping starting now replays."""
+    rows = entity_store.decisions(store)
+    return max((r["id"] for r in rows), default=0), sum(bool(r["undone"]) for r in rows)
+
+
+def mark_applied(store: Store, mark: tuple[int, int]) -> None:
+    """Say that the entities now reflect the decisions up to `mark` (only when the mark moves)."""
+    if mark != applied_mark(store):
+        with store.transaction():
+            store.log_action(APPLIED, {"through": mark[0], "undone": mark[1]})
+
+
+def pending(store: Store) -> bool:
+    """Whether some decision (or undoing) is recorded that the entities do not reflect yet."""
+    now_ = current_mark(store)
+    return now_ != (0, 0) and now_ != applied_mark(store)
 
 
 def _addresses(store: Store, entity_id: str) -> list[str]:

@@ -21,8 +21,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..index.dates import interval, zone
+from ..store import entities as entity_store
 from ..store import timeline as table
 from ..store.db import Store
+from .plausible import Plausibility
 from .read import META_FIELDS, _page
 
 PRECISION = {"year": 0, "month": 1, "day": 2}     # anything finer (minute, second) is a day's
@@ -33,8 +35,10 @@ def _group(place: table.ContentPlace) -> str:
 
 
 def rows(store: Store, tz_name: str) -> Iterator[tuple[Any, ...]]:
-    """Every event as a row of `timeline_events`, copies marked."""
+    """Every event as a row of `timeline_events`, copies marked, implausible dates judged (the same
+    judgement as `read.timeline`'s, over the corpus's years)."""
     tz = zone(tz_name)
+    judge = Plausibility.of(entity_store.date_years(store))
     places = table.content_places(store)
     size: Counter[str] = Counter()
     for p in places.values():
@@ -73,7 +77,9 @@ def rows(store: Store, tz_name: str) -> Iterator[tuple[Any, ...]]:
             row[8], row[5], row[9], " ".join((row[12] or "").split()))
         dup = what in seen
         seen.add(what)
-        yield (*row[:9], size[row[8]], int(dup), *row[9:])
+        date = str(row[9])
+        why = judge.reason(row[0], int(date[:4]) if date[:4].isdigit() else 0, row[5] == "metadata")
+        yield (*row[:9], size[row[8]], int(dup), *row[9:], why, int(why is not None))
 
 
 def local_day(lo: int, tz: dt.tzinfo) -> str:

@@ -20,8 +20,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model.mention import Mention
-from ..store import documents, entities
+from ..store import documents, entities, messages
 from ..store.db import Store
+from . import curate
 from .consistency import Gazetteer, WordStats, source_weight
 from .names import initials_match, key
 
@@ -158,6 +159,37 @@ class Groups:
                 cands = [f for f in by_last.get(words[-1], []) if initials_match(k, f)]
                 if len(cands) == 1:
                     self.union(cands[0], k)
+        self._link_middle_initials(persons)
+
+    def _link_middle_initials(self, persons: list[str]) -> None:
+        """"David W Delainey" joins "David Delainey" (mail signs one way, headers another), unless two
+        people share the bare name: "John A Smith" and "John B Smith" leave "John Smith" alone."""
+        known = set(persons)
+        by_bare: dict[str, set[str]] = defaultdict(set)
+        for k in persons:
+            words = k.split()
+            if len(words) >= 3 and words[0] and len(words[0]) > 1 and len(words[-1]) > 1:
+                bare = " ".join([words[0], *(w for w in words[1:-1] if len(w) > 1), words[-1]])
+                if bare != k and bare in known:
+                    by_bare[bare].add(k)
+        for bare, initialled in by_bare.items():
+            if len(initialled) == 1:
+                self.union(bare, next(iter(initialled)))
+
+    def link_addresses(self, used: Iterable[tuple[str, str]]) -> None:
+        """Names written with one e-mail address are one person ("Dave Delainey" and "David W Delainey"
+        both <david.delainey@…>) when they share the surname: a shared mailbox ("Assistant to …",
+        a team) writes under other names, which stay apart."""
+        by_address: dict[str, set[str]] = defaultdict(set)
+        for address, name in used:
+            k = key(name)
+            if k in self.types and len(k.split()) >= 2 and self.kind(k) == "PER":
+                by_address[address].add(k)
+        for names in by_address.values():
+            if 1 < len(names) <= 4 and len({n.split()[-1] for n in names}) == 1:
+                first, *rest = sorted(names)
+                for other in rest:
+                    self.union(first, other)
 
     def members(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
@@ -197,22 +229,49 @@ def apply_decisions(g: Groups, decisions: list[dict[str, Any]]) -> None:
             g.ignored.add(a)
 
 
-def regroup(store: Store) -> set[str]:
-    """Rebuild the entity tables from the mentions and the decisions; the documents that changed."""
+def regroup(store: Store, incremental: bool = False) -> set[str]:
+    """Rebuild the entity tables from the mentions and the decisions; the documents that changed.
+
+    `incremental` (a curation decision: the mentions have not changed since the last grouping):
+    only the entities whose keys, type or name changed are rewritten, with the counts of their own
+    keys. A full rewrite read every mention twice and diffed every document's entities: 22.6 s for
+    the merge of an 11-document entity on a 22,850-document project."""
     spellings = [(r["key"], r["type"], r["text"], r["source"], r["count"]) for r in entities.spelling_counts(store)]
     named = entities.single_word_counts(store)
     stats = word_stats(store, named)
     # ordinary words the model capitalised ("Rappel", "Attentat") are left out; correspondents never are
     g = Groups(r for r in spellings if r[3] == "header" or not stats.ordinary(r[2], r[1], named.get(r[2], 0)))
     g.link_persons()
+    g.link_addresses((r["address"], r["name"]) for r in messages.address_names(store))
+    mark = curate.current_mark(store)   # read before the decisions: a later one stays pending
     decisions = [dict(d) for d in entities.active_decisions(store)]
     _apply_all(g, decisions)
-    members = g.members()
+    entity_of, rows = _assign(g)
+    if incremental:
+        changed = _rewrite_changed(store, entity_of, rows)
+        if changed is not None:
+            curate.mark_applied(store, mark)
+            return changed
     dates = _content_dates(store)
     before = _document_signatures(store)
+    per_doc, docs_of, span = _counts(entities.key_counts(store), entity_of, dates)
+    # documents (locations) per content, for each entity's document count
+    made = _made(rows, span, docs_of, entities.locations_per_content(store))
+    entities.replace_grouping(store, made, {k: (e[0], e[1]) for k, e in entity_of.items()}, per_doc)
+    curate.mark_applied(store, mark)
+    after = _document_signatures(store)
+    return {d for d in set(before) | set(after) if before.get(d) != after.get(d)}
+
+
+Row = tuple[str, str, str, int, str]     # entity id, type, name, mentions, variants (JSON)
+INCREMENTAL_SHARE = 0.05   # more keys changed than this share: a full rewrite costs no more
+
+
+def _assign(g: Groups) -> tuple[dict[str, tuple[str, str, str]], list[Row]]:
+    """Each key's (entity id, type, name) and each entity's row, from the groups."""
     entity_of: dict[str, tuple[str, str, str]] = {}
-    rows: list[tuple[str, str, str, int, str]] = []
-    for root, keys in members.items():
+    rows: list[Row] = []
+    for root, keys in g.members().items():
         if any(k in g.ignored for k in keys):
             continue
         kinds: Counter[str] = Counter()
@@ -228,10 +287,16 @@ def regroup(store: Store) -> set[str]:
             entity_of[k] = (eid, kind, name)
         rows.append((eid, kind, name, sum(spell.values()),
                      json.dumps([s for s, _ in spell.most_common(20)], ensure_ascii=False)))
-    per_doc: dict[tuple[str, str], int] = Counter()
+    return entity_of, rows
+
+
+def _counts(counts: Iterable[Any], entity_of: dict[str, tuple[str, str, str]], dates: dict[str, str]
+            ) -> tuple[Counter[tuple[str, str]], dict[str, set[str]], dict[str, list[str]]]:
+    """Mentions per (content, entity), each entity's contents and its first and last date."""
+    per_doc: Counter[tuple[str, str]] = Counter()
     docs_of: dict[str, set[str]] = defaultdict(set)
     span: dict[str, list[str]] = {}
-    for r in entities.key_counts(store):
+    for r in counts:
         sha, n = r["sha256"], r["count"]
         e = entity_of.get(r["key"])
         if e is None:
@@ -242,16 +307,40 @@ def regroup(store: Store) -> set[str]:
         if d:
             lo_hi = span.setdefault(e[0], [d, d])
             lo_hi[0], lo_hi[1] = min(lo_hi[0], d), max(lo_hi[1], d)
-    # documents (locations) per content, for each entity's document count
-    locations = entities.locations_per_content(store)
-    made = []
+    return per_doc, docs_of, span
+
+
+def _made(rows: Iterable[Row], span: dict[str, list[str]], docs_of: dict[str, set[str]],
+          locations: dict[str, int]) -> list[entities.EntityIn]:
+    out = []
     for eid, kind, name, n, var in rows:
         first, last = span.get(eid) or _NO_DATES
-        made.append(entities.EntityIn(eid, kind, name, n, sum(locations.get(sha, 0) for sha in docs_of[eid]),
-                                      first, last, var))
-    entities.replace_grouping(store, made, {k: (e[0], e[1]) for k, e in entity_of.items()}, per_doc)
-    after = _document_signatures(store)
-    return {d for d in set(before) | set(after) if before.get(d) != after.get(d)}
+        out.append(entities.EntityIn(eid, kind, name, n, sum(locations.get(sha, 0) for sha in docs_of[eid]),
+                                     first, last, var))
+    return out
+
+
+def _rewrite_changed(store: Store, entity_of: dict[str, tuple[str, str, str]], rows: list[Row]) -> set[str] | None:
+    """Rewrite only the entities a decision changed; the documents naming them (before or after).
+    None when so many keys changed that a full rewrite is the better way."""
+    stored = entities.stored_keys(store)
+    changed = {k for k in entity_of.keys() | stored.keys() if entity_of.get(k) != stored.get(k)}
+    if not changed:
+        return set()
+    if len(changed) > INCREMENTAL_SHARE * max(len(stored), 1) + 50:
+        return None
+    touched = {entity_of[k][0] for k in changed if k in entity_of} | {stored[k][0] for k in changed if k in stored}
+    new_keys = [k for k, e in entity_of.items() if e[0] in touched]
+    old_keys = [k for k, e in stored.items() if e[0] in touched]
+    counts = list(entities.key_counts_for(store, new_keys))
+    shas = {r["sha256"] for r in counts}
+    dates = _dates_of(entities.content_dates_for(store, shas))
+    per_doc, docs_of, span = _counts(counts, entity_of, dates)
+    made = _made((r for r in rows if r[0] in touched), span, docs_of, entities.locations_for(store, shas))
+    before = entities.documents_of_entities(store, touched)
+    entities.update_grouping(store, touched, made, {k: (entity_of[k][0], entity_of[k][1]) for k in new_keys},
+                             set(old_keys) | set(new_keys), per_doc)
+    return before | entities.documents_of_entities(store, touched)
 
 
 def _apply_all(g: Groups, decisions: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -286,8 +375,12 @@ def _separate(g: Groups, a: str, b: str) -> None:
 
 def _content_dates(store: Store) -> dict[str, str]:
     """The date of each content (sent, else created), as YYYY-MM-DD, for an entity's first/last date."""
+    return _dates_of(entities.mentioned_content_dates(store))
+
+
+def _dates_of(rows: Iterable[Any]) -> dict[str, str]:
     out = {}
-    for r in entities.mentioned_content_dates(store):
+    for r in rows:
         v = r["date_utc"] or r["created"]
         if isinstance(v, str) and len(v) >= 10 and v[:4].isdigit():
             out[r["sha256"]] = v[:10]

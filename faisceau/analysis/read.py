@@ -17,6 +17,7 @@ from ..index.dates import interval, zone
 from ..store import entities as entity_store
 from ..store.db import Store
 from .names import key
+from .plausible import Plausibility
 
 TYPE_NAMES = {"per": "PER", "person": "PER", "persons": "PER", "people": "PER", "org": "ORG",
               "organisation": "ORG", "organization": "ORG", "loc": "LOC", "place": "LOC", "location": "LOC",
@@ -107,10 +108,15 @@ def document(store: Store, document_id: str) -> dict[str, Any]:
 # -- timeline ------------------------------------------------------------------------------------
 
 def timeline(store: Store, date_from: str | None = None, date_to: str | None = None, entity: str | None = None,
-             kind: str | None = None, tz: str = "UTC") -> Iterator[dict[str, Any]]:
+             kind: str | None = None, tz: str = "UTC", implausible: bool = False) -> Iterator[dict[str, Any]]:
     """Events in date order: dated sentences (`text`) and document dates (`metadata`), in the range
-    [date_from, date_to] (partial dates; a partial event date matches when it overlaps)."""
+    [date_from, date_to] (partial dates; a partial event date matches when it overlaps).
+
+    Implausible dates (placeholders, far from the corpus's years, in the future: `plausible`) are
+    left out unless `implausible`; then each event says why in `implausible` (None when plausible).
+    On one day, exact events come before vaguer ones (a year alone overlaps every day of it)."""
     zone_ = zone(tz)
+    judge = Plausibility.of(entity_store.date_years(store))
     lo = _bound(date_from, zone_, 0)
     hi = _bound(date_to, zone_, 1)
     if kind not in (None, "text", "metadata"):
@@ -126,7 +132,46 @@ def timeline(store: Store, date_from: str | None = None, date_to: str | None = N
         streams.append(_text_events(store, lo, hi, ent, zone_))
     if kind in (None, "metadata"):
         streams.append(_metadata_events(store, lo, hi, ent, zone_))
-    yield from heapq.merge(*streams, key=lambda e: (e["_lo"], e["document_id"] or "", e.get("start") or 0))
+    merged = heapq.merge(*streams, key=lambda e: (e["_lo"], e["document_id"] or "", e.get("start") or 0))
+    judged = _judged(merged, judge, implausible)
+    yield from exact_first(judged, lo, zone_)
+
+
+def _judged(events: Iterator[dict[str, Any]], judge: Plausibility, keep: bool) -> Iterator[dict[str, Any]]:
+    """Each event with the reason its date is implausible; those dropped unless `keep`."""
+    for e in events:
+        year = int(str(e["date"])[:4]) if str(e["date"])[:4].isdigit() else 0
+        why = judge.reason(e["_lo"], year, e["kind"] == "metadata")
+        if why and not keep:
+            continue
+        e["implausible"] = why
+        yield e
+
+
+RANK = {"second": 0, "minute": 0, "day": 1, "month": 2, "year": 3}
+
+
+def exact_first(events: Iterator[dict[str, Any]], lo: int | None, tz: dt.tzinfo) -> Iterator[dict[str, Any]]:
+    """Events of one day (counted from the range's start: a year-only event drilled into on a day is
+    of that day) with the exact ones first, then months, then years; the order is otherwise kept."""
+    day: str | None = None
+    group: list[dict[str, Any]] = []
+    for e in events:
+        start = e["_lo"] if lo is None else max(e["_lo"], lo)
+        d = _day(start, tz)
+        if d != day and group:
+            yield from sorted(group, key=lambda x: RANK.get(x.get("precision") or "day", 1))
+            group = []
+        day = d
+        group.append(e)
+    yield from sorted(group, key=lambda x: RANK.get(x.get("precision") or "day", 1))
+
+
+def _day(t: int, tz: dt.tzinfo) -> str:
+    try:
+        return dt.datetime.fromtimestamp(t, tz).date().isoformat()
+    except (OverflowError, OSError, ValueError):
+        return str(t // 86400)
 
 
 def _bound(value: str | None, tz: dt.tzinfo, side: int) -> int | None:

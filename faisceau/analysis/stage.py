@@ -15,6 +15,7 @@ from typing import Any
 from ..model.mention import Mention
 from ..store import entities
 from ..store.db import Store
+from .mailtext import masked, subject_lines, within
 from .models import model_for
 from .names import key
 from .ner import recognise_each
@@ -48,20 +49,26 @@ def run_entities_batch(tasks: list[Any], states: list[dict[str, Any]], ctx: Any)
     """The entities stage on a batch of contents: one model call per language for all their texts
     (`recognise_each`: each text read as if alone), then each content's rows in its own state."""
     inputs = [_inputs(t, s, ctx) for t, s in zip(tasks, states)]
+    # Lotus Notes addresses and image placeholders blanked (offsets kept): the model reads the names
+    texts = [masked(text) for text, _, _, _ in inputs]
     by_model: dict[str, list[int]] = {}
-    for i, (text, lang, _, _) in enumerate(inputs):
-        if text.strip():
+    for i, (_, lang, _, _) in enumerate(inputs):
+        if texts[i].strip():
             by_model.setdefault(model_for(lang), []).append(i)
     read: dict[int, list[Mention]] = {}
     for lang, idx in by_model.items():
-        read.update(zip(idx, recognise_each([inputs[i][0] for i in idx], lang)))
+        read.update(zip(idx, recognise_each([texts[i] for i in idx], lang)))
     out: list[tuple[str, str | None]] = []
-    for i, (state, (text, _, meta, reason)) in enumerate(zip(states, inputs)):
+    for i, (state, (_, _, meta, reason)) in enumerate(zip(states, inputs)):
         if i not in read:
             state["mentions"] = []
             out.append(("skipped", "no text"))
             continue
-        found = header_mentions(text, meta) + with_teams(text, read[i])
+        text = texts[i]
+        subjects = subject_lines(text, meta)
+        model = [m for m in with_teams(text, read[i])
+                 if not (m.type == "PER" and within(subjects, m.start, m.end))]  # a subject names a topic
+        found = header_mentions(text, meta) + model
         rows = [(m.start, m.end, m.text, m.type, m.source, key(m.text)) for m in _merge(found)]
         # the correspondents themselves: persons of the message even when the text never names them
         rows += [(-1, -1, n, "PER", "header", key(n)) for n in sorted(correspondents(meta))]

@@ -13,6 +13,7 @@ from ..extract.language import classify
 from ..model.mention import Mention
 from .consistency import consistent
 from .grouping import canonical
+from .mailtext import masked
 from .models import MODELS
 from .names import key
 from .ner import recognise
@@ -38,6 +39,7 @@ def analyse(texts: list[str], lang: str | None = None) -> list[dict[str, Any]]:
     from .identifiers import find_identifiers
     from .textdates import find_dates
 
+    texts = [masked(t) for t in texts]  # Lotus addresses, image placeholders: blanked, offsets kept
     langs = languages(texts, lang)
     found: list[list[Mention]] = [[] for _ in texts]
     for lg in {x if x in MODELS else None for x in langs}:

@@ -392,7 +392,11 @@ class _Finder:
 
     def relative(self, m: re.Match[str]) -> Iterator[_Cand]:
         ref = self.ref
-        if ref is None:
+        written = _WRITTEN_AFTER.match(self.text, m.end())
+        if ref is None or written:
+            # "This year (1912)": the writer says which year, the file's date (a 2019 e-book) does not
+            if written and re.search(r"(?i)year|ann[ée]e|\ban\b", m.group()):
+                yield m.start(), written.end(), written.group("year"), "year", 1
             return
         for name, delta in {"dby": -2, "dat": 2, "yest": -1, "today": 0, "tom": 1}.items():
             if _g(m, name, name + "_f"):
@@ -435,6 +439,10 @@ class _Finder:
         for pattern, handle in runs:
             for m in pattern.finditer(text):
                 yield from handle(m)
+
+
+# a date written right after a relative expression, in brackets or after a comma
+_WRITTEN_AFTER = re.compile(r"[ \t]*[(,][ \t]*(?P<year>(?:1[0-9]|20)\d\d)\b\)?")
 
 
 def _select(cands: list[_Cand], blocked: list[tuple[int, int]]) -> list[_Cand]:

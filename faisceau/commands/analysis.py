@@ -230,15 +230,17 @@ def entity(name: str, limit: int, project: Path, as_json: bool) -> None:
 @click.option("--to", "date_to", help="Last date (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--entity", "entity_name", help="Only events naming this entity (name or id).")
 @click.option("--kind", type=click.Choice(["text", "metadata"]), help="Only dated sentences, or only document dates.")
+@click.option("--implausible", is_flag=True,
+              help="Also the implausible dates (placeholders, far from the corpus's years, in the future), with why.")
 @project_option
 @json_option
 @handle_errors
-def timeline(date_from: str | None, date_to: str | None, entity_name: str | None, kind: str | None, project: Path,
-             as_json: bool) -> None:
+def timeline(date_from: str | None, date_to: str | None, entity_name: str | None, kind: str | None,
+             implausible: bool, project: Path, as_json: bool) -> None:
     """Events in date order: dated sentences of the text and document dates, with their entities."""
     proj = Project.open(project)
     tz = str(settings_mod.load(proj.root).timezone)
-    for ev in read.timeline(Store(proj.store_path), date_from, date_to, entity_name, kind, tz):
+    for ev in read.timeline(Store(proj.store_path), date_from, date_to, entity_name, kind, tz, implausible):
         e = read.public(ev)
         if as_json:
             emit(e)

@@ -94,11 +94,16 @@ def export() -> None:
 @click.option("--containers", is_flag=True, help="Also copy the originals of the containers each document came from.")
 @click.option("--no-pdf", is_flag=True, help="Do not print index.html to index.pdf.")
 @click.option("--snippets", default=3, show_default=True, help="Search excerpts cited per document (with --query).")
+@click.option("--show-project-path", is_flag=True,
+              help="Print the project's absolute folder in the report (default: its folder's name only).")
+@click.option("--show-user", is_flag=True,
+              help="Print the system user who made the pack and wrote its notes and citations (default: none).")
 @project_option
 @json_option
 @handle_errors
 def evidence(tag: str | None, query: str | None, ids_file: Path | None, output: Path, fmt: str | None,
-             containers: bool, no_pdf: bool, snippets: int, project: Path, as_json: bool) -> None:
+             containers: bool, no_pdf: bool, snippets: int, show_project_path: bool, show_user: bool, project: Path,
+             as_json: bool) -> None:
     """Write a cited, hashed evidence pack: index.html (+ PDF), originals/, manifest.csv, manifest.sha256."""
     proj, store, index = _open(project)
     sel = make_selection(store, tag, query, ids_file)
@@ -108,7 +113,8 @@ def evidence(tag: str | None, query: str | None, ids_file: Path | None, output: 
         raise UsageError("--snippets is not negative")
     fmt = fmt or ("zip" if output.suffix.lower() == ".zip" else "folder")
     cfg = settings_mod.load(proj.root)
-    report = write_pack(proj, store, sel, index, output, fmt, containers, not no_pdf, snippets, str(cfg.chromium))
+    report = write_pack(proj, store, sel, index, output, fmt, containers, not no_pdf, snippets, str(cfg.chromium),
+                        show_path=show_project_path, show_user=show_user)
     if as_json:
         emit(report.as_dict())
     else:

@@ -141,8 +141,8 @@ def _document(n: int, d: EvidenceDoc) -> str:
         parts += [_excerpt(e) for e in d.excerpts]
     if d.notes:
         parts.append("<h3>Notes</h3><ul class=\"plain\">")
-        parts += [f"<li>{esc(x['text'])} <span class=\"muted\">— {esc(x['user'])}, {esc(x['time'])}</span></li>"
-                  for x in d.notes]
+        parts += [f"<li>{esc(x['text'])} <span class=\"muted\">— "
+                  f"{esc(x['user']) + ', ' if x.get('user') else ''}{esc(x['time'])}</span></li>" for x in d.notes]
         parts.append("</ul>")
     if d.entities:
         parts.append("<h3>Names found in it</h3><p>" + "; ".join(_entity(e) for e in d.entities) + "</p>")
@@ -164,7 +164,8 @@ def render(out: TextIO, docs: list[EvidenceDoc], info: dict[str, Any]) -> None:
     out.write(f"<header><h1>{esc(title)}</h1>\n"
               f"<p>{len(docs):,} document{'s' if len(docs) != 1 else ''}, {n_ex:,} cited excerpt{'s' if n_ex != 1 else ''}. "
               f"Selection: {esc(info.get('selection') or '')}.</p>\n"
-              f"<p>Made {esc(info.get('time'))} by {esc(info.get('user'))} with faisceau {esc(info.get('version'))} "
+              f"<p>Made {esc(info.get('time'))}{' by ' + esc(info['user']) if info.get('user') else ''}"
+              f" with faisceau {esc(info.get('version'))} "
               f"from the project <code>{esc(info.get('project'))}</code>.</p>\n"
               "<p>Each original is in <code>originals/</code>, named by document id; <code>manifest.csv</code> lists "
               "them with their SHA-256, and <code>manifest.sha256</code> holds the checksum of every file of this pack: "

@@ -117,6 +117,15 @@ def _citations(d: EvidenceDoc) -> str:
                                       if e.source == "citation" else "search") for e in d.excerpts)
 
 
+def _without_users(docs: list[EvidenceDoc]) -> None:
+    """The system user names (of citations and notes) left out of what the pack prints."""
+    for d in docs:
+        for e in d.excerpts:
+            e.user = None
+        for n in d.notes:
+            n["user"] = None
+
+
 def check_output(out: Path, fmt: str) -> None:
     """Refuse to overwrite anything: a pack is a record, not a cache."""
     if fmt not in FORMATS:
@@ -147,8 +156,12 @@ def _documents(project: Project, store: Store, sel: Selection, open_index: Calla
 
 def write_pack(project: Project, store: Store, sel: Selection, open_index: Callable[[], Index], out: Path,
                fmt: str = "folder", containers: bool = False, pdf: bool = True, snippets: int = 3,
-               chromium: str | None = None) -> PackReport:
-    """Write the evidence pack of a selection to `out` (a new folder, or a zip file)."""
+               chromium: str | None = None, show_path: bool = False, show_user: bool = False) -> PackReport:
+    """Write the evidence pack of a selection to `out` (a new folder, or a zip file).
+
+    A pack is made to be published: it names the project by its folder's name and nobody by their
+    system account, unless `show_path` (the project's absolute folder) or `show_user` (the system user
+    who made the pack, wrote its notes and citations) ask for them."""
     check_output(out, fmt)
     report = PackReport(out, fmt)
     parent = out.absolute().parent
@@ -159,6 +172,8 @@ def write_pack(project: Project, store: Store, sel: Selection, open_index: Calla
         docs = list(_documents(project, store, sel, open_index, snippets, work, report))
         if not docs:
             raise UsageError("the selection is empty: no document to put in the pack")
+        if not show_user:
+            _without_users(docs)
         rows = [_manifest_row(d, "document") for d in docs]
         if containers:
             rows += _containers(project, store, docs, work, report)
@@ -170,7 +185,8 @@ def write_pack(project: Project, store: Store, sel: Selection, open_index: Calla
             w.writerows(rows)
         info = {"label": sel.describe().get("tag") or sel.describe().get("query") or "",
                 "selection": ", ".join(f"{k} {v}" for k, v in sel.describe().items()),
-                "time": now(), "user": current_user(), "version": __version__, "project": str(project.root)}
+                "time": now(), "user": current_user() if show_user else None, "version": __version__,
+                "project": str(project.root) if show_path else project.root.name}
         with open(work / "index.html", "w", encoding="utf-8", errors="replace") as f:
             html_mod.render(f, docs, info)
         if pdf:

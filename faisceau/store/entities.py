@@ -289,6 +289,87 @@ def replace_grouping(store: Store, entities: Iterable[EntityIn], keys: Mapping[s
             [(eid, *info[eid], n, sha) for (sha, eid), n in counts.items()])
 
 
+# -- grouping, a few entities at a time (a curation decision) -------------------------------------
+
+_IN = 500   # values per `IN (…)`
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    items = sorted(set(values))
+    for i in range(0, len(items), _IN):
+        yield items[i:i + _IN]
+
+
+def stored_keys(store: Store) -> dict[str, tuple[str, str, str]]:
+    """Each key's (entity id, type, entity name) as the last grouping wrote them."""
+    return {k: (eid, kind, name) for k, eid, kind, name in store.db.execute(
+        "SELECT k.key, k.entity_id, k.type, e.name FROM entity_keys k JOIN entities e ON e.id = k.entity_id")}
+
+
+def key_counts_for(store: Store, keys: Iterable[str]) -> Iterator[KeyCount]:
+    """How often each content names each of these keys."""
+    for chunk in _chunks(keys):
+        marks = ",".join("?" * len(chunk))
+        for sha, k, n in store.db.execute(
+                f"SELECT sha256, key, COUNT(*) FROM mentions WHERE key IN ({marks}) GROUP BY sha256, key", chunk):
+            yield {"sha256": sha, "key": k, "count": n}
+
+
+def content_dates_for(store: Store, shas: Iterable[str]) -> Iterator[ContentDates]:
+    """The sent and created dates of these contents."""
+    for chunk in _chunks(shas):
+        marks = ",".join("?" * len(chunk))
+        for sha, d, c in store.db.execute(
+                "SELECT sha256, json_extract(metadata, '$.date_utc'), json_extract(metadata, '$.created')"
+                f" FROM contents WHERE sha256 IN ({marks})", chunk):
+            yield {"sha256": sha, "date_utc": d, "created": c}
+
+
+def locations_for(store: Store, shas: Iterable[str]) -> dict[str, int]:
+    """The number of documents (locations) of each of these contents."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(shas):
+        marks = ",".join("?" * len(chunk))
+        out.update(store.db.execute(
+            f"SELECT sha256, COUNT(*) FROM documents WHERE sha256 IN ({marks}) GROUP BY sha256", chunk).fetchall())
+    return out
+
+
+def documents_of_entities(store: Store, entity_ids: Iterable[str]) -> set[str]:
+    """The documents that name one of these entities."""
+    out: set[str] = set()
+    for chunk in _chunks(entity_ids):
+        marks = ",".join("?" * len(chunk))
+        out.update(r[0] for r in store.db.execute(
+            f"SELECT DISTINCT document_id FROM document_entities WHERE entity_id IN ({marks})", chunk))
+    return out
+
+
+def update_grouping(store: Store, drop: Iterable[str], entities: Iterable[EntityIn],
+                    keys: Mapping[str, tuple[str, str]], drop_keys: Iterable[str],
+                    counts: Mapping[tuple[str, str], int]) -> None:
+    """Rewrite part of the grouping in one transaction: the entities `drop` (and their document
+    rows) and the keys `drop_keys` go; `entities`, `keys` and `counts` (as in `replace_grouping`) come."""
+    with store.transaction():
+        db = store.db
+        for chunk in _chunks(drop):
+            marks = ",".join("?" * len(chunk))
+            db.execute(f"DELETE FROM entities WHERE id IN ({marks})", chunk)
+            db.execute(f"DELETE FROM document_entities WHERE entity_id IN ({marks})", chunk)
+        for chunk in _chunks(drop_keys):
+            db.execute(f"DELETE FROM entity_keys WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        rows = list(entities)
+        db.executemany("INSERT INTO entities (id, type, name, mentions, documents, first_date, last_date, variants)"
+                       " VALUES (?,?,?,?,?,?,?,?)", rows)
+        info = {e.id: (e.type, e.name) for e in rows}
+        db.executemany("INSERT INTO entity_keys (key, type, entity_id) VALUES (?,?,?)",
+                       [(k, kind, eid) for k, (eid, kind) in keys.items()])
+        db.executemany(
+            "INSERT INTO document_entities (document_id, entity_id, type, name, count)"
+            " SELECT d.id, ?, ?, ?, ? FROM documents d WHERE d.sha256 = ?",
+            [(eid, *info[eid], n, sha) for (sha, eid), n in counts.items()])
+
+
 def active_decisions(store: Store) -> list[DecisionRef]:
     """The curation decisions not undone, in the order they apply."""
     return [{"action": action, "a": a, "b": b} for action, a, b in store.db.execute(
@@ -426,6 +507,25 @@ def entities_in_span(store: Store, sha256: str, start: int, end: int) -> list[En
         "SELECT DISTINCT en.id, en.type, en.name FROM mentions m JOIN entity_keys k ON k.key = m.key"
         " JOIN entities en ON en.id = k.entity_id WHERE m.sha256 = ? AND m.start >= ? AND m.end <= ?"
         " ORDER BY m.start", (sha256, start, end))]
+
+
+def date_years(store: Store) -> dict[int, int]:
+    """How many dates fall in each year: dates found in texts, and the sent, created and modified
+    dates of the contents' metadata (what the timeline shows), for the corpus's plausible range."""
+    out: dict[int, int] = {}
+
+    def count(value: Any, n: int = 1) -> None:
+        if isinstance(value, str) and value[:4].isdigit():
+            out[int(value[:4])] = out.get(int(value[:4]), 0) + n
+
+    for year, n in store.db.execute("SELECT substr(value, 1, 4), COUNT(*) FROM text_dates GROUP BY 1"):
+        count(year, n)
+    for row in store.db.execute(  # one pass over the contents: their texts are most of the file
+            "SELECT json_extract(metadata, '$.date_utc'), json_extract(metadata, '$.created'),"
+            " json_extract(metadata, '$.modified') FROM contents WHERE metadata IS NOT NULL"):
+        for value in row:
+            count(value)
+    return out
 
 
 def dated_contents(store: Store, entity_id: str | None = None) -> Iterator[DatedContent]:

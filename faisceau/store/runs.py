@@ -109,3 +109,10 @@ def actions(store: Store, action: str | None = None) -> list[ActionRow]:
         sql, args = sql + " WHERE action = ?", (action,)
     return [{"time": r[0], "user": r[1], "action": r[2], "detail": json.loads(r[3] or "{}")}
             for r in store.db.execute(sql + " ORDER BY rowid", args)]
+
+
+def last_action(store: Store, action: str) -> ActionRow | None:
+    """The latest entry of one action in the action log, or None."""
+    r = store.db.execute("SELECT time, user, action, detail FROM actions WHERE action = ? ORDER BY rowid DESC LIMIT 1",
+                         (action,)).fetchone()
+    return None if r is None else {"time": r[0], "user": r[1], "action": r[2], "detail": json.loads(r[3] or "{}")}

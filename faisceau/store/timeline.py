@@ -81,10 +81,19 @@ DDL: dict[int, str] = {
         entities    TEXT                  -- the grouping the entity links were made from
     );
     """,
+    6: """
+    -- the date's plausibility for the corpus (analysis/plausible.py): a flagged event is kept and shown
+    -- on demand; the buckets and the entity links carry the flag so the default reads leave it out
+    ALTER TABLE timeline_events ADD COLUMN implausible TEXT;     -- why the date is implausible, or NULL
+    ALTER TABLE timeline_events ADD COLUMN odd INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE timeline_days ADD COLUMN odd INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE timeline_entities ADD COLUMN odd INTEGER NOT NULL DEFAULT 0;
+    DELETE FROM timeline_state;   -- built again, dates judged
+    """,
 }
 
 COLUMNS = ("lo", "hi", "day", "last", "prec", "kind", "sha256", "document_id", "grp", "copies", "dup", "date", "precision",
-           "field", "sentence", "start", "end", "text", "page", "s_start", "s_end")
+           "field", "sentence", "start", "end", "text", "page", "s_start", "s_end", "implausible", "odd")
 _PART = 500
 _CUTS = (4, 7, 10)
 # the widest event is a year (a date written "2001"): an event overlapping a range starts at most
@@ -114,6 +123,7 @@ class Filter(TypedDict, total=False):
     entity_id: str | None  # only the events naming this entity
     keep: bool            # only the groups put in `temp.timeline_keep` by `keep_groups`
     all_copies: bool
+    implausible: bool     # the events whose dates are implausible too
 
 
 # -- state ---------------------------------------------------------------------------------------
@@ -153,8 +163,8 @@ def replace_entity_links(store: Store, stamp: str) -> None:
     with store.transaction():
         store.db.execute("DELETE FROM timeline_entities")
         store.db.execute(
-            "INSERT INTO timeline_entities (entity_id, dup, lo, hi, day, prec, kind, seq)"
-            " SELECT DISTINCT k.entity_id, e.dup, e.lo, e.hi, e.day, e.prec, e.kind, e.seq FROM timeline_events e"
+            "INSERT INTO timeline_entities (entity_id, dup, lo, hi, day, prec, kind, seq, odd)"
+            " SELECT DISTINCT k.entity_id, e.dup, e.lo, e.hi, e.day, e.prec, e.kind, e.seq, e.odd FROM timeline_events e"
             " JOIN mentions m ON m.sha256 = e.sha256 JOIN entity_keys k ON k.key = m.key"
             " WHERE e.kind = 'metadata' OR (m.start >= e.s_start AND m.end <= e.s_end)")
         store.db.execute("UPDATE timeline_state SET entities = ? WHERE id = 1", (stamp,))
@@ -175,9 +185,9 @@ def replace_events(store: Store, rows: Iterable[tuple[Any, ...]], timezone: str,
             f"INSERT INTO timeline_events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", rows)
         n = cur.rowcount
         store.db.execute("DELETE FROM timeline_days")
-        store.db.execute("INSERT INTO timeline_days (day, last, prec, kind, dup, n)"
-                         " SELECT day, last, prec, kind, dup, COUNT(*) FROM timeline_events"
-                         " GROUP BY day, last, prec, kind, dup")
+        store.db.execute("INSERT INTO timeline_days (day, last, prec, kind, dup, odd, n)"
+                         " SELECT day, last, prec, kind, dup, odd, COUNT(*) FROM timeline_events"
+                         " GROUP BY day, last, prec, kind, dup, odd")
         store.db.execute("INSERT OR REPLACE INTO timeline_state (id, timezone, fingerprint, entities)"
                          " VALUES (1, ?, ?, NULL)", (timezone, stamp))
     return n
@@ -241,6 +251,8 @@ def _from_where(f: Filter) -> tuple[str, str, list[Any]]:
         src = "temp.timeline_keep k CROSS JOIN timeline_events e ON e.grp = k.grp"
     if not f.get("all_copies"):
         sql.append("e.dup = 0")
+    if not f.get("implausible"):
+        sql.append("e.odd = 0")
     if f.get("lo") is not None:
         sql.append("e.hi >= ? AND e.lo >= ?")
         args += [f["lo"], int(f["lo"] or 0) - WIDEST]
@@ -267,6 +279,8 @@ def bucket_counts(store: Store, level: int, f: Filter) -> list[tuple[str, bool, 
         where, args = ["x.entity_id = ?"], list[Any]([f["entity_id"]])
         if not f.get("all_copies"):
             where.append("x.dup = 0")
+        if not f.get("implausible"):
+            where.append("x.odd = 0")
         if f.get("lo") is not None:
             where.append("x.hi >= ? AND x.lo >= ?")
             args += [f["lo"], int(f["lo"] or 0) - WIDEST]
@@ -283,6 +297,8 @@ def bucket_counts(store: Store, level: int, f: Filter) -> list[tuple[str, bool, 
         where, args = ["1=1"], list[Any]()
         if not f.get("all_copies"):
             where.append("d.dup = 0")
+        if not f.get("implausible"):
+            where.append("d.odd = 0")
         if f.get("first_day"):
             where.append("d.last >= ? AND d.day >= ?")
             args += [f["first_day"], f"{int(str(f['first_day'])[:4]) - 2:04d}"]
@@ -304,8 +320,11 @@ def bucket_counts(store: Store, level: int, f: Filter) -> list[tuple[str, bool, 
 
 
 def events(store: Store, f: Filter, limit: int) -> list[dict[str, Any]]:
-    """The first `limit` events in date order (then document, then offset)."""
+    """The first `limit` events in date order (then document, then offset). On one day the exact
+    events come first, then those known to the month, then to the year: a year-only event overlapping a
+    range counts from the range's first day, where it would otherwise come before every exact one."""
     src, where, args = _from_where(f)
+    first = f.get("first_day") or ""
     return [dict(r) for r in store.db.execute(
-        f"SELECT e.* FROM {src} WHERE {where} ORDER BY e.lo, e.document_id, COALESCE(e.start, 0)"
-        " LIMIT ?", [*args, limit])]
+        f"SELECT e.* FROM {src} WHERE {where} ORDER BY MAX(e.day, ?), e.prec DESC, e.lo, e.document_id,"
+        " COALESCE(e.start, 0) LIMIT ?", [*args, first, limit])]

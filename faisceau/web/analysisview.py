@@ -115,6 +115,11 @@ def undo(wb: Workbench, decision: int) -> dict[str, Any]:
     return out | {"entity": _now(wb, row["a"]) if row else None}
 
 
+def apply_pending(wb: Workbench) -> dict[str, Any]:
+    """Apply the decisions that are still pending (recorded while another process held the project)."""
+    return curation.apply(wb.project, wb.store())
+
+
 def _now(wb: Workbench, name: str) -> dict[str, Any] | None:
     e = read.entity(wb.store(), name)
     return {"id": e["id"], "name": e["name"], "url": f"/entities/{e['id']}"} if e else None

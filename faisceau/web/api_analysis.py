@@ -32,10 +32,11 @@ class CitationBody(BaseModel):
 
 def timeline_params(q: str = "", entity: str = "", kind: str = "", date_from: str = Query("", alias="from"),
                     date_to: str = Query("", alias="to"), at: str = "", limit: int = 200,
-                    copies: str = "") -> timelineview.Params:
-    """The timeline parameters shared by the page and the API (`copies=all`: every copy's events)."""
+                    copies: str = "", implausible: bool = False) -> timelineview.Params:
+    """The timeline parameters shared by the page and the API (`copies=all`: every copy's events;
+    `implausible`: the events whose dates were flagged implausible too)."""
     return timelineview.Params(q=q, entity=entity, kind=kind, date_from=date_from, date_to=date_to, at=at,
-                               limit=limit, all_copies=copies == "all").check()
+                               limit=limit, all_copies=copies == "all", implausible=implausible).check()
 
 
 # -- entities ----------------------------------------------------------------------------------
@@ -57,9 +58,15 @@ def api_decisions(wb: Workbench = Depends(workbench)) -> list[dict[str, Any]]:
 
 
 @router.post("/entities/decisions", summary="Merge, split, rename or ignore entities (applied at once unless"
-             " an ingest runs: then `applied` is false and `note` says so)")
+             " another decision is being applied or another process holds the project: then `applied` is"
+             " false, `pending` true and `note` says when it applies)")
 def api_decide(body: DecisionBody, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
     return analysisview.decide(wb, body.action, body.a, body.b)
+
+
+@router.post("/entities/decisions/apply", summary="Apply the pending curation decisions now, if the project is free")
+def api_apply(wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+    return analysisview.apply_pending(wb)
 
 
 @router.post("/entities/decisions/{decision}/undo", summary="Undo a curation decision")

@@ -176,6 +176,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "highlights_legend": ("Marked: query hits, entities (links), identifiers, dates.",
                           "Marqués : résultats de la requête, entités (liens), identifiants, dates."),
     "received": ("received", "reçus"),
+    "date_placeholder": ("YYYY-MM-DD", "AAAA-MM-JJ"),
+    # facet headings (by facet name); a facet without one shows its name
+    "facet_kind": ("Kind", "Type"),
+    "facet_language": ("Language", "Langue"),
+    "facet_year": ("Year", "Année"),
+    "facet_from": ("Sender", "Expéditeur"),
+    "facet_to": ("Recipient", "Destinataire"),
+    "facet_extension": ("Extension", "Extension"),
+    "facet_tag": ("Tag", "Étiquette"),
+    "facet_person": ("Person", "Personne"),
+    "facet_org": ("Organisation", "Organisation"),
+    "facet_place": ("Place", "Lieu"),
+    "implausible_dates": ("implausible dates too", "dates invraisemblables aussi"),
+    "implausible_date": ("implausible date", "date invraisemblable"),
+    "decision_pending": ("pending: applies when the project is free", "en attente : s’applique dès que le projet est libre"),
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -17,6 +17,7 @@ from . import analysisview, graphview, peopleview, reading, reporting, searching
 from .api import params, workbench
 from .api_analysis import timeline_params
 from .i18n import COOKIE, LANGUAGES, choose, translator
+from .when import formatter, label
 from .workbench import Workbench
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -27,8 +28,10 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     """Render a template in the reader's language (autoescaped: every value from a leak is text)."""
     lang = choose(request.cookies.get(COOKIE), request.headers.get("accept-language"))
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    wb = getattr(request.app.state, "wb", None)
+    tz = str(wb.settings.timezone) if wb is not None else "UTC"
     ctx = {"t": translator(lang), "lang": lang, "here": here, "switch": f"/lang/{'fr' if lang == 'en' else 'en'}?"
-           + urlencode({"next": here}), **context}
+           + urlencode({"next": here}), "when": formatter(tz), "tz_label": label(tz), **context}
     resp = TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
     resp.headers["Vary"] = "Accept-Language, Cookie"
     return resp
@@ -37,6 +40,13 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
 @router.get("/")
 def home() -> RedirectResponse:
     return RedirectResponse("/search", status_code=303)
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The icon browsers ask for at this address, whatever the page links (it answered 404)."""
+    return FileResponse(Path(__file__).parent / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/lang/{code}")

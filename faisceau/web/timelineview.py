@@ -45,6 +45,7 @@ class Params:
     at: str = ""        # the bucket drilled into: YYYY, YYYY-MM or YYYY-MM-DD
     limit: int = 200
     all_copies: bool = False   # every copy's event, not one per copy group
+    implausible: bool = False   # also the implausible dates (placeholders, far-off years, the future)
 
     def check(self) -> Params:
         if self.at and not _AT.match(self.at):
@@ -59,7 +60,8 @@ class Params:
 
     def url(self, path: str = "/timeline", **changes: Any) -> str:
         d = {"q": self.q, "entity": self.entity, "kind": self.kind, "from": self.date_from, "to": self.date_to,
-             "at": self.at, "copies": "all" if self.all_copies else ""} | changes
+             "at": self.at, "copies": "all" if self.all_copies else "",
+             "implausible": "1" if self.implausible else ""} | changes
         return path + "?" + urlencode({k: v for k, v in d.items() if v})
 
     @property
@@ -88,11 +90,12 @@ def select(wb: Workbench, p: Params) -> dict[str, Any]:
     tz_name = str(wb.settings.timezone)
     tz = zone(tz_name)
     events.fresh(store, tz_name)
-    lo_s, hi_s = (p.at, p.at) if p.at else (p.date_from or None, p.date_to or None)
+    lo_s, hi_s = drilled_range(p, tz)
     lo, hi = _bound(lo_s, tz, 0), _bound(hi_s, tz, 1)
     f: events_table.Filter = {"lo": lo, "hi": hi, "first_day": events.local_day(lo, tz) if lo is not None else None,
                               "last_day": events.local_day(hi, tz) if hi is not None else None,
-                              "kind": p.kind or None, "all_copies": p.all_copies}
+                              "kind": p.kind or None, "all_copies": p.all_copies,
+                              "implausible": p.implausible}
     if p.entity:
         e = read.entity(store, p.entity)
         if e is None:
@@ -138,9 +141,23 @@ def _public(store: Any, r: dict[str, Any]) -> dict[str, Any]:
                "start": None, "end": None}
     out["copies"] = r["copies"]
     out["copy"] = bool(r["dup"])
+    out["implausible"] = r["implausible"]  # why the date is implausible (shown with the toggle), or None
     # exact copies are listed as the content's locations, same-message copies as such
     out["copies_url"] = f"/documents/{r['document_id']}#{'copies' if r['grp'].startswith('m:') else 'locations'}"
     return out
+
+
+def drilled_range(p: Params, tz: dt.tzinfo) -> tuple[str | None, str | None]:
+    """The dates asked for: the bucket drilled into, narrowed by the from/to range, which survives
+    drilling (a year opened from "2001-05 → 2001-08" shows those months of it, not all twelve)."""
+    lo, hi = p.date_from or None, p.date_to or None
+    if not p.at:
+        return lo, hi
+    at = interval(p.at, tz)
+    if at is None:
+        return p.at, p.at
+    lo_iv, hi_iv = interval(lo, tz) if lo else None, interval(hi, tz) if hi else None
+    return (lo if lo_iv and lo_iv[0] > at[0] else p.at), (hi if hi_iv and hi_iv[1] < at[1] else p.at)
 
 
 def _event(e: dict[str, Any], path: str) -> dict[str, Any]:

@@ -181,3 +181,15 @@ def _timed(text: str) -> float:
     t = time.perf_counter()
     find_dates(text, "en", DOC)
     return time.perf_counter() - t
+
+
+def test_a_year_written_after_a_relative_expression_wins_over_the_files_date() -> None:
+    from datetime import date as _date
+
+    from faisceau.analysis.textdates import find_dates as _find
+
+    # an e-book of 1912 whose file is dated 2019: "This year (1912)" is 1912, not 2019
+    got = [(d.text, d.value, d.precision) for d in _find("This year (1912) the harvest failed.", "en", _date(2019, 5, 1))]
+    assert got == [("This year (1912)", "1912", "year")]
+    assert [d.value for d in _find("Cette année (1912), la récolte.", "fr", _date(2019, 5, 1))] == ["1912"]
+    assert [d.value for d in _find("Last year we met.", "en", _date(2019, 5, 1))] == ["2018"]
