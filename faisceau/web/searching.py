@@ -20,7 +20,7 @@ from ..pipeline.frontiers import analysis_note
 from ..store import messages
 from .workbench import Workbench
 
-FACETS = ("kind", "language", "year", "from", "extension", "tag")
+FACETS = ("kind", "language", "year", "from", "to", "extension", "tag")  # "to": every recipient (to and cc)
 MAX_LIMIT = 200
 SORTS = ("relevance", "date", "-date")
 CSV_FIELDS = ("id", "path", "title", "kind", "date", "from", "score", "pages", "snippet")

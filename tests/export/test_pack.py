@@ -27,6 +27,7 @@ from faisceau.analysis import read as analysis
 from faisceau.cli import main
 from faisceau.index.indexer import open_index
 from faisceau.pipeline.orchestrator import Ingest
+from faisceau.pipeline.stages import stage
 from faisceau.store.db import Store
 from faisceau.store.project import Project
 
@@ -108,7 +109,7 @@ def test_manifest_rows_match_the_store_and_the_originals(packed: dict[str, Any])
             assert label in r["citations"]
     pdf_row = next(r for r in rows if r["id"] == packed["ids"][0])
     assert pdf_row["citations"].startswith("p.2 ")  # the citation on page two says so
-    assert "extract=1" in pdf_row["stages"]
+    assert f"extract={stage('extract').version}" in pdf_row["stages"]  # the version that extracted it
 
 
 def test_verify_pack_reports_exactly_the_altered_original(packed: dict[str, Any], tmp_path: Path) -> None:

@@ -207,3 +207,16 @@ def test_openapi_describes_the_api(client: TestClient) -> None:
         assert path in spec["paths"], path
     assert not any(p.startswith("/search") or p.startswith("/documents") for p in spec["paths"])
     assert client.get("/docs").status_code == 404  # its assets would come from a CDN
+
+
+def test_the_recipient_facet_stands_beside_the_sender_facet(client: TestClient) -> None:
+    """Every recipient (To and Cc) is a facet value; filtering on one keeps the mail sent to it."""
+    every = client.get("/api/search", params={"q": "", "limit": "0"}).json()
+    to = {v["value"]: v["count"] for v in every["facets"]["to"]}
+    senders = {v["value"] for v in every["facets"]["from"]}
+    assert to and senders
+    address, n = max(to.items(), key=lambda kv: kv[1])
+    kept = client.get("/api/search", params={"q": "", "include": f"to={address}", "limit": "100"}).json()
+    assert kept["total"] == n and all(h["kind"] == "email" for h in kept["hits"])
+    page = client.get("/search", params={"q": ""})
+    assert page.status_code == 200 and address in page.text
