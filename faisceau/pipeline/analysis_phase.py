@@ -25,7 +25,7 @@ from .faults import fault
 from .progress import Progress
 from .runlog import RunLog
 from .shapes import StageRecord, TaskExtra, WorkerResult, is_partial
-from .stages import Stage, stage
+from .stages import Stage
 from .worker import ItemTask
 
 if TYPE_CHECKING:
@@ -39,19 +39,6 @@ BATCH_ITEMS = 32
 BATCH_CHARS = 64_000
 FETCH_CONTENTS = 500     # stored texts read from the store at a time
 COMMIT_SECONDS = 0.5     # results written together at most this often
-
-
-def searchable_stages(stages: list[Stage]) -> list[Stage]:
-    """The first item stages, up to the last one that assigns what the index requires (text,
-    language): what must run before a document can be indexed. The others run in phase 2."""
-    need = set(stage("index").requires)
-    out: list[Stage] = []
-    for s in stages:
-        if not need:
-            break
-        out.append(s)
-        need -= set(s.assigns)
-    return out
 
 
 class AnalysisPhase:

@@ -17,10 +17,11 @@ from typing import Any, TypedDict
 
 from ..settings import Settings
 from ..store import documents as docs
+from ..store import runs
 from ..store.db import Store
 from ..store.runs import LastRun
 from .corpus import skipped
-from .stages import item_stages
+from .stages import item_stages, searchable_stages
 
 WINDOW = 60.0      # seconds of progress events a rate is measured over
 TAIL = 256 << 10   # bytes read from the end of a run log
@@ -43,7 +44,6 @@ class Frontiers(TypedDict):
 
 def analysis_stages(settings: Settings) -> list[str]:
     """The item stages that make the analysis frontier: those after the ones the index needs."""
-    from .analysis_phase import searchable_stages
 
     front = {s.name for s in searchable_stages(item_stages())}
     skip = skipped(settings)
@@ -139,9 +139,14 @@ def analysis_note(store: Store, settings: Settings, root: Path) -> str | None:
     """A note for search results while a run is still analysing the project's documents, else None.
 
     The counts scan the stage rows: while a run goes on, they are read at most every NOTE_SECONDS
-    per project (the web server answers many searches)."""
+    per project (the web server answers many searches). The project's last run is looked at first: a
+    finished one needs no look at the lock table (a read of /proc/locks, milliseconds on a busy machine,
+    which a CLI search should not pay)."""
     names = analysis_stages(settings)
-    if not names or not lock_held(root):
+    if not names:
+        return None
+    last = runs.last_run(store)
+    if last is None or last["finished"] is not None or not lock_held(root):
         return None
     now = time.monotonic()
     cached = _notes.get(str(root))

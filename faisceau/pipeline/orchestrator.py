@@ -25,7 +25,7 @@ from ..store import documents as docs
 from ..store.db import Store, dumps
 from ..store.ids import child_path, document_id
 from ..store.project import Project
-from .analysis_phase import AnalysisPhase, searchable_stages
+from .analysis_phase import AnalysisPhase
 from .background import Background
 from .corpus import skipped
 from .executor import Executor
@@ -35,7 +35,7 @@ from .progress import Progress as Progress  # Progress: part of Ingest's on_prog
 from .progress import self_rss
 from .runlog import RunLog
 from .shapes import PartialResult, Result, RowRef, StageRecord, TaskExtra, WorkerResult, is_partial
-from .stages import Stage, corpus_stages, item_stages, load_target
+from .stages import Stage, corpus_stages, item_stages, load_target, searchable_stages
 from .walk import walk
 from .worker import ItemTask
 

@@ -121,6 +121,20 @@ def item_stages() -> list[Stage]:
     return [s for s in STAGES if s.scope == "item" and not s.writer]
 
 
+def searchable_stages(stages: list[Stage]) -> list[Stage]:
+    """The first item stages, up to the last one that assigns what the index requires (text,
+    language): what must run before a document can be indexed. The others run in phase 2."""
+    need = set(stage("index").requires)
+    out: list[Stage] = []
+    for s in stages:
+        if not need:
+            break
+        out.append(s)
+        need -= set(s.assigns)
+    return out
+
+
+
 def stage(name: str) -> Stage:
     for s in STAGES:
         if s.name == name:
