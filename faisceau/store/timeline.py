@@ -324,7 +324,11 @@ def events(store: Store, f: Filter, limit: int) -> list[dict[str, Any]]:
     events come first, then those known to the month, then to the year: a year-only event overlapping a
     range counts from the range's first day, where it would otherwise come before every exact one."""
     src, where, args = _from_where(f)
-    first = f.get("first_day") or ""
+    first = f.get("first_day")
+    if not first:  # no range: date order is the index's (a vague event starts its year or month anyway)
+        return [dict(r) for r in store.db.execute(
+            f"SELECT e.* FROM {src} WHERE {where} ORDER BY e.lo, e.document_id, COALESCE(e.start, 0) LIMIT ?",
+            [*args, limit])]
     return [dict(r) for r in store.db.execute(
         f"SELECT e.* FROM {src} WHERE {where} ORDER BY MAX(e.day, ?), e.prec DESC, e.lo, e.document_id,"
         " COALESCE(e.start, 0) LIMIT ?", [*args, first, limit])]
