@@ -117,8 +117,8 @@ def timeline(store: Store, date_from: str | None = None, date_to: str | None = N
     On one day, exact events come before vaguer ones (a year alone overlaps every day of it)."""
     zone_ = zone(tz)
     judge = Plausibility.of(entity_store.date_years(store))
-    lo = _bound(date_from, zone_, 0)
-    hi = _bound(date_to, zone_, 1)
+    lo = bound(date_from, zone_, 0)
+    hi = bound(date_to, zone_, 1)
     if kind not in (None, "text", "metadata"):
         raise UsageError(f"unknown event kind {kind!r} (text or metadata)")
     ent = None
@@ -174,12 +174,14 @@ def _day(t: int, tz: dt.tzinfo) -> str:
         return str(t // 86400)
 
 
-def _bound(value: str | None, tz: dt.tzinfo, side: int) -> int | None:
+def bound(value: str | None, tz: dt.tzinfo, side: int) -> int | None:
+    """The first (side 0) or last (side 1) second of a partial date (YYYY, YYYY-MM, YYYY-MM-DD) in a
+    time zone; None for no date. The timeline's CLI and web pages both read their range with it."""
     if not value:
         return None
     iv = interval(value, tz)
     if iv is None:
-        raise UsageError(f"not a date: {value!r} (YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise UsageError(f"not a date: {value[:40]!r} (YYYY, YYYY-MM or YYYY-MM-DD)")
     return iv[0] if side == 0 else iv[1]
 
 

@@ -46,6 +46,8 @@ from .entity_rows import (
 )
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from .db import Store
 
 # The tables' DDL by the schema version that created them.
@@ -272,21 +274,27 @@ def replace_grouping(store: Store, entities: Iterable[EntityIn], keys: Mapping[s
                      counts: Mapping[tuple[str, str], int]) -> None:
     """Rewrite the grouping in one transaction: the entities, each key's (entity id, type), and the
     count of each (content, entity id), given to every document (location) of the content."""
-    info: dict[str, tuple[str, str]] = {}
     with store.transaction():
         db = store.db
         for t in ("entities", "entity_keys", "document_entities"):
             db.execute(f"DELETE FROM {t}")
-        rows = list(entities)
-        db.executemany("INSERT INTO entities (id, type, name, mentions, documents, first_date, last_date, variants)"
-                       " VALUES (?,?,?,?,?,?,?,?)", rows)
-        info = {e.id: (e.type, e.name) for e in rows}
-        db.executemany("INSERT INTO entity_keys (key, type, entity_id) VALUES (?,?,?)",
-                       [(k, kind, eid) for k, (eid, kind) in keys.items()])
-        db.executemany(
-            "INSERT INTO document_entities (document_id, entity_id, type, name, count)"
-            " SELECT d.id, ?, ?, ?, ? FROM documents d WHERE d.sha256 = ?",
-            [(eid, *info[eid], n, sha) for (sha, eid), n in counts.items()])
+        _insert_grouping(db, entities, keys, counts)
+
+
+def _insert_grouping(db: sqlite3.Connection, entities: Iterable[EntityIn], keys: Mapping[str, tuple[str, str]],
+                     counts: Mapping[tuple[str, str], int]) -> None:
+    """Insert entities, each key's (entity id, type), and the count of each (content, entity id) on every
+    document of the content: what a full regrouping and a curation decision both write."""
+    rows = list(entities)
+    db.executemany("INSERT INTO entities (id, type, name, mentions, documents, first_date, last_date, variants)"
+                   " VALUES (?,?,?,?,?,?,?,?)", rows)
+    info = {e.id: (e.type, e.name) for e in rows}
+    db.executemany("INSERT INTO entity_keys (key, type, entity_id) VALUES (?,?,?)",
+                   [(k, kind, eid) for k, (eid, kind) in keys.items()])
+    db.executemany(
+        "INSERT INTO document_entities (document_id, entity_id, type, name, count)"
+        " SELECT d.id, ?, ?, ?, ? FROM documents d WHERE d.sha256 = ?",
+        [(eid, *info[eid], n, sha) for (sha, eid), n in counts.items()])
 
 
 # -- grouping, a few entities at a time (a curation decision) -------------------------------------
@@ -358,16 +366,7 @@ def update_grouping(store: Store, drop: Iterable[str], entities: Iterable[Entity
             db.execute(f"DELETE FROM document_entities WHERE entity_id IN ({marks})", chunk)
         for chunk in _chunks(drop_keys):
             db.execute(f"DELETE FROM entity_keys WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-        rows = list(entities)
-        db.executemany("INSERT INTO entities (id, type, name, mentions, documents, first_date, last_date, variants)"
-                       " VALUES (?,?,?,?,?,?,?,?)", rows)
-        info = {e.id: (e.type, e.name) for e in rows}
-        db.executemany("INSERT INTO entity_keys (key, type, entity_id) VALUES (?,?,?)",
-                       [(k, kind, eid) for k, (eid, kind) in keys.items()])
-        db.executemany(
-            "INSERT INTO document_entities (document_id, entity_id, type, name, count)"
-            " SELECT d.id, ?, ?, ?, ? FROM documents d WHERE d.sha256 = ?",
-            [(eid, *info[eid], n, sha) for (sha, eid), n in counts.items()])
+        _insert_grouping(db, entities, keys, counts)
 
 
 def active_decisions(store: Store) -> list[DecisionRef]:

@@ -91,7 +91,7 @@ def select(wb: Workbench, p: Params) -> dict[str, Any]:
     tz = zone(tz_name)
     events.fresh(store, tz_name)
     lo_s, hi_s = drilled_range(p, tz)
-    lo, hi = _bound(lo_s, tz, 0), _bound(hi_s, tz, 1)
+    lo, hi = read.bound(lo_s, tz, 0), read.bound(hi_s, tz, 1)
     f: events_table.Filter = {"lo": lo, "hi": hi, "first_day": events.local_day(lo, tz) if lo is not None else None,
                               "last_day": events.local_day(hi, tz) if hi is not None else None,
                               "kind": p.kind or None, "all_copies": p.all_copies,
@@ -116,15 +116,6 @@ def select(wb: Workbench, p: Params) -> dict[str, Any]:
     buckets = [{"key": k, "vague": vague, "count": n, "url": p.url(at=k)} for k, vague, n in counts]
     return {"level": p.level, "at": p.at, "total": total, "buckets": buckets, "events": shown,
             "more": total > len(shown), "timezone": tz_name, "all_copies": p.all_copies}
-
-
-def _bound(value: str | None, tz: dt.tzinfo, side: int) -> int | None:
-    if not value:
-        return None
-    iv = interval(value, tz)
-    if iv is None:
-        raise UsageError(f"not a date: {value[:40]!r} (YYYY, YYYY-MM or YYYY-MM-DD)")
-    return iv[0] if side == 0 else iv[1]
 
 
 def _public(store: Any, r: dict[str, Any]) -> dict[str, Any]:
