@@ -1,8 +1,8 @@
 """The timeline's event table, built once and read by index: dated sentences and document dates.
 
-The events are those `read.timeline` streams (what `faisceau timeline` prints), computed once after
-the corpus stages instead of on every page load: at 20,000 documents walking them in Python took
-7–12 s a request. `fresh` rebuilds the table when what it is built from changed or the project's
+The events are those `read.timeline` streams (the reference the table is tested against), computed
+once after the corpus stages instead of on every page load or `faisceau timeline`: at 20,000
+documents walking them in Python took 7–12 s a request. `fresh` rebuilds the table when what it is built from changed or the project's
 time zone is another, so a project made before the table existed, or analysed since, reads right.
 
 Copies are one fact: an event is keyed by its copy group (the bytes' SHA-256, or the same-message
@@ -20,10 +20,12 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from ..exc import UsageError
 from ..index.dates import interval, zone
 from ..store import entities as entity_store
 from ..store import timeline as table
 from ..store.db import Store
+from . import read
 from .plausible import Plausibility
 from .read import META_FIELDS, _page
 
@@ -137,3 +139,50 @@ def run_timeline(ctx: Any) -> set[str]:
         ctx.log("timeline-built", events=n, seconds=round(time.monotonic() - t0, 2))
     links(ctx.store)
     return set()
+
+
+def selection(store: Store, tz_name: str, date_from: str | None = None, date_to: str | None = None, *,
+              entity: str | None = None, kind: str | None = None, all_copies: bool = False,
+              implausible: bool = False) -> table.Filter:
+    """What a timeline read keeps, from what the user asked (partial dates, an entity's name or id, a
+    kind), with the event table made fresh first: the one reading of a request that the command line,
+    the page and the API share."""
+    if kind not in (None, "", "text", "metadata"):
+        raise UsageError(f"unknown event kind {kind[:40]!r} (text or metadata)")
+    tz = zone(tz_name)
+    fresh(store, tz_name)
+    lo, hi = read.bound(date_from, tz, 0), read.bound(date_to, tz, 1)
+    f: table.Filter = {"lo": lo, "hi": hi, "first_day": local_day(lo, tz) if lo is not None else None,
+                       "last_day": local_day(hi, tz) if hi is not None else None, "kind": kind or None,
+                       "all_copies": all_copies, "implausible": implausible}
+    if entity:
+        e = read.entity(store, entity)
+        if e is None:
+            raise UsageError(f"no entity {entity[:100]!r}")
+        f["entity_id"] = e["id"]
+    return f
+
+
+def public(store: Store, r: dict[str, Any]) -> dict[str, Any]:
+    """An event row as the timeline shows it: its date, sentence or field, entities and copies."""
+    if r["kind"] == "text":
+        names = [dict(x) for x in entity_store.entities_in_span(store, r["sha256"], r["s_start"], r["s_end"])]
+        out = {"date": r["date"], "precision": r["precision"], "kind": "text", "sentence": r["sentence"],
+               "entities": names, "document_id": r["document_id"], "page": r["page"], "start": r["start"],
+               "end": r["end"], "text": r["text"]}
+    else:
+        names = [dict(x) for x in entity_store.entities_of_document(store, r["document_id"], 10)]
+        out = {"date": r["date"], "precision": r["precision"], "kind": "metadata", "sentence": r["sentence"],
+               "field": r["field"], "document_id": r["document_id"], "entities": names, "page": None,
+               "start": None, "end": None}
+    out["copies"] = r["copies"]
+    out["copy"] = bool(r["dup"])
+    out["implausible"] = r["implausible"]  # why the date is implausible (shown with the toggle), or None
+    return out
+
+
+def timeline(store: Store, f: table.Filter, limit: int = -1) -> Iterator[dict[str, Any]]:
+    """The events `f` keeps, in date order (every one with the default `limit`), as `public` shows
+    them: read from the event table by index, one at a time."""
+    for r in table.iter_events(store, f, limit):
+        yield public(store, r)

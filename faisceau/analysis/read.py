@@ -110,7 +110,9 @@ def document(store: Store, document_id: str) -> dict[str, Any]:
 def timeline(store: Store, date_from: str | None = None, date_to: str | None = None, entity: str | None = None,
              kind: str | None = None, tz: str = "UTC", implausible: bool = False) -> Iterator[dict[str, Any]]:
     """Events in date order: dated sentences (`text`) and document dates (`metadata`), in the range
-    [date_from, date_to] (partial dates; a partial event date matches when it overlaps).
+    [date_from, date_to] (partial dates; a partial event date matches when it overlaps), computed from
+    the analysis tables on every call. The command line and the web read the precomputed event table
+    instead (`events.timeline`); this stream is the reference it is tested against.
 
     Implausible dates (placeholders, far from the corpus's years, in the future: `plausible`) are
     left out unless `implausible`; then each event says why in `implausible` (None when plausible).

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .. import settings as settings_mod
-from ..analysis import read
+from ..analysis import events, read
 from ..exc import UsageError
 from ..store.db import Store
 from ..store.project import Project
@@ -232,19 +232,24 @@ def entity(name: str, limit: int, project: Path, as_json: bool) -> None:
 @click.option("--kind", type=click.Choice(["text", "metadata"]), help="Only dated sentences, or only document dates.")
 @click.option("--implausible", is_flag=True,
               help="Also the implausible dates (placeholders, far from the corpus's years, in the future), with why.")
+@click.option("--all-copies", is_flag=True,
+              help="Every copy's event (the same message in several folders, the same file twice), not one per copy group.")
 @project_option
 @json_option
 @handle_errors
 def timeline(date_from: str | None, date_to: str | None, entity_name: str | None, kind: str | None,
-             implausible: bool, project: Path, as_json: bool) -> None:
+             implausible: bool, all_copies: bool, project: Path, as_json: bool) -> None:
     """Events in date order: dated sentences of the text and document dates, with their entities."""
     proj = Project.open(project)
     tz = str(settings_mod.load(proj.root).timezone)
-    for ev in read.timeline(Store(proj.store_path), date_from, date_to, entity_name, kind, tz, implausible):
-        e = read.public(ev)
+    store = Store(proj.store_path)
+    f = events.selection(store, tz, date_from, date_to, entity=entity_name, kind=kind, all_copies=all_copies,
+                         implausible=implausible)
+    for e in events.timeline(store, f):
         if as_json:
             emit(e)
         else:
             names = ", ".join(x["name"] for x in e["entities"][:5])
             click.echo(f"{e['date'][:16]:<16} {e['kind']:<8} {' '.join((e['sentence'] or '').split())[:140]}"
-                       + (f"  [{names}]" if names else "") + f"  ({e['document_id']})")
+                       + (f"  [{names}]" if names else "") + f"  ({e['document_id']}"
+                       + (f", {e['copies']} copies" if e["copies"] > 1 and not all_copies else "") + ")")

@@ -323,12 +323,21 @@ def events(store: Store, f: Filter, limit: int) -> list[dict[str, Any]]:
     """The first `limit` events in date order (then document, then offset). On one day the exact
     events come first, then those known to the month, then to the year: a year-only event overlapping a
     range counts from the range's first day, where it would otherwise come before every exact one."""
+    return list(iter_events(store, f, limit))
+
+
+def iter_events(store: Store, f: Filter, limit: int = -1) -> Iterator[dict[str, Any]]:
+    """`events` one row at a time from the cursor (every event with the default `limit`, -1: the
+    command line prints a whole timeline without holding it)."""
     src, where, args = _from_where(f)
     first = f.get("first_day")
     if not first:  # no range: date order is the index's (a vague event starts its year or month anyway)
-        return [dict(r) for r in store.db.execute(
+        cur = store.db.execute(
             f"SELECT e.* FROM {src} WHERE {where} ORDER BY e.lo, e.document_id, COALESCE(e.start, 0) LIMIT ?",
-            [*args, limit])]
-    return [dict(r) for r in store.db.execute(
-        f"SELECT e.* FROM {src} WHERE {where} ORDER BY MAX(e.day, ?), e.prec DESC, e.lo, e.document_id,"
-        " COALESCE(e.start, 0) LIMIT ?", [*args, first, limit])]
+            [*args, limit])
+    else:
+        cur = store.db.execute(
+            f"SELECT e.* FROM {src} WHERE {where} ORDER BY MAX(e.day, ?), e.prec DESC, e.lo, e.document_id,"
+            " COALESCE(e.start, 0) LIMIT ?", [*args, first, limit])
+    for r in cur:
+        yield dict(r)

@@ -1,7 +1,7 @@
 """The timeline for the web: events bucketed by year → month → day, filtered, drawn as bars.
 
-Events are those of `faisceau.analysis.read.timeline` (what `faisceau timeline` prints): dated
-sentences and document dates, read from the precomputed event table (`faisceau.analysis.events`).
+Events are those `faisceau timeline` prints: dated sentences and document dates, read from the
+precomputed event table (`faisceau.analysis.events`).
 A query keeps the events of the documents it finds (the index search `faisceau search` runs),
 compared by copy group so that any copy of a document counts, and copies of one event are one
 event unless all copies are asked for. Buckets are in the project's time zone; an event less
@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from ..analysis import events, read
+from ..analysis import events
 from ..exc import UsageError
 from ..index import QueryError
 from ..index.dates import interval, zone
 from ..store import documents
-from ..store import entities as entity_store
 from ..store import timeline as events_table
 from .workbench import Workbench
 
@@ -88,19 +87,9 @@ def select(wb: Workbench, p: Params) -> dict[str, Any]:
     p.check()
     store = wb.store()
     tz_name = str(wb.settings.timezone)
-    tz = zone(tz_name)
-    events.fresh(store, tz_name)
-    lo_s, hi_s = drilled_range(p, tz)
-    lo, hi = read.bound(lo_s, tz, 0), read.bound(hi_s, tz, 1)
-    f: events_table.Filter = {"lo": lo, "hi": hi, "first_day": events.local_day(lo, tz) if lo is not None else None,
-                              "last_day": events.local_day(hi, tz) if hi is not None else None,
-                              "kind": p.kind or None, "all_copies": p.all_copies,
-                              "implausible": p.implausible}
-    if p.entity:
-        e = read.entity(store, p.entity)
-        if e is None:
-            raise UsageError(f"no entity {p.entity[:100]!r}")
-        f["entity_id"] = e["id"]
+    lo_s, hi_s = drilled_range(p, zone(tz_name))
+    f = events.selection(store, tz_name, lo_s, hi_s, entity=p.entity or None, kind=p.kind or None,
+                         all_copies=p.all_copies, implausible=p.implausible)
     if p.q.strip():
         events_table.keep_groups(store, _query_documents(wb, p.q))
         f["keep"] = True
@@ -119,20 +108,8 @@ def select(wb: Workbench, p: Params) -> dict[str, Any]:
 
 
 def _public(store: Any, r: dict[str, Any]) -> dict[str, Any]:
-    """An event row as the API shows it (the fields `faisceau timeline` prints, and its copies)."""
-    if r["kind"] == "text":
-        names = [dict(x) for x in entity_store.entities_in_span(store, r["sha256"], r["s_start"], r["s_end"])]
-        out = {"date": r["date"], "precision": r["precision"], "kind": "text", "sentence": r["sentence"],
-               "entities": names, "document_id": r["document_id"], "page": r["page"], "start": r["start"],
-               "end": r["end"], "text": r["text"]}
-    else:
-        names = [dict(x) for x in entity_store.entities_of_document(store, r["document_id"], 10)]
-        out = {"date": r["date"], "precision": r["precision"], "kind": "metadata", "sentence": r["sentence"],
-               "field": r["field"], "document_id": r["document_id"], "entities": names, "page": None,
-               "start": None, "end": None}
-    out["copies"] = r["copies"]
-    out["copy"] = bool(r["dup"])
-    out["implausible"] = r["implausible"]  # why the date is implausible (shown with the toggle), or None
+    """An event row as the API shows it (what `faisceau timeline` prints), with where its copies are."""
+    out = events.public(store, r)
     # exact copies are listed as the content's locations, same-message copies as such
     out["copies_url"] = f"/documents/{r['document_id']}#{'copies' if r['grp'].startswith('m:') else 'locations'}"
     return out

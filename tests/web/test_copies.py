@@ -172,3 +172,26 @@ def test_a_persons_page_leads_to_their_messages_correspondents_and_threads(clien
     # any of a person's addresses finds them; an unknown one is a 404
     assert client.get("/people/ALICE@corp.example.com").status_code == 200
     assert client.get("/people/nobody@nowhere.example").status_code == 404
+
+
+def test_the_command_line_timeline_reads_the_table_and_folds_copies(project: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy)
+    folded = jsonl(faisceau("timeline", "--project", copy, "--json").stdout)
+    every = jsonl(faisceau("timeline", "--project", copy, "--json", "--all-copies").stdout)
+    store = Store(copy / "store.sqlite")
+    stream = list(read.timeline(store))
+    store.close()
+    # every copy's event is the reference stream's, in date order; folded, the tariff mail's sent date
+    # is one event of a group of three instead of three
+    key = lambda e: (e["date"], e["kind"], e["document_id"], e["start"] or 0)  # noqa: E731
+    assert sorted(map(key, every)) == sorted(map(key, stream)) and every == sorted(every, key=lambda e: e["date"])
+    sent = [e for e in every if e["kind"] == "metadata" and "Pipeline tariff" in e["sentence"]]
+    assert len(sent) == 3 and sum(e["copy"] for e in sent) == 2
+    kept = [e for e in folded if e["kind"] == "metadata" and "Pipeline tariff" in e["sentence"]]
+    assert len(kept) == 1 and kept[0]["copies"] == 3 and not kept[0]["copy"]
+    assert len(folded) == len(every) - sum(e["copy"] for e in every)
+    text = faisceau("timeline", "--project", copy, "--kind", "metadata").stdout
+    assert "3 copies)" in text
+    bad = faisceau("timeline", "--project", copy, "--entity", "Nobody At All", check=False)
+    assert bad.returncode != 0 and "no entity" in bad.stderr
