@@ -140,7 +140,9 @@ def search(query: str, project: Path, as_json: bool, as_csv: bool, all_hits: boo
         else:
             tty = sys.stdout.isatty()
             shown = f"{res.offset + 1}–{res.offset + len(res.hits)}" if res.hits and not all_hits else ""
-            click.echo(f"{res.total:,} hit{'s' if res.total != 1 else ''}" + (f" (showing {shown})" if shown else ""))
+            grouped = f"{res.groups:,} without copies, " if res.groups is not None and res.groups != res.total else ""
+            click.echo(f"{res.total:,} hit{'s' if res.total != 1 else ''}"
+                       + (f" ({grouped}showing {shown})" if shown else (f" ({grouped[:-2]})" if grouped else "")))
             for note in res.notes:
                 click.echo(f"note: {note}")
             for name, values in res.facets.items():

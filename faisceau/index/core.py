@@ -87,6 +87,9 @@ class Hit:
                 "pages": self.pages, "snippets": [s.as_dict() for s in self.snippets], "copies": self.copies}
 
 
+FIRST_WINDOW = 64   # hits read first when folding copies: a result this small gets its exact group count
+
+
 @dataclass
 class SearchResult:
     query: str
@@ -96,11 +99,15 @@ class SearchResult:
     offset: int = 0
     notes: list[str] = field(default_factory=list)
     folded: int = 0          # hits left out of [0, offset+limit) as copies of a hit shown before them
+    groups: int | None = None   # copy groups among all the hits, when copies are folded and every hit
+    # was read on the way to the page (a small result); None when not known
 
     def head(self) -> dict[str, Any]:
         """The summary object: total and facets (the first line of `--json`)."""
         out: dict[str, Any] = {"total": self.total, "offset": self.offset,
                                "facets": {k: {v.value: v.count for v in vs} for k, vs in self.facets.items()}}
+        if self.groups is not None:
+            out["groups"] = self.groups
         if self.notes:
             out["notes"] = self.notes
         return out
@@ -221,30 +228,31 @@ class Index:
         # the hits and cuts their snippets: a query with a million hits pays once, not twice
         counting = _pool().submit(self._index_facets, se, q, facets, facet_size) if facets else None
         groups: list[tuple[str, int]] = []
-        folded = 0
+        folded, distinct = 0, None
         if collapse is None:
             found, total = self._run(se, q, sort, limit, offset)
         else:
-            found, total, groups, folded = self._collapsed(se, q, sort, limit, offset, collapse)
+            found, total, groups, folded, distinct = self._collapsed(se, q, sort, limit, offset, collapse)
         matchers: dict[str, Any] = {}   # one matcher per language for every hit of this query
         hits = [self._hit(se, score, addr, comp, snippets_per_hit, matchers) for score, addr in found]
         for h, (group, n) in zip(hits, groups, strict=False):   # no groups: copies not folded
             h.copy_group, h.copies = group, n
         counted = self._tag_facet(se, q, comp, facets, facet_size, counting.result()) if counting else {}
-        return SearchResult(query, total, hits, counted, offset, comp.notes, folded)
+        return SearchResult(query, total, hits, counted, offset, comp.notes, folded, distinct)
 
     def _collapsed(self, se: tantivy.Searcher, q: tantivy.Query, sort: str, limit: int, offset: int,
                    collapse: Collapse) -> tuple[list[tuple[Any, tantivy.DocAddress]], int,
-                                               list[tuple[str, int]], int]:
+                                               list[tuple[str, int]], int, int | None]:
         """Hits [offset, offset+limit) counting copies once: the ranking is read in growing windows
         (ids only, no snippets) until offset+limit copy groups are seen, each shown by its best hit;
-        the cost follows the depth of the page, not the number of hits."""
+        the cost follows the depth of the page, not the number of hits. When the windows read held
+        every hit, the number of copy groups of the whole result is known too (else None)."""
         want = offset + limit
         seen: set[str] = set()
         reps: list[tuple[Any, tantivy.DocAddress]] = []
         groups: list[tuple[str, int]] = []
-        start, batch, folded = 0, max(32, 2 * want), 0
-        total = 0
+        start, batch, folded = 0, max(FIRST_WINDOW, 2 * want), 0
+        total, exhausted = 0, False
         while len(reps) < want:
             found, total = self._run(se, q, sort, batch, start)
             ids = [str(se.doc(a).get_first("id")) for _, a in found]
@@ -252,20 +260,20 @@ class Index:
             for (score, addr), i in zip(found, ids, strict=True):
                 group, n = by_id.get(i, ("d:" + i, 1))
                 if group in seen:
-                    folded += 1
+                    folded += len(reps) < want   # a copy of a hit on or before this page
                     continue
-                seen.add(group)
-                reps.append((score, addr))
-                groups.append((group, n))
-                if len(reps) == want:
-                    break
+                seen.add(group)   # past the page, still counted: the window is read anyway
+                if len(reps) < want:
+                    reps.append((score, addr))
+                    groups.append((group, n))
             start += len(found)
             if len(found) < batch:
+                exhausted = True
                 break
             batch *= 2
         if limit == 0:
             total = _count(se, q)
-        return reps[offset:want], total, groups[offset:want], folded
+        return reps[offset:want], total, groups[offset:want], folded, len(seen) if exhausted else None
 
     def iter_hits(self, query: str, *, filters: Sequence[Filter] = (), sort: str = "relevance",
                   snippets_per_hit: int = 0, stemming: str = "light") -> Iterator[Hit]:

@@ -15,6 +15,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "facet_help": ("Click a value to keep it, again to exclude it, a third time to drop the filter.",
                    "Cliquer une valeur pour la garder, encore pour l’exclure, une troisième fois pour retirer le filtre."),
     "hits": ("hits", "résultats"),
+    "documents_n": ("documents", "documents"),
     "no_hits": ("No document matches.", "Aucun document ne correspond."),
     "sort": ("Sort", "Tri"),
     "relevance": ("relevance", "pertinence"),

@@ -136,7 +136,7 @@ def search(wb: Workbench, p: Params, cut: bool = False) -> dict[str, Any]:
             facets[name].append({"value": value, "count": 0, "state": state})
     return {"query": p.q, "include": p.include, "exclude": p.exclude, "sort": p.sort, "page": p.page,
             "limit": p.limit, "total": res.total, "offset": res.offset, "notes": res.notes, "facets": facets,
-            "all_copies": p.all_copies, "folded": res.folded, "hits": [hit_dict(h, cut) for h in res.hits]}
+            "all_copies": p.all_copies, "folded": res.folded, "groups": res.groups, "hits": [hit_dict(h, cut) for h in res.hits]}
 
 
 def all_hits(wb: Workbench, p: Params) -> Iterator[Hit]:

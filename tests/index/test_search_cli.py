@@ -134,7 +134,7 @@ def test_tags_stars_notes_apply_at_query_time(project: Path) -> None:
     assert jsonl(search(project, 'note:"verifier l horodatage"', "--json").stdout)[0]["total"] == 1
     faisceau("tag", "remove", "evidence", first, "--project", project)
     assert jsonl(search(project, "tag:evidence", "--json").stdout)[0] == {
-        "total": 0, "offset": 0, "facets": {}, "notes": ["no document has tag 'evidence'"]}
+        "total": 0, "offset": 0, "facets": {}, "groups": 0, "notes": ["no document has tag 'evidence'"]}
     bad = faisceau("tag", "add", "x", "nosuchid", "--project", project, check=False)
     assert bad.returncode == 2 and "no such document" in bad.stderr
 

@@ -84,6 +84,8 @@ def test_search_shows_each_copy_group_once_with_its_count(client: TestClient) ->
     assert every["total"] == folded["total"] == 6
     assert len(every["hits"]) == 6 and len(folded["hits"]) == 3 and folded["folded"] == 3
     assert sorted(h["copies"] for h in folded["hits"]) == [1, 2, 3]
+    # a small result is read whole on the way to its first page: its number of groups is known
+    assert folded["groups"] == 3 and every["groups"] is None
     tariff = next(h for h in folded["hits"] if h["copies"] == 3)
     assert tariff["copies_url"].endswith("#copies")
     assert next(h for h in folded["hits"] if h["copies"] == 2)["copies_url"].endswith("#locations")
@@ -93,6 +95,7 @@ def test_search_shows_each_copy_group_once_with_its_count(client: TestClient) ->
     assert len({p[0]["id"] for p in pages[:3]}) == 3
     page = client.get("/search", params={"q": "zanzibar"})
     assert 'class="copies-link"' in page.text and 'id="copies-toggle"' in page.text
+    assert '<strong id="groups">3</strong>' in page.text and '<span id="total">6</span>' in page.text
     # the copies are one click away: the document page lists the other folders
     doc = client.get(tariff["copies_url"].split("#")[0])
     assert doc.text.count("Pipeline tariff") >= 1 and 'id="copies"' in doc.text
@@ -104,8 +107,9 @@ def test_cli_folds_copies_unless_asked(project: Path) -> None:
     assert len(folded) - 1 == 3 and len(every) - 1 == 6
     streamed = jsonl(faisceau("search", "zanzibar", "--project", project, "--json", "--all").stdout)
     assert len(streamed) - 1 == 3
+    assert folded[0]["total"] == 6 and folded[0]["groups"] == 3 and "groups" not in every[0]
     text = faisceau("search", "tariff", "--project", project).stdout
-    assert "3 copies" in text
+    assert "3 copies" in text and text.splitlines()[0] == "3 hits (1 without copies, showing 1–1)"
 
 
 def test_timeline_counts_a_copied_event_once(client: TestClient) -> None:
