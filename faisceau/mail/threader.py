@@ -15,7 +15,9 @@ Order of evidence for a message's parent, strongest first:
    unless the Message-IDs show that git send-email sent the patches in separate runs (which thread
    nothing unless told to: each patch then starts a conversation of its own);
 5. the normalised subject (Re:, RE :, Fwd:, TR:, AW:, WG:, [list] stripped) within a window,
-   preferring an earlier message sharing a participant other than the mailbox's owner or list.
+   preferring an earlier message sharing a participant other than the mailbox's owner or list;
+   past the window, a reply sent to a mailing list (a common address that never sends) under a
+   subject that only one message of the set opened joins the latest message sent to that list.
 
 Rules 4 and 5 for messages that do not look like replies apply only in mailboxes whose mail
 carries no threading headers: where the headers exist, a message without them that is not a
@@ -288,6 +290,16 @@ class _Seen:
             for h in r.own_shingles:
                 self.df[h] += 1
         self.common = _common_people(reps)
+        # mailing lists: common addresses that receive and never send
+        senders = {(r.source, r.sender) for r in reps}
+        self.lists = {k for k in self.common if k not in senders}
+        # how many messages open a conversation under each subject: one, and every reply to the list
+        # with that subject answers it, however late or whoever writes; several ("meeting"), and the
+        # subject alone does not say which
+        self.starts: dict[str, int] = defaultdict(int)
+        for r in reps:
+            if not _replyish(r):
+                self.starts[subjects.normalise(r.subject)] += 1
 
     def add(self, r: MailRecord, subj: str) -> None:
         if r.own_fp:
@@ -334,7 +346,8 @@ def _fallback(reps: list[MailRecord], rich: set[str], parent: dict[str, str], vi
             if p is None:
                 p, how = _series_parent(r, seen.series) if poor else (None, None)
             if p is None and subj and (poor or _replyish(r)):
-                p, how = _subject_parent(r, seen.by_subject.get(subj, []), window, seen.common)
+                p, how = _subject_parent(r, seen.by_subject.get(subj, []), window, seen.common,
+                                         seen.lists if seen.starts.get(subj, 0) == 1 else set())
             if p is not None:
                 parent[r.id], via[r.id] = p.id, how or ""
         else:
@@ -467,14 +480,17 @@ def _named_parent(q: Quote, by_person: dict[str, list[MailRecord]], rid: str, su
     return best[1] if best else None
 
 
-def _subject_parent(r: MailRecord, cands: list[MailRecord], window: float, common: set[tuple[str, str]]
-                    ) -> tuple[MailRecord | None, str | None]:
+def _subject_parent(r: MailRecord, cands: list[MailRecord], window: float, common: set[tuple[str, str]],
+                    lists: set[tuple[str, str]] = frozenset()) -> tuple[MailRecord | None, str | None]:  # type: ignore[assignment]
     """An earlier message with the same subject: the latest one r was exchanged with, else the latest
-    sharing a participant (beyond the mailbox's owner or list), else the latest if recent enough.
+    sharing a participant (beyond the mailbox's owner or list), else the latest if recent enough, else
+    for a reply sent to a mailing list under a subject only one message of the set opened (`lists`
+    given), the latest sent to that list, whatever the gap: on a list, people answer the list alone,
+    weeks later.
 
     Grouping by subject joins all of them; this refuses only where the evidence says another
     conversation: no one in common and a gap (generic subjects such as "meeting" recur between
-    different people), or a gap beyond the window.
+    different people), or a gap beyond the window, when several messages opened that subject.
     """
     if not cands:
         return None, None
@@ -498,6 +514,11 @@ def _subject_parent(r: MailRecord, cands: list[MailRecord], window: float, commo
     if reply and latest is not None and r.date is not None and latest.date is not None \
             and r.date - latest.date <= REPLY_WINDOW:
         return latest, "subject"
+    on = {a for a in r.recipients if (r.source, a) in lists}
+    if on and subjects.is_reply(r.subject):
+        for c in reversed(cands):
+            if on & set(c.recipients):
+                return c, "subject"
     return None, None
 
 

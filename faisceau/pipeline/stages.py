@@ -61,7 +61,7 @@ STAGES: list[Stage] = [
     Stage("dates", "2", ("text", "language"), ("dates",), "item", "faisceau.analysis.stage:run_dates",
           "dates in the text, French and English, and the sentences that hold them (events)",
           output="faisceau.analysis.stage:store_dates"),
-    Stage("threads", "1", ("content", "text"), ("threads",), "corpus", "faisceau.mail.stage:run_threads",
+    Stage("threads", "2", ("content", "text"), ("threads",), "corpus", "faisceau.mail.stage:run_threads",
           "e-mail threads, same-message copies and correspondents' addresses"),
     Stage("neardup", "1", ("text",), ("neardup",), "corpus", "faisceau.mail.stage:run_neardup",
           "near-duplicate texts (MinHash, LSH buckets on disk)"),

@@ -202,7 +202,20 @@ def test_a_list_reply_joins_its_conversation_through_a_participant_beyond_the_li
                     # nine days later, to the list and to someone the last reply was copied to
                     rec("b", 20 * DAY, "Re: Help with the parser", sender="carl@z.org",
                         recipients=("list@l.org", "dan@w.org")),
+                    # weeks later, from someone new, to the list alone: one message only opened that
+                    # subject, so the answer is to its conversation
                     rec("c", 40 * DAY, "Re: Help with the parser", sender="eve@v.org", recipients=("list@l.org",))]
     res = thread(recs).assignments
-    assert res["a"].parent_id == "q" and res["b"].parent_id == "a"
-    assert res["c"].parent_id is None   # weeks later, no one in common but the list: a new conversation
+    assert res["a"].parent_id == "q" and res["b"].parent_id == "a" and res["c"].parent_id == "b"
+    # two messages opened "Status" on the list: a late answer under that subject says not which
+    generic = posts + [rec("s1", 10 * DAY, "Status", sender="ann@x.org", recipients=("list@l.org",)),
+                       rec("s2", 12 * DAY, "Status", sender="bob@y.org", recipients=("list@l.org",)),
+                       rec("r", 50 * DAY, "Re: Status", sender="eve@v.org", recipients=("list@l.org",))]
+    res = thread(generic).assignments
+    assert res["r"].parent_id is None
+    # and in a mailbox whose common address also sends (its owner), a late reply stays apart
+    owner = [rec(f"o{k}", k * DAY, f"memo {k}", sender="me@corp.org" if k % 2 else f"u{k}@x.org",
+                 recipients=("me@corp.org",) if k % 2 == 0 else (f"u{k}@x.org",)) for k in range(6)]
+    late = owner + [rec("p", 10 * DAY, "Budget", sender="ann@x.org", recipients=("me@corp.org",)),
+                    rec("p2", 60 * DAY, "Re: Budget", sender="eve@v.org", recipients=("me@corp.org",))]
+    assert thread(late).assignments["p2"].parent_id is None
