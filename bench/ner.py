@@ -153,7 +153,7 @@ def loso_report(ns: Any, args: Any, names: list[str], limit: int | None, cache: 
     """Every candidate switchboard scored on every set (entities only), then chosen leaving each set out."""
     import pickle
 
-    from ner_loso import candidates, leave_one_out, lever_effects
+    from ner_loso import candidates, leave_one_out, lever_effects, verdicts
 
     from faisceau.analysis.text import analyse
 
@@ -196,11 +196,15 @@ def loso_report(ns: Any, args: Any, names: list[str], limit: int | None, cache: 
         f = folds[name]
         print(f"{name:<18} {small[name]:>8.1f} {f['shipped']:>+7.1f} {f['in_set_best']:>+11.1f} {f['left_out']:>+8.1f}"
               f"  {f['chosen']} | {f['in_set_config']}")
-    print("\neach candidate's gain minus the shipped one's, set by set")
+    print("\neach candidate's gain minus the shipped one's, set by set; folds: how many sets, left out, it would be"
+          " chosen over the shipped one for; left-out Δ: what it then brings to them, summed")
     effects = lever_effects(table, names, shipped)
-    print(f"{'candidate':<40} " + " ".join(f"{n[:9]:>9}" for n in names) + f" {'mean':>6}")
+    verdict = verdicts(table, names, shipped)
+    print(f"{'candidate':<40} " + " ".join(f"{n[:9]:>9}" for n in names) + f" {'mean':>6} {'folds':>5} {'left-out Δ':>10}")
     for c, row in effects.items():
-        print(f"{c[:40]:<40} " + " ".join(f"{row[n]:>+9.1f}" for n in names) + f" {sum(row.values()) / len(row):>+6.1f}")
+        v = verdict[c]
+        print(f"{c[:40]:<40} " + " ".join(f"{row[n]:>+9.1f}" for n in names) + f" {sum(row.values()) / len(row):>+6.1f}"
+              f" {v['folds']:>5} {v['left_out_delta']:>+10.1f}")
     print()
     for name in names:
         f = folds[name]
@@ -212,7 +216,8 @@ def loso_report(ns: Any, args: Any, names: list[str], limit: int | None, cache: 
             print(f"{'PASS' if left >= 0 else 'FAIL'}  {name} left out: {left:+.1f} (target: no loss)")
     out = {"bench": "ner-loso", "limit": limit, "small_f1": {k: round(v, 2) for k, v in small.items()},
            "folds": {k: {a: (round(b, 2) if isinstance(b, float) else b) for a, b in v.items()} for k, v in folds.items()},
-           "table": {c: {k: round(v, 2) for k, v in row.items()} for c, row in table.items()}}
+           "table": {c: {k: round(v, 2) for k, v in row.items()} for c, row in table.items()},
+           "verdicts": {c: {k: round(v, 2) for k, v in row.items()} for c, row in verdict.items()}}
     print(json.dumps(out))
     return out
 

@@ -22,6 +22,9 @@ from faisceau.analysis.levers import SHIPPED, Levers, switches
 
 # gain over the bare small model: the table's cells; config name → set → F1 points
 Table = Mapping[str, Mapping[str, float]]
+# a config displaces an earlier one (the shipped one first) only when its mean gain is higher by more than
+# this: below it, one or two mentions of one set decide (-lower_elsewhere "won" by 0.01 on one set)
+MARGIN = 0.1
 
 
 def candidates() -> list[Levers]:
@@ -41,22 +44,24 @@ def mean_over(table: Table, config: str, sets: Iterable[str]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def choose(table: Table, sets: Sequence[str]) -> str:
-    """The config with the best mean gain over `sets`; ties go to the earliest config of the table."""
+def choose(table: Table, sets: Sequence[str], margin: float = MARGIN) -> str:
+    """The config with the best mean gain over `sets`; an earlier config of the table keeps its place
+    against one better by `margin` or less."""
     best, best_mean = "", float("-inf")
     for config in table:
         m = mean_over(table, config, sets)
-        if m > best_mean + 1e-9:
+        if m > best_mean + (margin if best else 0.0):
             best, best_mean = config, m
     return best
 
 
-def leave_one_out(table: Table, sets: Sequence[str], shipped: str) -> dict[str, dict[str, float | str]]:
+def leave_one_out(table: Table, sets: Sequence[str], shipped: str, margin: float = MARGIN
+                  ) -> dict[str, dict[str, float | str]]:
     """For each set: the config chosen on the others, its gain there (left out), the in-set best and the shipped."""
     out: dict[str, dict[str, float | str]] = {}
     for s in sets:
-        chosen = choose(table, [o for o in sets if o != s])
-        in_set = choose(table, [s])
+        chosen = choose(table, [o for o in sets if o != s], margin)
+        in_set = choose(table, [s], 0.0)
         out[s] = {"chosen": chosen, "left_out": table[chosen][s], "in_set_config": in_set,
                   "in_set_best": table[in_set][s], "shipped": table[shipped][s]}
     return out
@@ -65,3 +70,17 @@ def leave_one_out(table: Table, sets: Sequence[str], shipped: str) -> dict[str, 
 def lever_effects(table: Table, sets: Sequence[str], shipped: str) -> dict[str, dict[str, float]]:
     """Each config's gain on each set minus the shipped config's: what turning its levers does, set by set."""
     return {c: {s: table[c][s] - table[shipped][s] for s in sets} for c in table if c != shipped}
+
+
+def verdicts(table: Table, sets: Sequence[str], shipped: str, margin: float = MARGIN
+             ) -> dict[str, dict[str, float | int]]:
+    """Each candidate judged leaving each set out: in how many folds the other sets prefer it to the shipped
+    config (their mean gain is higher by more than `margin`), and what it then does on the set left out (its gain there minus
+    the shipped one's; 0 in a fold where it is not preferred), summed over the folds. A lever earns its
+    change when that sum is positive: it helps the sets it was not chosen on."""
+    effects = lever_effects(table, sets, shipped)
+    out: dict[str, dict[str, float | int]] = {}
+    for c, row in effects.items():
+        chosen = [s for s in sets if mean_over(effects, c, [o for o in sets if o != s]) > margin]
+        out[c] = {"folds": len(chosen), "left_out_delta": sum(row[s] for s in chosen)}
+    return out

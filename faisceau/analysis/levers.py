@@ -20,7 +20,7 @@ class Levers:
     recase: bool = True           # lines in capitals written in the texts' own casing
     recase_title: bool = False    # headlines in title case too ("Japan Get Lucky Win"; with `recase` only)
     long_s: bool = True           # an old print's long s read as f, written back where the model knows the word
-    dehyphenate: bool = False     # words cut at a line end ("Poin¬caré", "in¬ formation") read whole
+    dehyphenate: bool = True      # words cut at a line end ("Poin¬caré", "in¬ formation") read whole
     glyphs: bool = False          # ligatures (ﬁ ﬂ) and the long s (ſ) read as plain letters
     spaced: bool = False          # letters spaced out for emphasis ("P A R I S") read as a word
     # after the model: the spans it gives

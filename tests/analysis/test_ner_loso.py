@@ -42,14 +42,25 @@ def test_each_set_gets_the_config_chosen_on_the_others() -> None:
     assert folds["z"]["chosen"] == "a" and folds["z"]["left_out"] == 8.0
 
 
-def test_ties_go_to_the_earliest_config() -> None:
-    table = {"shipped": {"x": 1.0, "y": 2.0}, "other": {"x": 1.0, "y": 2.0}}
+def test_ties_and_hairs_go_to_the_earliest_config() -> None:
+    table = {"shipped": {"x": 1.0, "y": 2.0}, "other": {"x": 1.0, "y": 2.0}, "hair": {"x": 1.05, "y": 2.0}}
     assert loso.choose(table, ["x"]) == "shipped"
     assert loso.leave_one_out(table, ["x", "y"], "shipped")["y"]["chosen"] == "shipped"
+    assert loso.choose(table, ["x"], margin=0.0) == "hair"   # better by 0.05: only without the margin
+    assert loso.verdicts(table, ["x", "y"], "shipped")["hair"] == {"folds": 0, "left_out_delta": 0.0}
 
 
 def test_lever_effects_are_differences_to_the_shipped_config() -> None:
     assert loso.lever_effects(TABLE, ["x", "y"], "shipped") == {"a": {"x": 10.0, "y": -2.0}, "b": {"x": -1.0, "y": 2.0}}
+
+
+def test_a_config_is_judged_by_what_it_brings_to_the_sets_left_out() -> None:
+    v = loso.verdicts(TABLE, ["x", "y", "z"], "shipped", margin=0.0)
+    # a: Δ vs shipped x +10, y -2, z -2. Left out x: others' mean -2, not chosen. Left out y: mean of x, z +4,
+    # chosen, brings -2; same for z: two folds, -4 in all (tuned to x, it harms the others)
+    assert v["a"] == {"folds": 2, "left_out_delta": -4.0}
+    # b: Δ x -1, y +2, z +1. Chosen in every fold (means +1.5, +0, +0.5: y left out gives exactly 0, not chosen)
+    assert v["b"] == {"folds": 2, "left_out_delta": -1.0 + 1.0}
 
 
 def test_candidates_start_with_the_shipped_switchboard_and_are_distinct() -> None:

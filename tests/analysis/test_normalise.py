@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from faisceau.analysis.levers import SHIPPED, Levers
+from faisceau.analysis.names import key
 from faisceau.analysis.ner import recognise
 from faisceau.analysis.normalise import normalise
 
@@ -81,3 +82,10 @@ def test_every_mention_is_the_original_text_under_its_offsets() -> None:
             assert all(text[m.start:m.end] == m.text for m in found)
     found = recognise(texts, "fr", ALL)
     assert {m.text for m in found[0]} >= {"M. Poin¬caré", "Pa¬ris"}   # read whole, written as printed
+
+
+def test_a_name_printed_across_a_line_end_has_the_key_of_the_name_whole() -> None:
+    assert key("M. Poin¬caré") == key("Poincaré") == "poincare"
+    assert key("Clemen- ceau") == key("Clemenceau")
+    assert key("Griﬃn") == key("Griffin")
+    assert key("Jean-Pierre Dupont") == "jean pierre dupont"   # a compound name is left as it was
