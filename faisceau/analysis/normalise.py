@@ -18,8 +18,8 @@ from .levers import Levers
 # a word cut at a line end: the OCR's "¬" (with or without the line break after it), or a hyphen at a line
 # end or, lines joined, before a space, between two lower-case letters ("gou- verneur"; a name is
 # "Jean-Pierre", with no space; "pré- et post-opératoire" keeps its hyphen)
-_CUT = (r"(?<=[^\W\d_])¬[ \t]*(?:\r?\n[ \t]*)?(?=[^\W\d_])"
-        r"|(?<=[a-zß-ÿ])-(?:[ \t]*\r?\n[ \t]*|[ ])(?!(?:et|ou|and|or|und|nor)\b)(?=[a-zß-ÿ])")
+_CUT = (r"¬(?<=[^\W\d_]¬)[ \t]*(?:\r?\n[ \t]*)?(?=[^\W\d_])"   # (each alternative starts with its
+        r"|-(?<=[a-zß-ÿ]-)(?:[ \t]*\r?\n[ \t]*|[ ])(?!(?:et|ou|and|or|und|nor)\b)(?=[a-zß-ÿ])")  # character: fast scan)
 GLYPHS = {"ſ": "s", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _GLYPH = "[" + "".join(GLYPHS) + "]"
 # four letters or more, each alone between single spaces: "P A R I S", "E V A L E U"
