@@ -8,7 +8,7 @@ import pytest
 
 from faisceau.analysis.levers import SHIPPED, Levers
 from faisceau.analysis.names import key
-from faisceau.analysis.ner import recognise
+from faisceau.analysis.ner import recognise, recognise_each
 from faisceau.analysis.normalise import normalise
 
 ALL = replace(SHIPPED, dehyphenate=True, glyphs=True, spaced=True)
@@ -89,3 +89,11 @@ def test_a_name_printed_across_a_line_end_has_the_key_of_the_name_whole() -> Non
     assert key("Clemen- ceau") == key("Clemenceau")
     assert key("Griﬃn") == key("Griffin")
     assert key("Jean-Pierre Dupont") == "jean pierre dupont"   # a compound name is left as it was
+
+
+def test_the_ingest_stage_reading_maps_offsets_back_too() -> None:
+    """`recognise_each` (the entities stage: each text prepared alone) reads the whole word as well."""
+    texts = ["La Chambre a entendu M. Poin¬caré et M. Clemen-\nceau à Ver¬sailles.", "Rien à signaler."]
+    found = recognise_each(texts, "fr")
+    assert all(texts[0][m.start:m.end] == m.text for m in found[0])
+    assert {"M. Poin¬caré", "Ver¬sailles"} <= {m.text for m in found[0]}
