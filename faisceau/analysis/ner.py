@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..model.mention import Mention
+from .levers import SHIPPED, Levers
 from .models import load, model_for
+from .normalise import Normalised, normalise
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -32,26 +34,43 @@ BATCH_CHARS = 50_000  # …and given to the model in batches of at most BATCH pi
 # spreadsheet's text asked for 182 MiB at once, over a worker's memory limit)
 
 
-def recognise(texts: list[str], lang: str | None) -> list[list[Mention]]:
+# the model's reading of a piece, kept by the bench across switchboards: (model, piece) → entities
+Memo = dict[tuple[str, str], list[tuple[int, int, str]]]
+
+
+def recognise(texts: list[str], lang: str | None, levers: Levers = SHIPPED, memo: Memo | None = None
+              ) -> list[list[Mention]]:
     """The mentions in each text, read by the model of `lang`; offsets in code points of each text.
     (The stages then put the teams of results lines in place of what the model read there:
     `results.with_teams`.)"""
-    nlp = load(model_for(lang))
-    return _recognise(nlp, texts, long_s(recased(texts), nlp.vocab))
+    nlp = load(model_for(lang), levers.fr_model)
+    norms = [normalise(t, levers) for t in texts]
+    return _recognise(nlp, texts, norms, prepare(nlp, [n.text for n in norms], levers), levers, memo)
 
 
-def recognise_each(texts: list[str], lang: str | None) -> list[list[Mention]]:
+def recognise_each(texts: list[str], lang: str | None, levers: Levers = SHIPPED) -> list[list[Mention]]:
     """The mentions in each text as `recognise([text], lang)` finds them, with one model call for all.
 
     `recognise` lets the texts it is given inform each other (a word's usual casing, an old print's
     long s); a batch of unrelated documents must not, so each text is prepared alone here and only
     the model's reading is shared: for short texts, the per-call overhead was most of the time."""
-    nlp = load(model_for(lang))
-    return _recognise(nlp, texts, [long_s(recased([t]), nlp.vocab)[0] for t in texts])
+    nlp = load(model_for(lang), levers.fr_model)
+    norms = [normalise(t, levers) for t in texts]
+    return _recognise(nlp, texts, norms, [prepare(nlp, [n.text], levers)[0] for n in norms], levers, None)
 
 
-def _recognise(nlp: Language, texts: list[str], prepared: list[str]) -> list[list[Mention]]:
-    """The mentions of `texts` as the model reads their `prepared` forms (same offsets)."""
+def prepare(nlp: Language, texts: list[str], levers: Levers) -> list[str]:
+    """The texts as the model reads them, recased and with the long s back (offsets kept)."""
+    if levers.recase:
+        texts = recased(texts, levers.recase_title)
+    if levers.long_s:
+        texts = long_s(texts, nlp.vocab)
+    return texts
+
+
+def _recognise(nlp: Language, texts: list[str], norms: list[Normalised], prepared: list[str], levers: Levers,
+               memo: Memo | None) -> list[list[Mention]]:
+    """The mentions of `texts` as the model reads their `prepared` forms (offsets of `norms`' texts)."""
     # each distinct piece is read once: a corpus repeats datelines, signatures, quoted replies
     where: dict[str, list[tuple[int, int]]] = {}   # piece → (text number, offset of the piece in it)
     for i, t in enumerate(prepared):
@@ -60,26 +79,43 @@ def _recognise(nlp: Language, texts: list[str], prepared: list[str]) -> list[lis
         for off, piece in _pieces(t):
             where.setdefault(piece, []).append((i, off))
     out: list[list[Mention]] = [[] for _ in texts]
-    for (chunk, places), doc in zip(where.items(), _read(nlp, list(where))):
+    for (chunk, places), ents in zip(where.items(), _entities(nlp, list(where), memo)):
         spans: list[tuple[int, int, str]] = []
-        # the chunk is the doc's text: `doc.text` would join its tokens again at every call
-        for ent in doc.ents:
-            kind = LABELS.get(ent.label_)
+        for start_char, end_char, label in ents:
+            kind = LABELS.get(label)
             if kind is None:
                 continue
-            for ps, pe in _parts(chunk[ent.start_char:ent.end_char], ent.start_char, ent.end_char, kind):
-                m = clean(chunk, ps, pe, kind)
+            for ps, pe in _parts(chunk[start_char:end_char], start_char, end_char, kind, levers):
+                m = clean(chunk, ps, pe, kind, levers)
                 if m is None:
                     continue
                 s, e = m
-                if kind == "PER":
+                if kind == "PER" and levers.titles:
                     s = with_title(chunk, s)
                     suffix = _SUFFIX.match(chunk, e)
                     e = suffix.end() if suffix else e
                 spans.append((s, e, kind))
         for i, off in places:
-            out[i].extend(Mention(s + off, e + off, texts[i][s + off:e + off], kind) for s, e, kind in spans)
+            norm, text = norms[i], texts[i]
+            for s, e, kind in spans:
+                a, b = norm.span(s + off, e + off)
+                out[i].append(Mention(a, b, text[a:b], kind))
     return out
+
+
+def _entities(nlp: Language, chunks: list[str], memo: Memo | None) -> Iterator[list[tuple[int, int, str]]]:
+    """The model's entities of each chunk, (start, end, label), in order; read again only when not in `memo`."""
+    if memo is None:
+        # the chunk is the doc's text: `doc.text` would join its tokens again at every call
+        for doc in _read(nlp, chunks):
+            yield [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        return
+    name = str(nlp.meta.get("name", "")) + str(nlp.meta.get("lang", ""))
+    todo = [c for c in dict.fromkeys(chunks) if (name, c) not in memo]
+    for c, ents in zip(todo, _entities(nlp, todo, None)):
+        memo[(name, c)] = ents
+    for c in chunks:
+        yield memo[(name, c)]
 
 
 # short words an old print wrote with a long s, which the model knows as read too (from web text)
@@ -128,10 +164,10 @@ def long_s(texts: list[str], vocab: Any) -> list[str]:
     return out
 
 
-def _parts(text: str, start: int, end: int, kind: str) -> list[tuple[int, int]]:
+def _parts(text: str, start: int, end: int, kind: str, levers: Levers = SHIPPED) -> list[tuple[int, int]]:
     """A place or a person named with another by "&" ("Berne & Argovie", "Dcfelice & Btgos") is two
     names; a company keeps its "&" ("Procter & Gamble")."""
-    if kind not in ("LOC", "PER") or "&" not in text:
+    if kind not in ("LOC", "PER") or "&" not in text or not levers.ampersand:
         return [(start, end)]
     parts, a = [], start
     for amp in re.finditer(r"\s*&\s*", text):
@@ -151,15 +187,33 @@ def _caps_lines(text: str) -> list[re.Match[str]]:
     return [m for m in _NO_LOWER_LINE.finditer(text) if _TWO_CAPITALS.search(m.group())]
 
 
-def recased(texts: list[str]) -> list[str]:
+_LINE = re.compile(r"[^\n]+")
+_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _title_lines(text: str) -> list[re.Match[str]]:
+    """Headline lines in title case ("Japan Get Lucky Win In Surprise Defeat"): three words of four letters
+    or more, each capitalised, and lower-case letters (else it is a line in capitals)."""
+    out = []
+    for m in _LINE.finditer(text):
+        words = _LONG_WORD.findall(m.group())
+        if len(words) >= 3 and all(w[:1].isupper() for w in words) and not all(w.isupper() for w in words):
+            out.append(m)
+    return out
+
+
+def recased(texts: list[str], headlines: bool = False) -> list[str]:
     """The texts with their lines in capitals written as the texts write those words elsewhere.
 
     The model reads "SOCCER - JAPAN GET LUCKY WIN" as one organisation; with "Japan" written as the
     texts write it, it finds the country. Each word takes the casing the same texts give it most
     often outside lines in capitals (lower case, capitalised, or capitals for an acronym); a word
     they never write otherwise is capitalised, as a headline's unknown word is most often a name.
-    Only the case changes, so offsets are kept."""
+    Only the case changes, so offsets are kept. With `headlines`, lines in title case too ("Japan Get
+    Lucky Win"): their capitalised words only, acronyms and lower-case words left as written."""
     caps = [_caps_lines(t) for t in texts]
+    if headlines:
+        caps = [sorted(c + _title_lines(t), key=lambda m: m.start()) for c, t in zip(caps, texts)]
     if not any(caps):
         return texts
     lower: Counter[str] = Counter()
@@ -187,8 +241,11 @@ def recased(texts: list[str]) -> list[str]:
             continue
         chars = list(t)
         for line in lines:
+            titled = headlines and line.group() != line.group().upper()
             for w in _CASED_WORD.finditer(line.group()):
                 word = w.group()
+                if titled and (word.islower() or word.isupper()):
+                    continue
                 low = word.lower()
                 cap = "-".join(p[:1].upper() + p[1:] for p in low.split("-"))
                 n_low, n_cap, n_up = lower[low], title[cap], upper[word]
@@ -262,7 +319,7 @@ _MONTH = re.compile(r"(?i)^(?:jan|feb|fév|fev|mar|apr|avr|may|mai|jun|juin|jul|
                     r"(?:\s+\d{1,4})*$|^\d{1,2}(?:er)?\s+\w+\.?\s+\d{2,4}$")
 
 
-def clean(text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
+def clean(text: str, start: int, end: int, kind: str, levers: Levers = SHIPPED) -> tuple[int, int] | None:
     """Trim a span to the name it holds, or None when what is left is not a name."""
     brk = _BREAK.search(text, start, end)
     if brk:  # a name never runs over a line end, a tab or a table cell
@@ -294,7 +351,7 @@ def clean(text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
         span = text[start:end]
     if not span or any(c.isdigit() for c in span) or _MONTH.match(span) or _unbalanced(span):
         return None  # codes (EXT-01, VLAN40) and dates are not names
-    if _lower_elsewhere(text, start, end, span):
+    if levers.lower_elsewhere and _lower_elsewhere(text, start, end, span):
         return None
     if _JUNK.match(span) or span.lower() in PRONOUNS or not any(c.isupper() for c in span[:1] + span):
         return None

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from ..model.mention import Mention
+from .levers import SHIPPED, Levers
 from .ner import clean
 
 _WORD = r"[A-Z][\w'’.&-]*"
@@ -75,8 +76,10 @@ def teams(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def with_teams(text: str, mentions: list[Mention]) -> list[Mention]:
+def with_teams(text: str, mentions: list[Mention], levers: Levers = SHIPPED) -> list[Mention]:
     """The model's mentions with the teams of results lines in place of what it read there."""
+    if not levers.teams:
+        return mentions
     spans = teams(text)
     if not spans:
         return mentions

@@ -13,10 +13,11 @@ from ..extract.language import classify
 from ..model.mention import Mention
 from .consistency import consistent
 from .grouping import canonical
+from .levers import SHIPPED, Levers
 from .mailtext import masked
 from .models import MODELS
 from .names import key
-from .ner import recognise
+from .ner import Memo, recognise
 from .results import with_teams
 
 SURE = 0.8   # a line's other language counts when the classifier is this sure; else the texts' majority
@@ -34,8 +35,13 @@ def languages(texts: list[str], lang: str | None) -> list[str | None]:
     return [lg if lg in MODELS or (lg and p >= SURE) else majority or lg for lg, p in found]
 
 
-def analyse(texts: list[str], lang: str | None = None) -> list[dict[str, Any]]:
-    """One result per text: language, mentions (with canonical names), identifiers, dates."""
+def analyse(texts: list[str], lang: str | None = None, levers: Levers = SHIPPED, memo: Memo | None = None,
+            entities_only: bool = False) -> list[dict[str, Any]]:
+    """One result per text: language, mentions (with canonical names), identifiers, dates.
+
+    `levers` and `memo` are the bench's (`bench/ner.py --loso`): which rules run, and the model's readings
+    kept from one switchboard to the next; `entities_only` leaves identifiers and dates out (the bench
+    scores names only)."""
     from .identifiers import find_identifiers
     from .textdates import find_dates
 
@@ -44,9 +50,9 @@ def analyse(texts: list[str], lang: str | None = None) -> list[dict[str, Any]]:
     found: list[list[Mention]] = [[] for _ in texts]
     for lg in {x if x in MODELS else None for x in langs}:
         idx = [i for i, x in enumerate(langs) if (x if x in MODELS else None) == lg]
-        for i, ms in zip(idx, recognise([texts[i] for i in idx], lg)):
-            found[i] = with_teams(texts[i], ms)
-    found = consistent(texts, found)
+        for i, ms in zip(idx, recognise([texts[i] for i in idx], lg, levers, memo)):
+            found[i] = with_teams(texts[i], ms, levers)
+    found = consistent(texts, found, levers)
     counts = Counter((key(m.text), m.type, m.text, m.source) for ms in found for m in ms)
     names = canonical((k, t, s, src, n) for (k, t, s, src), n in counts.items())
     out = []
@@ -55,9 +61,11 @@ def analyse(texts: list[str], lang: str | None = None) -> list[dict[str, Any]]:
             "language": lg,
             "mentions": [{"start": m.start, "end": m.end, "text": m.text, "type": m.type,
                           "canonical": names.get(key(m.text), (m.text,))[0], "source": m.source} for m in ms],
-            "identifiers": [{"start": i.start, "end": i.end, "text": i.text, "type": i.type, "value": i.value,
-                             "valid": i.valid} for i in find_identifiers(text, lg)],
-            "dates": [{"start": d.start, "end": d.end, "text": d.text, "value": d.value, "precision": d.precision}
-                      for d in find_dates(text, lg)],
+            "identifiers": [] if entities_only else [
+                {"start": i.start, "end": i.end, "text": i.text, "type": i.type, "value": i.value, "valid": i.valid}
+                for i in find_identifiers(text, lg)],
+            "dates": [] if entities_only else [
+                {"start": d.start, "end": d.end, "text": d.text, "value": d.value, "precision": d.precision}
+                for d in find_dates(text, lg)],
         })
     return out
