@@ -80,12 +80,22 @@ def build_team(base: Path, options: Options | None = None) -> Team:
     return team
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
+    """One server for every server-mode test of the session (tests that change accounts make
+    accounts of their own: the four personas stay as built)."""
     t = build_team(tmp_path_factory.mktemp("team"))
     yield t
     assert t.bg is not None
     t.bg.stop()
+
+
+def new_user(team: Team, name: str, project: str = "alpha", role: str = "reader") -> str:
+    """An account of a test's own, ready to log in with PASSWORD."""
+    once = team.server.add_user(name)
+    team.server.change_password(name, once, PASSWORD)
+    team.server.grant(name, project, role)
+    return name
 
 
 def client(team: Team, address: str = "127.0.0.1") -> httpx.Client:
