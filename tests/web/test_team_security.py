@@ -245,3 +245,15 @@ def test_the_audit_trail_refuses_updates_and_deletes(team: Team) -> None:  # noq
             db.execute("DELETE FROM audit WHERE seq = 1")
     finally:
         db.close()
+
+
+def test_a_null_origin_passes_only_from_the_same_origin(team: Team) -> None:  # noqa: F811
+    # a sandboxed or cross-site page also sends `Origin: null`: only Sec-Fetch-Site tells them apart
+    with client(team, "127.0.0.13") as c:
+        form = {"name": "rita", "password": PASSWORD}
+        r = c.post("/login", data=form, headers={"origin": "null", "sec-fetch-site": "cross-site"})
+        assert r.status_code == 403 and COOKIE not in r.cookies
+        r = c.post("/login", data=form, headers={"origin": "null"})
+        assert r.status_code == 403
+        r = c.post("/login", data=form, headers={"origin": "null", "sec-fetch-site": "same-origin"})
+        assert r.status_code == 303 and COOKIE in r.cookies
