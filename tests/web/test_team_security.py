@@ -257,3 +257,19 @@ def test_a_null_origin_passes_only_from_the_same_origin(team: Team) -> None:  # 
         assert r.status_code == 403
         r = c.post("/login", data=form, headers={"origin": "null", "sec-fetch-site": "same-origin"})
         assert r.status_code == 303 and COOKIE in r.cookies
+
+
+def test_stars_are_private_per_user(team: Team) -> None:  # noqa: F811
+    new_user(team, "star-a", role="editor")
+    new_user(team, "star-b", role="editor")
+    a, b = login(team, "star-a"), login(team, "star-b")
+    doc = team.ids["alpha"]["memo.txt"]
+    assert a.send("PUT", f"/p/alpha/api/documents/{doc}/star", json={"starred": True}).status_code == 200
+    assert a.http.get(f"/p/alpha/api/documents/{doc}").json()["starred"] is True
+    assert b.http.get(f"/p/alpha/api/documents/{doc}").json()["starred"] is False
+    found = a.http.get("/p/alpha/api/search", params={"q": "star:yes"}).json()
+    assert [h["id"] for h in found["hits"]] == [doc]
+    assert b.http.get("/p/alpha/api/search", params={"q": "star:yes"}).json()["total"] == 0
+    # b unstarring does not touch a's star
+    assert b.send("PUT", f"/p/alpha/api/documents/{doc}/star", json={"starred": False}).status_code == 200
+    assert a.http.get(f"/p/alpha/api/documents/{doc}").json()["starred"] is True
