@@ -52,16 +52,23 @@ def head_path(st: ServerStore) -> Path:
 
 def append(st: ServerStore, entry: dict[str, Any]) -> int:
     """Append an entry (without `seq`: it is given here) and return its number."""
+    return append_many(st, [entry])
+
+
+def append_many(st: ServerStore, entries: list[dict[str, Any]]) -> int:
+    """Append entries in one transaction (one disk sync for all); returns the last number."""
     with st.transaction() as db:
         row = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, previous = (row[0] + 1, row[1]) if row else (1, GENESIS)
-        text = canonical({**entry, "seq": seq})
-        digest = chain_hash(previous, text)
-        db.execute("INSERT INTO audit (seq, entry, hash) VALUES (?,?,?)", (seq, text, digest))
+        seq, previous = (row[0], row[1]) if row else (0, GENESIS)
+        for entry in entries:
+            seq += 1
+            text = canonical({**entry, "seq": seq})
+            previous = chain_hash(previous, text)
+            db.execute("INSERT INTO audit (seq, entry, hash) VALUES (?,?,?)", (seq, text, previous))
         # written inside the transaction: the next append waits for it, so heads land in order
         head = head_path(st)
         tmp = head.with_suffix(".part")
-        tmp.write_text(json.dumps({"entries": seq, "hash": digest}) + "\n", "utf-8")
+        tmp.write_text(json.dumps({"entries": seq, "hash": previous}) + "\n", "utf-8")
         os.replace(tmp, head)
     return seq
 

@@ -20,7 +20,6 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-import anyio.to_thread
 import orjson
 from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute, Mount
@@ -30,6 +29,7 @@ from ..store.values import acting_user
 from . import passwords, rules
 from .rules import Rule
 from .serverdir import TOKEN_PREFIX, Server
+from .trail import AuditWriter
 
 Scope = MutableMapping[str, Any]
 SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -131,11 +131,12 @@ class RouteTable:
 class Access:
     """ASGI middleware: authentication, authorisation, CSRF, audit (see the module's docstring)."""
 
-    def __init__(self, app: Any, server: Server, table: RouteTable, options: Options) -> None:
+    def __init__(self, app: Any, server: Server, table: RouteTable, options: Options, writer: AuditWriter) -> None:
         self.app = app
         self.server = server
         self.table = table
         self.options = options
+        self.writer = writer
 
     # -- who -------------------------------------------------------------------------------------
 
@@ -229,7 +230,7 @@ class Access:
         finally:
             acting_user.reset(token)
         if rule.action and auth is not None and status < 400:
-            await anyio.to_thread.run_sync(self.audit, auth.user, rule.action, match, scope.get("query_string", b""))
+            self.audit(auth.user, rule.action, match, scope.get("query_string", b""))
 
     def audit(self, user: str, action: str, match: Match, query: bytes) -> None:
         """Record an action: the object from the path, the search query (never document text)."""
@@ -239,7 +240,7 @@ class Access:
             q = parse_qs(query.decode("latin-1")).get("q")
             if q:
                 detail["query"] = q[0][:500]
-        self.server.record(user, action, match.project, obj, **detail)
+        self.writer.submit(user, action, match.project, obj, detail)
 
     async def refuse(self, send: Any, scope: Scope, headers: dict[str, str], auth: Auth | None, status: int,
                      text: str) -> None:

@@ -7,8 +7,10 @@ project-list and audit pages, behind the safety guard and the access middleware.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -31,6 +33,7 @@ from ..web.workbench import Workbench
 from . import passwords
 from .access import COOKIE, Access, Options, RouteTable
 from .serverdir import Server
+from .trail import AuditWriter
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 WINDOW = 15 * 60          # seconds a failed login counts against an account or an address
@@ -61,6 +64,7 @@ class ServerApp:
         self.server = server
         self.allowed_hosts = allowed_hosts
         self.options = options
+        self.writer = AuditWriter(server)
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
         lang = choose(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
@@ -98,8 +102,15 @@ class ServerApp:
             project_routes = [*api.router.routes, *api_analysis.router.routes, *pages.router.routes]
         own = self.routes()
         table = RouteTable(own, project_routes, [p["name"] for p in self.server.projects()])
-        inner = Starlette(routes=[*own, *mounts])
-        return Guard(Access(inner, self.server, table, self.options), allowed_hosts=self.allowed_hosts)
+        writer = self.writer
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            yield
+            await anyio.to_thread.run_sync(writer.close)  # the last entries reach the disk
+
+        inner = Starlette(routes=[*own, *mounts], lifespan=lifespan)
+        return Guard(Access(inner, self.server, table, self.options, writer), allowed_hosts=self.allowed_hosts)
 
     # -- login and logout ------------------------------------------------------------------------
 
@@ -218,6 +229,7 @@ class ServerApp:
     # -- audit -----------------------------------------------------------------------------------
 
     def _audit(self, request: Request) -> dict[str, Any]:
+        self.writer.flush()  # everything done until now, this request's own reading excepted
         q = request.query_params
         f = {"user": q.get("user") or None, "action": q.get("action") or None, "since": q.get("since") or None}
         project = request.path_params["project"]

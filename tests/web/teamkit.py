@@ -50,6 +50,11 @@ class Team:
         assert self.bg is not None
         return self.bg.url
 
+    def flush(self) -> None:
+        """Wait until the server has written every audit entry of the requests made so far."""
+        assert self.bg is not None
+        self.bg.server.config.app.app.writer.flush()  # Guard → Access → its AuditWriter
+
 
 def _project(base: Path, name: str, texts: dict[str, str]) -> tuple[Path, dict[str, str]]:
     src = base / f"{name}-files"

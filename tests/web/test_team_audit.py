@@ -36,6 +36,7 @@ def worked(team: Team) -> Team:  # noqa: F811
     assert ed.send("DELETE", f"/p/alpha/api/documents/{doc}/tags/audited").status_code == 200
     # refused requests are not actions
     assert rita.send("POST", f"/p/alpha/api/documents/{doc}/tags", json={"tag": "no"}).status_code == 403
+    team.flush()
     return team
 
 

@@ -19,6 +19,7 @@ from faisceau.web.server import Background
 
 
 def actions(team: Team, action: str) -> list[dict[str, object]]:
+    team.flush()
     return audit.entries(team.server.store(), action=action)
 
 
