@@ -89,6 +89,26 @@ def passwd(name: str, server_dir: Path) -> None:
     click.echo(password)
 
 
+@users.command("totp")
+@click.argument("name")
+@click.option("--off", is_flag=True, help="Stop requiring a code.")
+@server_option
+@handle_errors
+def totp(name: str, off: bool, server_dir: Path) -> None:
+    """Require a TOTP code (an authenticator app) at NAME's login; prints the secret and its
+    otpauth:// URI once, to give to the user (their sessions end)."""
+    from ..team.serverdir import Server
+
+    server = Server.open(server_dir)
+    if off:
+        server.disable_totp(name)
+        click.echo(f"{name} logs in with a password only")
+        return
+    secret, uri = server.enable_totp(name)
+    click.echo(f"two-step login on for {name}; secret (shown once): {secret}")
+    click.echo(uri)
+
+
 @users.group("token")
 def token() -> None:
     """Personal API tokens (`Authorization: Bearer TOKEN`), hashed at rest, expiring."""

@@ -61,6 +61,12 @@ SERVER_DDL: dict[int, str] = {
     CREATE INDEX login_attempts_account ON login_attempts(account, time);
     CREATE INDEX login_attempts_address ON login_attempts(address, time);
     """,
+    2: """
+    -- optional second factor of a local account: the TOTP secret (base32; it must be readable to
+    -- check a code) and the last time step accepted (a code is never accepted twice)
+    ALTER TABLE users ADD COLUMN totp_secret TEXT;
+    ALTER TABLE users ADD COLUMN totp_last INTEGER NOT NULL DEFAULT 0;
+    """,
 }
 
 
@@ -84,7 +90,8 @@ def user(st: ServerStore, name: str) -> dict[str, Any] | None:
 def users(st: ServerStore) -> list[dict[str, Any]]:
     """Every account (without its hash) with its memberships as {project: role}."""
     out = []
-    for r in st.db.execute("SELECT name, server_role, must_change, created, disabled FROM users ORDER BY name"):
+    for r in st.db.execute("SELECT name, server_role, must_change, created, disabled, totp_secret IS NOT NULL AS totp"
+                           " FROM users ORDER BY name"):
         d = dict(r)
         d["projects"] = memberships_of(st, r["name"])
         out.append(d)
@@ -95,6 +102,17 @@ def set_password(st: ServerStore, name: str, password_hash: str, must_change: bo
     """Replace an account's password hash; False when there is no such account."""
     return st.db.execute("UPDATE users SET password = ?, must_change = ? WHERE name = ?",
                          (password_hash, int(must_change), name)).rowcount > 0
+
+
+def set_totp(st: ServerStore, name: str, secret: str | None) -> bool:
+    """Turn the second factor on (a secret) or off (None); False when there is no such account."""
+    return st.db.execute("UPDATE users SET totp_secret = ?, totp_last = 0 WHERE name = ?", (secret, name)).rowcount > 0
+
+
+def use_totp_step(st: ServerStore, name: str, step: int) -> bool:
+    """Accept a code's time step once: False when this step (or a later one) was used already."""
+    return st.db.execute("UPDATE users SET totp_last = ? WHERE name = ? AND totp_last < ?",
+                         (step, name, step)).rowcount > 0
 
 
 # -- projects and memberships ------------------------------------------------------------------

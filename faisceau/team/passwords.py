@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -54,3 +55,18 @@ def new_secret(prefix: str = "") -> str:
 def digest(secret: str) -> str:
     """How a session id or token is stored: its SHA-256 (it is random, so no salt is needed)."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def totp_step(secret: str, code: str, when: float) -> int | None:
+    """The time step (30 s) whose TOTP code `code` is, this one or a neighbour (clocks drift), or None."""
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    code = code.strip().replace(" ", "")
+    if not (code.isdigit() and len(code) == totp.digits):
+        return None
+    now_step = int(when // totp.interval)
+    for step in (now_step, now_step - 1, now_step + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None

@@ -168,6 +168,26 @@ class Server:
             return "admin"
         return accounts.role_of(self.store(), name, project)
 
+    # -- second factor ---------------------------------------------------------------------------
+
+    def enable_totp(self, name: str, by: str | None = None) -> tuple[str, str]:
+        """Require a TOTP code at this user's login; returns the secret and its otpauth:// URI
+        (for an authenticator app; shown once)."""
+        import pyotp
+
+        self.need_user(name)
+        secret = pyotp.random_base32()
+        accounts.set_totp(self.store(), name, secret)
+        accounts.delete_sessions_of(self.store(), name)
+        self.record(by, "totp-enable", obj=name)
+        return secret, pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name="faisceau")
+
+    def disable_totp(self, name: str, by: str | None = None) -> None:
+        """Stop requiring a code at this user's login."""
+        if not accounts.set_totp(self.store(), name, None):
+            raise UsageError(f"no user {name[:70]}")
+        self.record(by, "totp-disable", obj=name)
+
     # -- API tokens ------------------------------------------------------------------------------
 
     def add_token(self, name: str, label: str, days: int, by: str | None = None) -> str:

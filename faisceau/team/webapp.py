@@ -122,7 +122,8 @@ class ServerApp:
         name, password = form.get("name", "")[:64], form.get("password", "")[:1024]
         target = local_path(form.get("next", "/"))
         address = request.client.host if request.client else "unknown"
-        verdict, delay, csrf_secret = await anyio.to_thread.run_sync(self._login, name, password, address)
+        verdict, delay, csrf_secret = await anyio.to_thread.run_sync(self._login, name, password, address,
+                                                                     form.get("code", "")[:12])
         if verdict == "ok":
             secret, _ = csrf_secret
             old = request.cookies.get(COOKIE)
@@ -141,8 +142,11 @@ class ServerApp:
             return refused
         return self.render(request, "login.html", 401, next=target, error="wrong user name or password")
 
-    def _login(self, name: str, password: str, address: str) -> tuple[str, float, tuple[str, str]]:
-        """("ok" | "throttled" | "failed", delay before answering, (session id, csrf token))."""
+    def _login(self, name: str, password: str, address: str, code: str = "") -> tuple[str, float, tuple[str, str]]:
+        """("ok" | "throttled" | "failed", delay before answering, (session id, csrf token)).
+
+        An account with a second factor needs the current TOTP code too, each code accepted once;
+        a wrong or replayed code is a failed login like a wrong password (same answer, same count)."""
         st = self.server.store()
         now = time.time()
         by_account, last = accounts.failures(st, "account", name, now - WINDOW)
@@ -154,9 +158,14 @@ class ServerApp:
         row = accounts.user(st, name)
         ok = passwords.check_password(row["password"] if row else None, password) and row is not None \
             and not row["disabled"]
+        why = None if ok else "password"
+        if ok and row is not None and row["totp_secret"]:
+            step = passwords.totp_step(row["totp_secret"], code, now)
+            ok = step is not None and accounts.use_totp_step(st, name, step)
+            why = None if ok else "code"
         accounts.record_attempt(st, name, address, now, ok)
         if not ok:
-            self.server.record(None, "login-failed", obj=name, address=address)
+            self.server.record(None, "login-failed", obj=name, address=address, reason=why)
             return "failed", min(DELAY_STEP * (by_account + 1), DELAY_MAX), ("", "")
         secret, csrf = passwords.new_secret(), passwords.new_secret()
         accounts.add_session(st, passwords.digest(secret), name, csrf, now, now + self.options.absolute_seconds)

@@ -274,3 +274,26 @@ def test_stars_are_private_per_user(team: Team) -> None:  # noqa: F811
     # b unstarring does not touch a's star
     assert b.send("PUT", f"/p/alpha/api/documents/{doc}/star", json={"starred": False}).status_code == 200
     assert a.http.get(f"/p/alpha/api/documents/{doc}").json()["starred"] is True
+
+
+def test_a_second_factor_is_required_and_each_code_works_once(team: Team) -> None:  # noqa: F811
+    import pyotp
+
+    new_user(team, "two-step")
+    secret, uri = team.server.enable_totp("two-step")
+    assert uri.startswith("otpauth://totp/") and secret in uri
+    with client(team, "127.0.0.14") as c:
+        form = {"name": "two-step", "password": PASSWORD}
+        assert c.post("/login", data=form).status_code == 401
+        code = pyotp.TOTP(secret).now()
+        wrong = f"{(int(code) + 500_000) % 1_000_000:06d}"
+        assert c.post("/login", data={**form, "code": wrong}).status_code == 401
+        r = c.post("/login", data={**form, "code": code})
+        assert r.status_code == 303 and COOKIE in r.cookies
+    with client(team, "127.0.0.15") as c:  # the same code again, even from elsewhere: refused
+        assert c.post("/login", data={"name": "two-step", "password": PASSWORD, "code": code}).status_code == 401
+    reasons = [e["detail"].get("reason") for e in actions(team, "login-failed") if e["object"] == "two-step"]
+    assert reasons.count("code") >= 2
+    team.server.disable_totp("two-step")
+    with client(team, "127.0.0.16") as c:
+        assert c.post("/login", data={"name": "two-step", "password": PASSWORD}).status_code == 303
