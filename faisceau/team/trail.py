@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from typing import Any
 
 from ..store import audit
@@ -61,12 +62,15 @@ class AuditWriter:
     def _run(self) -> None:
         stop = False
         while not stop:
-            first = self.queue.get()
-            items = [first]
+            items = [self.queue.get()]
+            # let the batch gather, then take it whole: one wake-up per batch, not one per entry (a
+            # thread that keeps waking to take one entry at a time competes for the GIL with the
+            # event loop and slowed every request)
+            if items[0] is not None and "__flush__" not in items[0]:
+                time.sleep(self.interval)
             try:
-                # gather what arrives within the interval, up to a batch
                 while len(items) < self.batch:
-                    items.append(self.queue.get(timeout=self.interval if len(items) == 1 else 0.001))
+                    items.append(self.queue.get_nowait())
             except queue.Empty:
                 pass
             entries = [i for i in items if i is not None and "__flush__" not in i]
