@@ -59,3 +59,31 @@ def projects(directory: Path, as_json: bool) -> None:
             emit({"name": p["name"], "added": p["added"]})
         else:
             click.echo(p["name"])
+
+
+@server.command("oidc")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--issuer", help="The provider's issuer URL (its /.well-known/openid-configuration is read).")
+@click.option("--client-id", help="This server's client id at the provider.")
+@click.option("--client-secret", envvar="FAISCEAU_OIDC_SECRET", help="Its client secret (or FAISCEAU_OIDC_SECRET).")
+@click.option("--redirect-uri", help="https://YOUR-HOST/login/oidc/callback, as registered at the provider.")
+@click.option("--username-claim", default="preferred_username", show_default=True,
+              help="The ID token claim that names the local account (email for Google).")
+@click.option("--off", is_flag=True, help="Turn single sign-on off.")
+@handle_errors
+def oidc_cmd(directory: Path, issuer: str | None, client_id: str | None, client_secret: str | None,
+             redirect_uri: str | None, username_claim: str, off: bool) -> None:
+    """Log in through an OpenID Connect provider (Keycloak, Google Workspace, Microsoft Entra ID)."""
+    from ..exc import UsageError
+    from ..team.oidc import CONFIG, Config
+    from ..team.serverdir import Server
+
+    server = Server.open(directory)
+    if off:
+        (server.root / CONFIG).unlink(missing_ok=True)
+        click.echo("single sign-on off")
+        return
+    if not (issuer and client_id and client_secret and redirect_uri):
+        raise UsageError("give --issuer, --client-id, --client-secret and --redirect-uri (or --off)")
+    Config(issuer, client_id, client_secret, redirect_uri, username_claim).save(server)
+    click.echo(f"single sign-on through {issuer}; accounts: faisceau users add NAME --sso --server {directory}")

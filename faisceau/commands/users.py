@@ -20,13 +20,17 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(["user", "admin"]), default="user", show_default=True,
               help="admin: admin of every project of the server (and of its audit page).")
+@click.option("--sso", is_flag=True, help="Logs in through the identity provider only (no password).")
 @server_option
 @handle_errors
-def add(name: str, role: str, server_dir: Path) -> None:
+def add(name: str, role: str, sso: bool, server_dir: Path) -> None:
     """Create an account; prints a one-time password, to be changed at first login."""
     from ..team.serverdir import Server
 
-    password = Server.open(server_dir).add_user(name, role)
+    password = Server.open(server_dir).add_user(name, role, sso=sso)
+    if sso:
+        click.echo(f"user {name} created; logs in through single sign-on (`faisceau server oidc`)")
+        return
     click.echo(f"user {name} created; one-time password (shown once, to be changed at first login):")
     click.echo(password)
 

@@ -67,6 +67,16 @@ SERVER_DDL: dict[int, str] = {
     ALTER TABLE users ADD COLUMN totp_secret TEXT;
     ALTER TABLE users ADD COLUMN totp_last INTEGER NOT NULL DEFAULT 0;
     """,
+    3: """
+    -- OpenID Connect logins under way: what the callback must find again (state, nonce, PKCE verifier)
+    CREATE TABLE oidc_pending (
+        state     TEXT PRIMARY KEY,
+        nonce     TEXT NOT NULL,
+        verifier  TEXT NOT NULL,
+        next      TEXT NOT NULL,
+        created   REAL NOT NULL
+    );
+    """,
 }
 
 
@@ -76,10 +86,11 @@ def _dict(row: Any) -> dict[str, Any] | None:
 
 # -- users -------------------------------------------------------------------------------------
 
-def add_user(st: ServerStore, name: str, password_hash: str, server_role: str, created: str) -> None:
-    """A new account whose password must be changed at first login."""
-    st.db.execute("INSERT INTO users (name, password, server_role, must_change, created) VALUES (?,?,?,1,?)",
-                  (name, password_hash, server_role, created))
+def add_user(st: ServerStore, name: str, password_hash: str, server_role: str, created: str,
+             must_change: bool = True) -> None:
+    """A new account (by default one whose password must be changed at first login)."""
+    st.db.execute("INSERT INTO users (name, password, server_role, must_change, created) VALUES (?,?,?,?,?)",
+                  (name, password_hash, server_role, int(must_change), created))
 
 
 def user(st: ServerStore, name: str) -> dict[str, Any] | None:
@@ -206,6 +217,20 @@ def tokens_of(st: ServerStore, name: str) -> list[dict[str, Any]]:
 def revoke_token(st: ServerStore, name: str, token_id: int) -> bool:
     """Delete one of a user's tokens; False when they have none with this id."""
     return st.db.execute("DELETE FROM tokens WHERE user = ? AND id = ?", (name, token_id)).rowcount > 0
+
+
+# -- OpenID Connect ----------------------------------------------------------------------------
+
+def add_oidc_pending(st: ServerStore, state: str, nonce: str, verifier: str, next_path: str, created: float) -> None:
+    """Remember a login sent to the identity provider (older ones than an hour are dropped)."""
+    st.db.execute("DELETE FROM oidc_pending WHERE created < ?", (created - 3600,))
+    st.db.execute("INSERT INTO oidc_pending (state, nonce, verifier, next, created) VALUES (?,?,?,?,?)",
+                  (state, nonce, verifier, next_path, created))
+
+
+def take_oidc_pending(st: ServerStore, state: str) -> dict[str, Any] | None:
+    """The login a callback's `state` names, removed (each state is used once), or None."""
+    return _dict(st.db.execute("DELETE FROM oidc_pending WHERE state = ? RETURNING *", (state,)).fetchone())
 
 
 # -- login attempts ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..exc import ProjectError
 
-SERVER_SCHEMA_VERSION = 2
+SERVER_SCHEMA_VERSION = 3
 SERVER_OWNERS = ("accounts", "audit")
 
 

@@ -96,6 +96,8 @@ PROJECT: dict[tuple[str, str], Rule] = {
 SERVER: dict[tuple[str, str], Rule] = {
     ("GET", "/login"): Rule(PUBLIC),
     ("POST", "/login"): Rule(PUBLIC, csrf_form=True),       # no session yet: the Origin check guards it
+    ("GET", "/login/oidc"): Rule(PUBLIC),                    # off to the identity provider
+    ("GET", "/login/oidc/callback"): Rule(PUBLIC),           # back from it (state, nonce, PKCE checked)
     ("POST", "/logout"): Rule(AUTHENTICATED, csrf_form=True),
     ("GET", "/"): Rule(AUTHENTICATED),
     ("GET", "/account/password"): Rule(AUTHENTICATED),

@@ -101,17 +101,18 @@ class Server:
             raise UsageError(f"no user {name[:70]}")
         return found
 
-    def add_user(self, name: str, role: str = "user", by: str | None = None) -> str:
-        """Create an account; returns its one-time password (to be changed at first login)."""
+    def add_user(self, name: str, role: str = "user", by: str | None = None, sso: bool = False) -> str:
+        """Create an account; returns its one-time password (to be changed at first login). An `sso`
+        account logs in through the identity provider only: its password is random and never shown."""
         _check_name("user", name)
         if role not in ("user", "admin"):
             raise UsageError("--role is user or admin")
         if accounts.user(self.store(), name) is not None:
             raise UsageError(f"user {name} exists already")
-        password = passwords.one_time_password()
-        accounts.add_user(self.store(), name, passwords.hash_password(password), role, now())
-        self.record(by, "user-add", obj=name, role=role)
-        return password
+        password = passwords.one_time_password() if not sso else passwords.new_secret()
+        accounts.add_user(self.store(), name, passwords.hash_password(password), role, now(), must_change=not sso)
+        self.record(by, "user-add", obj=name, role=role, sso=sso or None)
+        return "" if sso else password
 
     def reset_password(self, name: str, by: str | None = None) -> str:
         """A new one-time password for an account (its sessions end)."""

@@ -30,7 +30,7 @@ from ..web.i18n import COOKIE as LANG_COOKIE
 from ..web.i18n import choose, translator
 from ..web.safety import Guard
 from ..web.workbench import Workbench
-from . import passwords
+from . import oidc, passwords
 from .access import COOKIE, Access, Options, RouteTable
 from .serverdir import Server
 from .trail import AuditWriter
@@ -79,6 +79,8 @@ class ServerApp:
         return [
             Route("/login", self.login_page, methods=["GET"]),
             Route("/login", self.login, methods=["POST"]),
+            Route("/login/oidc", self.oidc_start, methods=["GET"]),
+            Route("/login/oidc/callback", self.oidc_callback, methods=["GET"]),
             Route("/logout", self.logout, methods=["POST"]),
             Route("/", self.projects, methods=["GET"]),
             Route("/account/password", self.password_page, methods=["GET"]),
@@ -115,7 +117,66 @@ class ServerApp:
     # -- login and logout ------------------------------------------------------------------------
 
     async def login_page(self, request: Request) -> Response:
-        return self.render(request, "login.html", next=local_path(request.query_params.get("next", "/")))
+        sso = await anyio.to_thread.run_sync(oidc.Config.load, self.server) is not None
+        return self.render(request, "login.html", next=local_path(request.query_params.get("next", "/")), sso=sso)
+
+    def _session_response(self, secret: str, target: str, old: str | None) -> Response:
+        if old:  # never keep a session id that existed before the login (fixation)
+            accounts.delete_session(self.server.store(), passwords.digest(old))
+        resp = RedirectResponse(target, status_code=303)
+        resp.set_cookie(COOKIE, secret, httponly=True, samesite="lax", secure=self.options.secure_cookies,
+                        path="/", max_age=int(self.options.absolute_seconds))
+        return resp
+
+    def _new_session(self, name: str) -> str:
+        now = time.time()
+        secret, csrf = passwords.new_secret(), passwords.new_secret()
+        accounts.add_session(self.server.store(), passwords.digest(secret), name, csrf, now,
+                             now + self.options.absolute_seconds)
+        return secret
+
+    async def oidc_start(self, request: Request) -> Response:
+        target = local_path(request.query_params.get("next", "/"))
+
+        def go() -> str | None:
+            cfg = oidc.Config.load(self.server)
+            return oidc.start(self.server, cfg, target) if cfg else None
+
+        try:
+            url = await anyio.to_thread.run_sync(go)
+        except oidc.OidcError as e:
+            return self.render(request, "login.html", 502, next=target, error=str(e))
+        if url is None:
+            return self.render(request, "login.html", 404, next=target, error="single sign-on is not set up here")
+        return RedirectResponse(url, status_code=303)
+
+    async def oidc_callback(self, request: Request) -> Response:
+        q = request.query_params
+        address = request.client.host if request.client else "unknown"
+
+        def back() -> tuple[str, str]:
+            cfg = oidc.Config.load(self.server)
+            if cfg is None:
+                raise oidc.OidcError("single sign-on is not set up here")
+            if q.get("error"):
+                raise oidc.OidcError(f"the identity provider said: {q.get('error', '')[:100]}")
+            name, target = oidc.finish(self.server, cfg, q.get("state", ""), q.get("code", ""))
+            row = self.server.need_user(name)
+            if row["disabled"]:
+                raise oidc.OidcError("this account is disabled")
+            secret = self._new_session(name)
+            self.server.record(name, "login", address=address, via="oidc")
+            return secret, target
+
+        try:
+            secret, target = await anyio.to_thread.run_sync(back)
+        except oidc.OidcError as e:
+            why = str(e)
+            await anyio.to_thread.run_sync(lambda: self.server.record(None, "login-failed", address=address,
+                                                                      via="oidc", reason=why[:200]))
+            return self.render(request, "login.html", 401, next="/", error=why)
+        old = request.cookies.get(COOKIE)
+        return await anyio.to_thread.run_sync(self._session_response, secret, local_path(target), old)
 
     async def login(self, request: Request) -> Response:
         form = await form_of(request)

@@ -104,6 +104,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "your_projects": ("Your projects", "Vos projets"),
     "no_projects": ("You are a member of no project yet.", "Vous n’êtes encore membre d’aucun projet."),
     "audit_trail": ("Audit trail", "Journal d’audit"),
+    "sso_login": ("Log in with your organisation's account (single sign-on)",
+                  "Se connecter avec le compte de votre organisation (authentification unique)"),
     "totp_code": ("Code (two-step login only)", "Code (connexion en deux étapes seulement)"),
     "sha256": ("SHA-256", "SHA-256"),
     "size": ("Size", "Taille"),
