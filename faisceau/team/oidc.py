@@ -86,7 +86,7 @@ def discover(issuer: str) -> dict[str, Any]:
 
 
 def _client(cfg: Config) -> Any:
-    from authlib.integrations.httpx_client import OAuth2Client
+    from authlib.integrations.httpx_client import OAuth2Client  # type: ignore[import-untyped]
 
     return OAuth2Client(cfg.client_id, cfg.client_secret, scope=cfg.scope, redirect_uri=cfg.redirect_uri,
                         code_challenge_method="S256", token_endpoint_auth_method="client_secret_basic",
@@ -95,7 +95,7 @@ def _client(cfg: Config) -> Any:
 
 def start(server: Server, cfg: Config, next_path: str) -> str:
     """The provider's authorization URL for a new login (its state, nonce and verifier remembered)."""
-    from authlib.common.security import generate_token
+    from authlib.common.security import generate_token  # type: ignore[import-untyped]
 
     meta = discover(cfg.issuer)
     nonce, verifier = generate_token(32), generate_token(64)

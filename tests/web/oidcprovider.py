@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from Cryptodome.PublicKey import RSA
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-from Cryptodome.PublicKey import RSA
 from jwkest.jwk import RSAKey
 from pyop.authz_state import AuthorizationState
 from pyop.exceptions import OAuthError
