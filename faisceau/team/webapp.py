@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -321,8 +321,3 @@ class ServerApp:
 def create_server_app(server: Server, allowed_hosts: tuple[str, ...], options: Options | None = None) -> Any:
     """The ASGI app of a server folder (raises UndeclaredRoute when a route has no access rule)."""
     return ServerApp(server, allowed_hosts, options or Options()).app()
-
-
-def login_url(next_path: str) -> str:
-    """The login page that comes back to `next_path`."""
-    return "/login?" + urlencode({"next": next_path})
