@@ -156,6 +156,12 @@ def role_of(st: ServerStore, name: str, project: str) -> str | None:
     return row[0] if row else None
 
 
+def members_of(st: ServerStore, project: str) -> list[dict[str, str]]:
+    """The members of a project with their roles, by name."""
+    return [{"name": r[0], "role": r[1]} for r in st.db.execute(
+        "SELECT user, role FROM memberships WHERE project = ? ORDER BY user", (project,))]
+
+
 def memberships_of(st: ServerStore, name: str) -> dict[str, str]:
     """{project: role} of a user."""
     return {r[0]: r[1] for r in st.db.execute(

@@ -106,4 +106,6 @@ SERVER: dict[tuple[str, str], Rule] = {
     ("GET", "/static"): Rule(PUBLIC),                         # CSS of the login page
     ("GET", "/p/{project}/audit"): Rule(ADMIN, "audit-read"),
     ("GET", "/p/{project}/api/audit"): Rule(ADMIN, "audit-read"),
+    ("GET", "/p/{project}/members"): Rule(ADMIN),
+    ("POST", "/p/{project}/members"): Rule(ADMIN, csrf_form=True),   # grants and revocations audit themselves
 }

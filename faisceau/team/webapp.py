@@ -88,6 +88,8 @@ class ServerApp:
             Route("/favicon.ico", self.favicon, methods=["GET"]),
             Route("/p/{project}/audit", self.audit_page, methods=["GET"]),
             Route("/p/{project}/api/audit", self.audit_json, methods=["GET"]),
+            Route("/p/{project}/members", self.members_page, methods=["GET"]),
+            Route("/p/{project}/members", self.members_change, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ]
 
@@ -295,6 +297,33 @@ class ServerApp:
 
     async def favicon(self, request: Request) -> Response:
         return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+    # -- members ---------------------------------------------------------------------------------
+
+    async def members_page(self, request: Request, error: str | None = None, status: int = 200) -> Response:
+        project = request.path_params["project"]
+        members = await anyio.to_thread.run_sync(lambda: accounts.members_of(self.server.store(), project))
+        return self.render(request, "members.html", status, project=project, members=members, error=error)
+
+    async def members_change(self, request: Request) -> Response:
+        """A project admin grants or revokes a role on this project (only)."""
+        form = await form_of(request)
+        if not self._form_csrf_ok(request, form):
+            return JSONResponse({"error": "missing or wrong CSRF token"}, status_code=403)
+        project, by = request.path_params["project"], request.scope["faisceau.team"]["user"]
+        name = form.get("name", "")[:64]
+
+        def change() -> None:
+            if form.get("action") == "revoke":
+                self.server.revoke(name, project, by=by)
+            else:
+                self.server.grant(name, project, form.get("role", ""), by=by)
+
+        try:
+            await anyio.to_thread.run_sync(change)
+        except UsageError as e:
+            return await self.members_page(request, str(e), 400)
+        return RedirectResponse(f"/p/{project}/members", status_code=303)
 
     # -- audit -----------------------------------------------------------------------------------
 

@@ -301,3 +301,25 @@ def test_a_second_factor_is_required_and_each_code_works_once(team: Team) -> Non
     team.server.disable_totp("two-step")
     with client(team, "127.0.0.16") as c:
         assert c.post("/login", data={"name": "two-step", "password": PASSWORD}).status_code == 303
+
+
+def test_a_projects_admin_manages_its_members_and_only_its_own(team: Team) -> None:  # noqa: F811
+    new_user(team, "joiner", project="beta")
+    ada, rita = login(team, "ada"), login(team, "rita")
+    page = ada.http.get("/p/alpha/members")
+    assert page.status_code == 200 and ">rita<" in page.text and ">otto<" not in page.text
+    r = ada.http.post("/p/alpha/members", data={"csrf": ada.csrf, "action": "grant", "name": "joiner", "role": "editor"})
+    assert r.status_code == 303
+    assert team.server.role("joiner", "user", "alpha") == "editor"
+    assert ada.http.post("/p/alpha/members", data={"action": "grant", "name": "joiner", "role": "admin"}).status_code == 403
+    assert team.server.role("joiner", "user", "alpha") == "editor"  # no CSRF token, no change
+    r = ada.http.post("/p/alpha/members", data={"csrf": ada.csrf, "action": "revoke", "name": "joiner"})
+    assert r.status_code == 303 and team.server.role("joiner", "user", "alpha") is None
+    assert team.server.role("joiner", "user", "beta") == "reader"
+    # not on a project where ada is no admin, and never by a reader
+    assert ada.http.post("/p/beta/members", data={"csrf": ada.csrf, "action": "revoke", "name": "joiner"}).status_code == 404
+    assert rita.http.post("/p/alpha/members", data={"csrf": rita.csrf, "action": "grant", "name": "rita",
+                                                    "role": "admin"}).status_code == 403
+    assert team.server.role("rita", "user", "alpha") == "reader"
+    grants = [e for e in actions(team, "member-grant") if e["object"] == "joiner" and e["project"] == "alpha"]
+    assert grants and grants[0]["user"] == "ada"
