@@ -183,6 +183,12 @@ def session(st: ServerStore, token_hash: str) -> dict[str, Any] | None:
         " WHERE s.token_hash = ?", (token_hash,)).fetchone())
 
 
+def sessions_of(st: ServerStore, name: str) -> list[dict[str, Any]]:
+    """A user's sessions: when made, last seen, when they end (never the hash)."""
+    return [dict(r) for r in st.db.execute(
+        "SELECT created, last_seen, expires FROM sessions WHERE user = ? ORDER BY created", (name,))]
+
+
 def touch_session(st: ServerStore, token_hash: str, seen: float) -> None:
     """Record activity (the idle expiry counts from here)."""
     st.db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (seen, token_hash))

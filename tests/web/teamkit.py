@@ -18,6 +18,7 @@ import pytest
 
 from faisceau import settings as settings_mod
 from faisceau.pipeline.orchestrator import Ingest
+from faisceau.store import accounts
 from faisceau.store.db import Store
 from faisceau.store.project import Project
 from faisceau.team.access import Options
@@ -131,7 +132,8 @@ def login(team: Team, name: str, password: str = PASSWORD, address: str = "127.0
     r = c.post("/login", data={"name": name, "password": password, "next": "/"})
     assert r.status_code == 303, (r.status_code, r.text[:300])
     page = c.get("/")
-    assert page.status_code == 200, page.text[:300]
+    # (what a rare failure here needs to be understood: the cookie sent, the user's sessions)
+    assert page.status_code == 200, (page.text[:300], dict(c.cookies), accounts.sessions_of(team.server.store(), name))
     m = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert m, "no CSRF token in the page"
     return Persona(name, c, m.group(1))
