@@ -7,6 +7,7 @@ expire are Unix seconds (compared as numbers); times shown to people are ISO 860
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -84,6 +85,14 @@ def _dict(row: Any) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+def _first(cur: sqlite3.Cursor) -> Any:
+    """The first row, the statement run to its end: a statement left mid-way keeps its connection's
+    read snapshot (and, for a write, its transaction) open until the cursor goes, and the connection
+    would not see what other threads commit meanwhile (a session just made, a role just changed)."""
+    rows = cur.fetchall()
+    return rows[0] if rows else None
+
+
 # -- users -------------------------------------------------------------------------------------
 
 def add_user(st: ServerStore, name: str, password_hash: str, server_role: str, created: str,
@@ -95,7 +104,7 @@ def add_user(st: ServerStore, name: str, password_hash: str, server_role: str, c
 
 def user(st: ServerStore, name: str) -> dict[str, Any] | None:
     """An account by name."""
-    return _dict(st.db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone())
+    return _dict(_first(st.db.execute("SELECT * FROM users WHERE name = ?", (name,))))
 
 
 def users(st: ServerStore) -> list[dict[str, Any]]:
@@ -152,7 +161,7 @@ def revoke(st: ServerStore, name: str, project: str) -> bool:
 
 def role_of(st: ServerStore, name: str, project: str) -> str | None:
     """A user's role on a project, read at each request (a change takes effect at once)."""
-    row = st.db.execute("SELECT role FROM memberships WHERE user = ? AND project = ?", (name, project)).fetchone()
+    row = _first(st.db.execute("SELECT role FROM memberships WHERE user = ? AND project = ?", (name, project)))
     return row[0] if row else None
 
 
@@ -178,9 +187,9 @@ def add_session(st: ServerStore, token_hash: str, name: str, csrf: str, created:
 
 def session(st: ServerStore, token_hash: str) -> dict[str, Any] | None:
     """A session with its user's account state."""
-    return _dict(st.db.execute(
+    return _dict(_first(st.db.execute(
         "SELECT s.*, u.must_change, u.server_role, u.disabled FROM sessions s JOIN users u ON u.name = s.user"
-        " WHERE s.token_hash = ?", (token_hash,)).fetchone())
+        " WHERE s.token_hash = ?", (token_hash,))))
 
 
 def sessions_of(st: ServerStore, name: str) -> list[dict[str, Any]]:
@@ -215,9 +224,9 @@ def add_token(st: ServerStore, token_hash: str, name: str, label: str, created: 
 
 def token(st: ServerStore, token_hash: str) -> dict[str, Any] | None:
     """A token with its user's account state."""
-    return _dict(st.db.execute(
+    return _dict(_first(st.db.execute(
         "SELECT t.*, u.must_change, u.server_role, u.disabled FROM tokens t JOIN users u ON u.name = t.user"
-        " WHERE t.token_hash = ?", (token_hash,)).fetchone())
+        " WHERE t.token_hash = ?", (token_hash,))))
 
 
 def tokens_of(st: ServerStore, name: str) -> list[dict[str, Any]]:
@@ -242,7 +251,7 @@ def add_oidc_pending(st: ServerStore, state: str, nonce: str, verifier: str, nex
 
 def take_oidc_pending(st: ServerStore, state: str) -> dict[str, Any] | None:
     """The login a callback's `state` names, removed (each state is used once), or None."""
-    return _dict(st.db.execute("DELETE FROM oidc_pending WHERE state = ? RETURNING *", (state,)).fetchone())
+    return _dict(_first(st.db.execute("DELETE FROM oidc_pending WHERE state = ? RETURNING *", (state,))))
 
 
 # -- login attempts ----------------------------------------------------------------------------
@@ -261,8 +270,8 @@ def failures(st: ServerStore, column: str, value: str, since: float) -> tuple[in
         raise ValueError(column)
     last_ok = 0.0
     if column == "account":
-        last_ok = st.db.execute("SELECT max(time) FROM login_attempts WHERE account = ? AND ok = 1",
-                                (value,)).fetchone()[0] or 0.0
-    row = st.db.execute(f"SELECT count(*), max(time) FROM login_attempts WHERE {column} = ? AND ok = 0"  # noqa: S608
-                        " AND time > ?", (value, max(since, last_ok))).fetchone()
+        last_ok = _first(st.db.execute("SELECT max(time) FROM login_attempts WHERE account = ? AND ok = 1",
+                                       (value,)))[0] or 0.0
+    row = _first(st.db.execute(f"SELECT count(*), max(time) FROM login_attempts WHERE {column} = ? AND ok = 0"  # noqa: S608
+                               " AND time > ?", (value, max(since, last_ok))))
     return int(row[0]), float(row[1] or 0.0)

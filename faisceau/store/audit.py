@@ -58,7 +58,8 @@ def append(st: ServerStore, entry: dict[str, Any]) -> int:
 def append_many(st: ServerStore, entries: list[dict[str, Any]]) -> int:
     """Append entries in one transaction (one disk sync for all); returns the last number."""
     with st.transaction() as db:
-        row = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        found = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchall()
+        row = found[0] if found else None
         seq, previous = (row[0], row[1]) if row else (0, GENESIS)
         for entry in entries:
             seq += 1
