@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from .values import current_user, now
+from .values import acting_user, current_user, now
 
 if TYPE_CHECKING:
     from .db import Store
@@ -39,6 +39,18 @@ DDL: dict[int, str] = {
         user        TEXT NOT NULL
     );
     CREATE INDEX notes_document ON notes(document_id);
+    """,
+    7: """
+    -- stars are private per user in server mode: one row per (document, user)
+    CREATE TABLE stars_by_user (
+        document_id TEXT NOT NULL,
+        time        TEXT NOT NULL,
+        user        TEXT NOT NULL,
+        PRIMARY KEY (document_id, user)
+    );
+    INSERT OR IGNORE INTO stars_by_user (document_id, time, user) SELECT document_id, time, user FROM stars;
+    DROP TABLE stars;
+    ALTER TABLE stars_by_user RENAME TO stars;
     """,
 }
 
@@ -121,19 +133,33 @@ def add_stars(store: Store, ids: Iterable[str]) -> int:
                                 (i, stamp, user)).rowcount for i in ids)
 
 
+# Stars are private per user in server mode, where a logged-in user acts (`acting_user`): each sees
+# and changes only their own. Alone (CLI, `serve --project`) every star of the project counts, as before.
+
 def remove_stars(store: Store, ids: Iterable[str]) -> int:
     """Unstar these documents; returns how many were starred."""
-    return sum(store.db.execute("DELETE FROM stars WHERE document_id = ?", (i,)).rowcount for i in ids)
+    who = acting_user.get()
+    if who is None:
+        return sum(store.db.execute("DELETE FROM stars WHERE document_id = ?", (i,)).rowcount for i in ids)
+    return sum(store.db.execute("DELETE FROM stars WHERE document_id = ? AND user = ?", (i, who)).rowcount
+               for i in ids)
 
 
 def is_starred(store: Store, doc_id: str) -> bool:
-    """Whether the document is starred."""
-    return store.db.execute("SELECT 1 FROM stars WHERE document_id = ?", (doc_id,)).fetchone() is not None
+    """Whether the document is starred (by the acting user, in server mode)."""
+    who = acting_user.get()
+    if who is None:
+        return store.db.execute("SELECT 1 FROM stars WHERE document_id = ?", (doc_id,)).fetchone() is not None
+    return store.db.execute("SELECT 1 FROM stars WHERE document_id = ? AND user = ?",
+                            (doc_id, who)).fetchone() is not None
 
 
 def starred(store: Store) -> set[str]:
-    """Ids of every starred document."""
-    return {r[0] for r in store.db.execute("SELECT document_id FROM stars")}
+    """Ids of every starred document (the acting user's, in server mode)."""
+    who = acting_user.get()
+    if who is None:
+        return {r[0] for r in store.db.execute("SELECT document_id FROM stars")}
+    return {r[0] for r in store.db.execute("SELECT document_id FROM stars WHERE user = ?", (who,))}
 
 
 # -- notes -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ A module of its own because `db` imports the owners (through `migrations`) and t
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import getpass
 import json
@@ -18,8 +19,17 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
+# In server mode the authenticating middleware sets the logged-in user for the request (a context
+# variable: each request, and the threads it hands work to, see their own); elsewhere it stays unset.
+acting_user: contextvars.ContextVar[str | None] = contextvars.ContextVar("faisceau_acting_user", default=None)
+
+
 def current_user() -> str:
-    """The user the action log records ("unknown" when the system cannot say)."""
+    """The user the action log records: the logged-in user in server mode, else the system user
+    ("unknown" when the system cannot say)."""
+    acting = acting_user.get()
+    if acting is not None:
+        return acting
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import re
 from collections.abc import Iterator
@@ -96,7 +97,9 @@ async def api_search(request: Request, q: str = "", include: list[str] = Query(d
     # pay the switching); waiting in line, two at a time, the p99 of bench/web.py drops by 15-25 %.
     # The parameters are plain arguments, not a dependency: each sync dependency costs a trip
     # to the thread pool.
-    body = await asyncio.get_running_loop().run_in_executor(_search_pool(), _search_json, workbench(request), p)
+    # the request's context goes along (in server mode it names the user, whose stars `star:` reads)
+    ctx = contextvars.copy_context()
+    body = await asyncio.get_running_loop().run_in_executor(_search_pool(), ctx.run, _search_json, workbench(request), p)
     return Response(body, media_type="application/json")
 
 

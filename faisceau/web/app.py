@@ -39,7 +39,9 @@ def create_app(wb: Workbench) -> FastAPI:
     app.add_middleware(Guard, allowed_hosts=wb.allowed_hosts)
 
     def failure(request: Request, status: int, message: str) -> Response:
-        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+        # the path inside this app (on a server, the app is mounted under /p/<name>)
+        path = request.url.path.removeprefix(str(request.scope.get("root_path", "")).rstrip("/"))
+        if path.startswith("/api/") or path == "/openapi.json":
             return JSONResponse({"error": message}, status_code=status)
         title = "not_found" if status == 404 else "bad_request"
         return pages.page(request, "error.html", status, title=title, message=message)

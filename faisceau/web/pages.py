@@ -30,16 +30,24 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     wb = getattr(request.app.state, "wb", None)
     tz = str(wb.settings.timezone) if wb is not None else "UTC"
+    # `base`: where this app is mounted ("" locally, "/p/<name>" on a server), before every link;
+    # `team`: the logged-in user, role and CSRF token on a server (set by faisceau.team.access)
     ctx = {"t": translator(lang), "lang": lang, "here": here, "switch": f"/lang/{'fr' if lang == 'en' else 'en'}?"
-           + urlencode({"next": here}), "when": formatter(tz), "tz_label": label(tz), **context}
+           + urlencode({"next": here}), "when": formatter(tz), "tz_label": label(tz), "base": base_of(request),
+           "team": request.scope.get("faisceau.team"), **context}
     resp = TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
     resp.headers["Vary"] = "Accept-Language, Cookie"
     return resp
 
 
+def base_of(request: Request) -> str:
+    """The path this app is mounted under ("" when served alone)."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
 @router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/search", status_code=303)
+def home(request: Request) -> RedirectResponse:
+    return RedirectResponse(base_of(request) + "/search", status_code=303)
 
 
 @router.get("/favicon.ico")
@@ -50,10 +58,11 @@ def favicon() -> FileResponse:
 
 
 @router.get("/lang/{code}")
-def set_language(code: str, next: str = "/search") -> Response:
+def set_language(request: Request, code: str, next: str = "") -> Response:
     """Switch the interface language (a cookie), back to the page the reader was on."""
     # only a path on this server: never an open redirect
-    target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/search"
+    target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else (
+        base_of(request) + "/search")
     resp = RedirectResponse(target, status_code=303)
     if code in LANGUAGES:
         resp.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="strict", httponly=True)

@@ -94,6 +94,10 @@ def origin_problem(headers: dict[str, str], host: str) -> str | None:
         return "cross-site request refused"
     if origin in (f"http://{host}", f"https://{host}"):
         return None
+    if origin == "null" and headers.get("sec-fetch-site") == "same-origin":
+        # a form posted by one of our own pages: under `Referrer-Policy: no-referrer` the browser
+        # sends `Origin: null`, and Sec-Fetch-Site (which no page can set) says where it came from
+        return None
     return f"request from another origin refused ({origin[:100]})"
 
 

@@ -42,18 +42,23 @@ def bind_free(host: str, port: int, tries: int = 50) -> socket.socket:
 
 
 def server(wb: Workbench, log_level: str = "warning", **config: Any) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(create_app(wb), log_level=log_level, access_log=False,
-                                         server_header=False, **config))
+    return serve_app(create_app(wb), log_level, **config)
+
+
+def serve_app(app: Any, log_level: str = "warning", **config: Any) -> uvicorn.Server:
+    """A uvicorn server for any of our ASGI apps (a project's, or a server folder's)."""
+    return uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, server_header=False, **config))
 
 
 class Background:
-    """The app served from a thread on a free port of `host`; `stop()` ends it."""
+    """The app served from a thread on a free port of `host` (a project's workbench, or any ASGI
+    `app`: a server folder's); `stop()` ends it."""
 
-    def __init__(self, wb: Workbench, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, wb: Workbench | None, host: str = "127.0.0.1", port: int = 0, app: Any = None) -> None:
         self.sock = bind(host, port)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
-        self.server = server(wb)
+        self.server = serve_app(app) if app is not None else server(wb)  # type: ignore[arg-type]
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 30

@@ -97,7 +97,7 @@ function renderSide(box, side) {
 
 function afterDecision(data, result) {
   if (data.applied) {
-    const target = data.entity ? data.entity.url : "/entities";
+    const target = BASE + (data.entity ? data.entity.url : "/entities");
     location.assign(target + (data.decision ? "?decided=" + encodeURIComponent(data.decision) : ""));
     return;
   }
@@ -114,7 +114,7 @@ function setupCuration() {
       if (!b) return;
       b.disabled = true;
       const data = await call("POST", "/api/entities/decisions/" + encodeURIComponent(b.dataset.decision) + "/undo");
-      if (data.applied) location.assign(data.entity ? data.entity.url : location.pathname);
+      if (data.applied) location.assign(data.entity ? BASE + data.entity.url : location.pathname);
       else if (result) { result.textContent = data.note || ""; result.dataset.state = "pending"; }
     });
   }

@@ -11,8 +11,15 @@ function flash(message) {
   flash.timer = setTimeout(() => { p.hidden = true; }, 4000);
 }
 
+// Where this project is served: "" locally, "/p/<name>" on a server (every path below is under it).
+const BASE = (document.querySelector('meta[name="faisceau-base"]') || {}).content || "";
+// The session's CSRF token on a server (sent with every request that changes something).
+const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
 async function call(method, url, body) {
   const opts = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+  if (CSRF && method !== "GET") opts.headers["X-CSRF-Token"] = CSRF;
+  if (url.startsWith("/")) url = BASE + url;
   if (body !== undefined) {
     opts.headers["Content-Type"] = "application/json";
     opts.body = JSON.stringify(body);
@@ -50,7 +57,7 @@ function renderTags(box, id, tags) {
   list.replaceChildren();
   for (const tag of tags) {
     const span = el("span", null, { class: "tag" });
-    span.append(el("a", tag, { href: "/search?q=" + encodeURIComponent("tag:" + tag) }), " ");
+    span.append(el("a", tag, { href: BASE + "/search?q=" + encodeURIComponent("tag:" + tag) }), " ");
     const x = el("button", "×", { type: "button", class: "untag link-button", "data-tag": tag, "aria-label": "remove" });
     span.append(x);
     list.append(span, " ");
@@ -122,7 +129,7 @@ function renderSaved(items) {
   list.replaceChildren();
   for (const s of items) {
     const li = el("li");
-    li.append(el("a", s.name, { href: s.url }), " ",
+    li.append(el("a", s.name, { href: BASE + s.url }), " ",
               el("button", label, { type: "button", class: "link-button unsave", "data-name": s.name }));
     list.append(li);
   }

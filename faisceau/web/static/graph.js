@@ -47,19 +47,19 @@ document.addEventListener("DOMContentLoaded", () => {
     name.textContent = (label ? label.textContent : id) + " <" + id + "> · ";
     const page = document.createElement("a");   // the person's page: sent, received, correspondents, threads
     page.id = "node-page";
-    page.href = "/people/" + encodeURIComponent(id);
+    page.href = BASE + "/people/" + encodeURIComponent(id);
     page.textContent = name.dataset.page || "page";
     name.append(page);
     const params = new URLSearchParams(box.dataset.query || "");
     params.set("node", id);
-    const resp = await fetch("/api/graph/messages?" + params.toString(), { headers: { "Accept": "application/json" } });
+    const resp = await fetch(BASE + "/api/graph/messages?" + params.toString(), { headers: { "Accept": "application/json" } });
     const list = document.getElementById("node-messages");
     list.replaceChildren();
     if (!resp.ok) { list.append(document.createTextNode("HTTP " + resp.status)); return; }
     for (const m of await resp.json()) {
       const li = document.createElement("li");
       const a = document.createElement("a");
-      a.href = "/documents/" + encodeURIComponent(m.id);
+      a.href = BASE + "/documents/" + encodeURIComponent(m.id);
       a.textContent = (m.date || "").slice(0, 10) + " · " + (m.subject || "(no subject)");
       li.append(a, document.createTextNode(" (" + m.role + (m.copies ? ", +" + m.copies + " copies" : "") + ")"));
       list.append(li);
