@@ -48,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "cite": "export:cite",
     "citations": "export:citations_cmd",
     "uncite": "export:uncite",
+    "redact": "redact:redact",
 }
 
 
