@@ -42,7 +42,7 @@ def problems(path: Path) -> list[str]:
             found.append("embedded files")
         if names is not None and "/JavaScript" in names:
             found.append("JavaScript")
-        if "/OpenAction" in root or "/AA" in root:
+        if "/AA" in root or _acts(root.get("/OpenAction")):
             found.append("automatic action (OpenAction/AA)")
         if "/AcroForm" in root:
             found.append("form (AcroForm)")
@@ -50,7 +50,7 @@ def problems(path: Path) -> list[str]:
         for page in pdf.pages:
             if "/Thumb" in page.obj:
                 found.append(f"page thumbnail on page {page.index + 1}")
-            if "/AA" in page.obj:
+            if "/AA" in page.obj:  # page open/close actions: scripts or launches, never needed to read
                 found.append(f"automatic action on page {page.index + 1}")
             for annot in page.obj.get("/Annots") or []:
                 kind = str(annot.get("/Subtype", "/Unknown"))[1:]
@@ -58,3 +58,11 @@ def problems(path: Path) -> list[str]:
         if annots:
             found.append("annotations (" + ", ".join(f"{n} {k}" for k, n in sorted(annots.items())) + ")")
     return found
+
+
+def _acts(action: object) -> bool:
+    """An OpenAction that does more than show a page (a bare destination, or GoTo, is what viewers
+    such as fpdf2's output use to set the first view)."""
+    if action is None or isinstance(action, pikepdf.Array):
+        return False
+    return not (isinstance(action, pikepdf.Dictionary) and action.get("/S") == pikepdf.Name.GoTo)
