@@ -53,7 +53,11 @@ def burn(src: Path, boxes: Sequence[Box], dst: Path, *, rasterise: bool = True, 
     by_page: dict[int, list[Box]] = defaultdict(list)
     for b in boxes:
         by_page[b.page].append(b)
-    with fitz.open(src) as doc, fitz.open() as out, tempfile.TemporaryDirectory(prefix="faisceau-redact-") as tmp:
+    try:
+        opened = fitz.open(src)
+    except (RuntimeError, ValueError) as e:  # MuPDF's FileDataError is a RuntimeError
+        raise ExtractionError(f"PDF cannot be opened: {type(e).__name__}") from None
+    with opened as doc, fitz.open() as out, tempfile.TemporaryDirectory(prefix="faisceau-redact-") as tmp:
         if doc.needs_pass:
             raise ExtractionError("encrypted PDF: decrypt it before redacting")
         for number, page in enumerate(doc, start=1):

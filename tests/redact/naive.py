@@ -42,8 +42,7 @@ def name_rect(path: Path, page: int = 0) -> fitz.Rect:
     from faisceau.redact.locate import occurrences, page_chars
 
     with fitz.open(path) as doc:
-        text, where = page_chars(doc[page])
-        return fitz.Rect(next(occurrences(text, where, NAME))[0])
+        return fitz.Rect(next(occurrences(page_chars(doc[page]), NAME))[0])
 
 
 def black_rectangle(src: Path, dst: Path) -> Path:
