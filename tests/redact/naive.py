@@ -146,3 +146,25 @@ def with_attachment(path: Path) -> Path:
 
 
 Builder = Callable[[Path], Path]
+
+
+def email(path: Path) -> Path:
+    """An e-mail whose From header names the person, printed as faisceau prints e-mails to redact."""
+    from faisceau.redact.render import email_html, html_to_pdf
+
+    headers = [("From", f"{NAME} <zoe.martin@example.org>"), ("To", "redaction@example.net"),
+               ("Subject", "Relevés"), ("Date", "Mon, 3 Mar 2025 10:00:00 +0100")]
+    html_to_pdf(email_html(headers, ["releves-mars.pdf"], "Bonjour,\nvoici les relevés.\nZoé Martin"), path)
+    return path
+
+
+def body_signature(src: Path, dst: Path) -> Path:
+    """A black rectangle over the signature only: the From header still names the sender."""
+    from faisceau.redact.locate import occurrences, page_chars
+
+    with fitz.open(src) as doc:
+        page = doc[0]
+        last = list(occurrences(page_chars(page), NAME))[-1][0]
+        page.draw_rect(fitz.Rect(last), color=(0, 0, 0), fill=(0, 0, 0), overlay=True)
+        doc.save(dst, garbage=4)
+    return dst
