@@ -13,10 +13,12 @@ live text) or thumbnails come with them, and it is written in full (garbage-coll
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,16 +76,22 @@ def burn(src: Path, boxes: Sequence[Box], dst: Path, *, rasterise: bool = True, 
                 page.apply_redactions(images=fitz.PDF_REDACT_IMAGE_PIXELS,
                                       graphics=fitz.PDF_REDACT_LINE_ART_REMOVE_IF_TOUCHED,
                                       text=fitz.PDF_REDACT_TEXT_REMOVE)
-        rasterised = 0
-        for number, page in enumerate(doc, start=1):
-            if rasterise and number in by_page:
-                image = page.get_pixmap(dpi=dpi)
-                layer = _ocr_page(image.tobytes("png"), Path(tmp), dpi, tesseract_setting, lang, time_limit)
-                with fitz.open("pdf", layer) as one:
-                    out.insert_pdf(one, links=False, annots=False)
-                rasterised += 1
-            else:
-                out.insert_pdf(doc, from_page=number - 1, to_page=number - 1, links=False, annots=False)
+        # the redacted pages' images are read by Tesseract in parallel (one process per core), then the
+        # output is assembled in page order
+        layers: dict[int, Future[bytes]] = {}
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            for number, page in enumerate(doc, start=1):
+                if rasterise and number in by_page:
+                    png = page.get_pixmap(dpi=dpi).tobytes("png")
+                    layers[number] = pool.submit(_ocr_page, png, Path(tmp), number, dpi, tesseract_setting, lang,
+                                                 time_limit)
+            for number in range(1, len(doc) + 1):
+                if number in layers:
+                    with fitz.open("pdf", layers[number].result()) as one:
+                        out.insert_pdf(one, links=False, annots=False)
+                else:
+                    out.insert_pdf(doc, from_page=number - 1, to_page=number - 1, links=False, annots=False)
+        rasterised = len(layers)
         for page in out:
             for key in ("Thumb", "AA", "PieceInfo", "Metadata"):
                 out.xref_set_key(page.xref, key, "null")
@@ -94,12 +102,13 @@ def burn(src: Path, boxes: Sequence[Box], dst: Path, *, rasterise: bool = True, 
         return Burned(len(out), len(by_page), rasterised, len(boxes))
 
 
-def _ocr_page(png: bytes, folder: Path, dpi: int, tesseract_setting: str, lang: str, time_limit: float) -> bytes:
+def _ocr_page(png: bytes, folder: Path, number: int, dpi: int, tesseract_setting: str, lang: str,
+              time_limit: float) -> bytes:
     """One-page PDF of the image with Tesseract's invisible text layer (its `pdf` renderer)."""
     eng = tesseract.engine(tesseract_setting)
-    image = folder / "page.png"
+    image = folder / f"page-{number}.png"
     image.write_bytes(png)
-    base = folder / "page"
+    base = folder / f"page-{number}"
     try:
         done = subprocess.run([eng.path, str(image), str(base), "-l", eng.lang_for(None, lang), "--dpi", str(dpi),
                                "pdf"], capture_output=True, timeout=max(1.0, time_limit), stdin=subprocess.DEVNULL,
@@ -112,4 +121,5 @@ def _ocr_page(png: bytes, folder: Path, dpi: int, tesseract_setting: str, lang: 
         raise ExtractionError(f"tesseract failed: {tail[0][:200]}")
     data = pdf.read_bytes()
     pdf.unlink()
+    image.unlink()
     return data

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .apply import Rect
-from .fold import fold
+from .fold import fold, fold_char
 
 PAD = 1.0  # points added around each box: glyph boxes are tight and anti-aliasing bleeds past them
 
@@ -41,7 +41,7 @@ def page_chars(page: Any) -> PageText:
             bounds.add(size)
             for span in line["spans"]:
                 for ch in span["chars"]:
-                    f = fold(ch["c"])
+                    f = fold_char(ch["c"])
                     if not f or not ch["c"].isalnum():
                         bounds.add(size)  # before and after a space or a sign: a word ends here
                     folded.append(f)

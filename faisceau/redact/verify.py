@@ -16,8 +16,10 @@ Reasons never quote the text x-ray found under a box: that text is what should h
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,21 +109,24 @@ def side_text(path: Path) -> str:
 
 
 def ocr_pages(path: Path, tesseract_setting: str, lang: str, time_limit: float) -> list[str]:
-    """Tesseract's reading of each page rendered by pdfium at OCR_DPI."""
+    """Tesseract's reading of each page rendered by pdfium at OCR_DPI, pages read in parallel (one
+    Tesseract process per core: pdfium renders in this thread, it is not thread-safe)."""
     import pypdfium2 as pdfium
 
     eng = tesseract.engine(tesseract_setting)
     pdf = pdfium.PdfDocument(path)
-    out = []
-    with tempfile.TemporaryDirectory(prefix="faisceau-verify-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="faisceau-verify-") as tmp, \
+            ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        futures = []
         try:
             for page in pdf:
                 img = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil().convert("L")
                 page.close()
-                out.append(tesseract.read(eng, to_pnm(img), lang, time_limit, Path(tmp), dpi=OCR_DPI).text)
+                futures.append(pool.submit(tesseract.read, eng, to_pnm(img), lang, time_limit, Path(tmp),
+                                           dpi=OCR_DPI))
         finally:
             pdf.close()
-    return out
+        return [f.result().text for f in futures]
 
 
 def xray_pages(path: Path) -> dict[int, int]:
