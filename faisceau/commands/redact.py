@@ -92,17 +92,19 @@ def _split(values: tuple[str, ...]) -> list[str]:
               help="CSV of names to propose (first column).")
 @click.option("--except", "except_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="CSV of names never to propose (public figures, the organisation investigated).")
+@click.option("--no-ocr", is_flag=True, help="Do not read pages with images by OCR (text in pictures is then"
+              " not proposed; apply's verification still reads it).")
 @json_option
 @handle_errors
 def propose_cmd(project: Path, query: str | None, tag: str | None, entities: tuple[str, ...],
                 identifiers: tuple[str, ...], terms: tuple[str, ...], regexes: tuple[str, ...],
-                names_file: Path | None, except_file: Path | None, as_json: bool) -> None:
+                names_file: Path | None, except_file: Path | None, no_ocr: bool, as_json: bool) -> None:
     """Propose every occurrence of names, identifiers, terms in the selected documents (decisions are kept)."""
     import re
 
     from ..exc import ExtractionError, Skipped
     from ..export.select import make_selection, selected
-    from ..redact.propose import Rules, propose_pdf, read_names, rendered
+    from ..redact.propose import OcrOptions, Rules, propose_pdf, read_names, rendered
     from ..store.redactions import propose
 
     if query is None and tag is None:
@@ -115,6 +117,7 @@ def propose_cmd(project: Path, query: str | None, tag: str | None, entities: tup
                   names=read_names(names_file) if names_file else [],
                   exceptions=read_names(except_file) if except_file else [])
     proj, store, cfg, open_index = _open(project)
+    ocr = None if no_ocr else OcrOptions(cfg.tesseract, cfg.ocr_lang, float(cfg.ocr_time_limit))
     totals = {"documents": 0, "proposals": 0, "new": 0, "kept": 0, "skipped": 0}
     try:
         for doc_id, _hit in selected(store, make_selection(store, tag, query, None), open_index):
@@ -122,7 +125,7 @@ def propose_cmd(project: Path, query: str | None, tag: str | None, entities: tup
             if doc is None or not doc["sha256"]:
                 continue
             try:
-                found = propose_pdf(rendered(proj, store, doc, cfg), doc["sha256"], store, rules)
+                found = propose_pdf(rendered(proj, store, doc, cfg), doc["sha256"], store, rules, ocr)
             except (ExtractionError, Skipped) as e:
                 totals["skipped"] += 1
                 line = {"document": doc_id, "path": doc["path"], "status": f"{getattr(e, 'status', 'failed')}: {e}"}

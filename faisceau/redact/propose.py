@@ -25,8 +25,10 @@ from ..store.db import Store
 from ..store.entities import identifiers_of, mentions_of
 from ..store.project import Project
 from ..store.redactions import Proposal
+from .apply import Rect
 from .fold import fold
 from .locate import occurrences, page_chars
+from .ocrwords import has_images, ocr_page_text
 from .render import render
 
 ENTITY_KINDS = {"person": "PER", "org": "ORG", "place": "LOC"}
@@ -122,8 +124,10 @@ def candidates(store: Store, sha: str, pages: Sequence[str], rules: Rules) -> di
     return found
 
 
-def propose_pdf(pdf: Path, sha: str, store: Store | None, rules: Rules) -> list[Proposal]:
-    """Every occurrence of every candidate on every page of `pdf`, in page order."""
+def propose_pdf(pdf: Path, sha: str, store: Store | None, rules: Rules, ocr: OcrOptions | None = None
+                ) -> list[Proposal]:
+    """Every occurrence of every candidate on every page of `pdf`, in page order; with `ocr`, pages that
+    hold images are also read by Tesseract and what their pictures show is located too."""
     import fitz
 
     out: list[Proposal] = []
@@ -138,13 +142,39 @@ def propose_pdf(pdf: Path, sha: str, store: Store | None, rules: Rules) -> list[
         cands = candidates(store, sha, texts, rules) if store is not None else candidates_from_text(texts, rules)
         seen: dict[str, int] = {}
         for number, page in enumerate(doc, start=1):
-            chars = page_chars(page)
+            readings = [page_chars(page)]
+            if ocr is not None and has_images(page):
+                readings.append(ocr_page_text(page, ocr.tesseract, ocr.lang, ocr.time_limit))
             for key, (kind, text) in cands.items():
-                for boxes in occurrences(chars, text):
-                    n = seen.get(key, 0)
-                    seen[key] = n + 1
-                    out.append(Proposal(sha, key, n, text, kind, number, boxes))
+                placed: list[Rect] = []
+                for reading in readings:
+                    for boxes in occurrences(reading, text):
+                        if reading is not readings[0] and any(_overlap(b, p) for b in boxes for p in placed):
+                            continue  # the picture's word is the text's word: one proposal
+                        placed += boxes
+                        n = seen.get(key, 0)
+                        seen[key] = n + 1
+                        out.append(Proposal(sha, key, n, text, kind, number, boxes))
     return out
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """How pages with images are read for proposals (the project's Tesseract settings)."""
+
+    tesseract: str = "tesseract"
+    lang: str = "fra+eng"
+    time_limit: float = 60.0
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    """Whether two boxes share more than half of the smaller one's area."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return False
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h > 0.5 * smaller
 
 
 def candidates_from_text(texts: Iterable[str], rules: Rules) -> dict[str, tuple[str, str]]:

@@ -91,14 +91,14 @@ def with_xmp(path: Path) -> Path:
     return path
 
 
-def scanned(path: Path, folder: Path) -> Path:
-    """A scanned page: the page as an image with an invisible OCR text layer over it."""
+def scanned(path: Path, folder: Path, text_layer: bool = True) -> Path:
+    """A scanned page: the page as an image with an invisible OCR text layer over it (or none)."""
     src = plain(folder / "scan-source.pdf")
     with fitz.open(src) as doc, fitz.open() as out:
         pix = doc[0].get_pixmap(dpi=150)
         page = out.new_page(width=doc[0].rect.width, height=doc[0].rect.height)
         page.insert_image(page.rect, stream=pix.tobytes("png"))
-        for x0, y0, _x1, y1, word, *_ in doc[0].get_text("words"):
+        for x0, y0, _x1, y1, word, *_ in doc[0].get_text("words") if text_layer else []:
             page.insert_text((x0, y1 - 2), word, fontsize=(y1 - y0) * 0.8, render_mode=3)  # 3: invisible
         out.save(path, garbage=4)
     return path

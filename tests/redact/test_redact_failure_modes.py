@@ -10,7 +10,7 @@ import naive
 import pytest
 
 from faisceau.redact.apply import Box, burn
-from faisceau.redact.propose import Rules, propose_pdf
+from faisceau.redact.propose import OcrOptions, Rules, propose_pdf
 from faisceau.redact.verify import pdfium_pages, verify
 
 Make = Callable[[Path], Path]
@@ -74,3 +74,17 @@ def test_without_rasterising_the_text_under_boxes_is_gone_and_the_rest_is_kept(t
     assert "Zoé" not in text and "Martin" not in text
     assert "agent comptable" in text and "Fin du rapport" in text  # the page's own text, not OCR
     assert verify(out, [naive.NAME]).ok
+
+
+def test_a_name_only_in_a_picture_is_proposed_by_ocr_and_proved_gone(tmp_path: Path) -> None:
+    src = naive.scanned(tmp_path / "scan.pdf", tmp_path, text_layer=False)
+    assert propose_pdf(src, "sha", None, Rules(names=[naive.NAME])) == []  # no text layer to find it in
+    found = propose_pdf(src, "sha", None, Rules(names=[naive.NAME]), OcrOptions())
+    assert [(p.text, p.page) for p in found] == [(naive.NAME, 1)]
+    out = tmp_path / "redacted.pdf"
+    burn(src, [Box(p.page, tuple(b)) for p in found for b in p.boxes], out)  # type: ignore[arg-type]
+    assert verify(out, [naive.NAME]).ok
+    # a box missed (none given) is caught by the OCR check even though no text layer names the person
+    missed = tmp_path / "missed.pdf"
+    burn(src, [Box(1, (0, 0, 5, 5))], missed)
+    assert "page 1: OCR contains 'Zoé Martin'" in verify(missed, [naive.NAME]).problems
