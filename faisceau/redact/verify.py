@@ -132,11 +132,21 @@ def ocr_pages(path: Path, tesseract_setting: str, lang: str, time_limit: float) 
 def xray_pages(path: Path) -> dict[int, int]:
     """Page number → characters of text x-ray finds under opaque rectangles (pages without any left out)."""
     import fitz
+
+    # x-ray turns MuPDF's anti-aliasing off for the whole process when it is imported (its pixel
+    # checks want it off); left so, every later rendering here (apply's rasterised pages, propose's
+    # OCR) came out jagged and read worse: it is off only while x-ray looks
+    before = fitz.TOOLS.show_aa_level()
     from xray.pdf_utils import get_bad_redactions
     from xray.text_utils import check_if_all_dates
 
-    with fitz.open(path) as doc:
-        bad = {n: get_bad_redactions(page) for n, page in enumerate(doc, start=1)}
+    fitz.TOOLS.set_aa_level(0)
+    try:
+        with fitz.open(path) as doc:
+            bad = {n: get_bad_redactions(page) for n, page in enumerate(doc, start=1)}
+    finally:
+        fitz.TOOLS.set_aa_level(before["graphics"])
+        fitz.TOOLS.set_graphics_min_line_width(before["graphics_min_line_width"])
     # x-ray's own rule, as its `inspect` applies it: a document whose every hit is a date is not flagged
     kept = check_if_all_dates({n: r for n, r in bad.items() if r})
     return {n: sum(len(r["text"]) for r in redactions) for n, redactions in kept.items()}

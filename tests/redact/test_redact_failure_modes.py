@@ -88,3 +88,16 @@ def test_a_name_only_in_a_picture_is_proposed_by_ocr_and_proved_gone(tmp_path: P
     missed = tmp_path / "missed.pdf"
     burn(src, [Box(1, (0, 0, 5, 5))], missed)
     assert "page 1: OCR contains 'Zoé Martin'" in verify(missed, [naive.NAME]).problems
+
+
+def test_verify_leaves_mupdf_rendering_as_it_found_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    src = naive.plain(tmp_path / "source.pdf")
+    # a fresh process: x-ray sets MuPDF's anti-aliasing off when it is first imported
+    code = ("import sys, fitz; from pathlib import Path; from faisceau.redact.verify import verify;"
+            " before = fitz.TOOLS.show_aa_level(); verify(Path(sys.argv[1]), ocr=False);"
+            " print(before == fitz.TOOLS.show_aa_level(), before['graphics'])")
+    out = subprocess.run([sys.executable, "-c", code, str(src)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "8"]
