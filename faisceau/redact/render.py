@@ -101,4 +101,4 @@ def render(kind: str, mime: str, original: Path, content: dict[str, Any], attach
     elif kind in ("text", "html"):
         html_to_pdf(email_html([], attachments, content.get("text") or ""), dst)
     else:
-        raise Skipped(f"cannot redact a {kind or 'document of unknown kind'}")
+        raise Skipped(f"cannot redact a document of kind {kind or 'unknown'} (its members can be)")

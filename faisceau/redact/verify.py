@@ -172,7 +172,11 @@ def verify(path: Path, strings: Iterable[str] = (), *, name: str | None = None, 
             _look(report, "pypdf text", pypdf_pages(path), wanted)
         except Exception as e:  # pypdf raises many kinds on damaged files: unproven is a failure
             report.problems.append(f"unreadable by pypdf: {type(e).__name__}")
-        hits = found(wanted, side_text(path))
+        try:
+            hits = found(wanted, side_text(path))
+        except (pikepdf.PdfError, ValueError, KeyError, TypeError) as e:  # a damaged outline or name tree
+            hits = []
+            report.problems.append(f"metadata, bookmarks or attachments unreadable: {type(e).__name__}")
         if hits:
             report.problems.append("metadata, bookmarks, attachments or annotations contain " + _quote(hits))
         report.checks += ["pdfium text", "pypdf text", "side text"]
