@@ -86,14 +86,16 @@ def apply_selection(project: Project, store: Store, sel: Selection, open_index: 
         if doc is None or not doc["sha256"]:
             yield Outcome(doc_id, doc["path"] if doc else "", "skipped: no content")
             continue
-        yield _one(project, store, doc, out, partial, cfg, rasterise=rasterise, dpi=dpi, label=label,
-                   show_reviewer=show_reviewer, ocr_check=ocr_check)
+        yield redact_document(project, store, doc, out, partial, cfg, rasterise=rasterise, dpi=dpi, label=label,
+                              show_reviewer=show_reviewer, ocr_check=ocr_check)
     if not any(partial.iterdir()):
         partial.rmdir()
 
 
-def _one(project: Project, store: Store, doc: dict[str, Any], out: Path, partial: Path, cfg: Settings, *,
-         rasterise: bool, dpi: int, label: bool, show_reviewer: bool, ocr_check: bool) -> Outcome:
+def redact_document(project: Project, store: Store, doc: dict[str, Any], out: Path, partial: Path, cfg: Settings, *,
+                    rasterise: bool = True, dpi: int = 200, label: bool = False, show_reviewer: bool = False,
+                    ocr_check: bool = True) -> Outcome:
+    """One document's accepted redactions burned into `partial/`, verified, then moved into `out/`."""
     from ..exc import ExtractionError, Skipped
 
     outcome = Outcome(doc["id"], doc["path"], "ok")

@@ -126,3 +126,18 @@ def test_verify_rejects_a_naive_redaction_and_names_it(tmp_path: Path) -> None:
     r = cli("redact", "verify", tmp_path / "naive.pdf", "--strings", "zoe martin", "--no-ocr", ok=False)
     assert r.returncode == 1
     assert "naive.pdf" in r.stderr and "x-ray finds" in r.stdout and "pdfium text contains 'zoe martin'" in r.stdout
+
+
+def test_evidence_pack_with_redacted_versions(project: Path, tmp_path: Path) -> None:
+    cli("redact", "propose", "--tag", "publish", "--identifiers", "email", "--terms", naive.NAME, "--project", project)
+    cli("redact", "accept", "--all", "--ground", "source", "--project", project)
+    pack = tmp_path / "pack"
+    out = json.loads(cli("export", "evidence", "--tag", "publish", "--redacted", "--no-pdf", "-o", pack,
+                         "--project", project, "--json").stdout)
+    assert out["documents"] == 3 and out["redacted"] == 3 and out["problems"] == []
+    rows = list(csv.DictReader((pack / "manifest.csv").open(encoding="utf-8")))
+    red = [r for r in rows if r["role"] == "redacted"]
+    assert len(red) == 3 and all(r["file"].startswith("redacted/") and r["original"] == "ok" for r in red)
+    assert {r["id"] for r in red} == {r["id"] for r in rows if r["role"] == "document"}
+    cli("verify-pack", pack)  # the redacted files are in the sums like every other file
+    assert all(r["ok"] for r in jsonl(cli("redact", "verify", pack / "redacted", "--no-ocr", "--json").stdout))
