@@ -46,9 +46,14 @@ def verify_cmd(target: Path, strings: tuple[str, ...], strings_file: Path | None
     files = _pdfs(target)
     if not files:
         raise UsageError(f"{target}: no PDF found")
+    from ..exc import FaisceauError, ToolMissing
+
     cfg = load()
-    reports = run_verify(files, _strings(strings, strings_file), cfg, ocr=not no_ocr,
-                         base=target if target.is_dir() else target.parent)
+    try:
+        reports = run_verify(files, _strings(strings, strings_file), cfg, ocr=not no_ocr,
+                             base=target if target.is_dir() else target.parent)
+    except ToolMissing as e:
+        raise FaisceauError(f"{e}: install it, or pass --no-ocr to prove without reading the pages") from None
     bad = [r for r in reports if not r.ok]
     for r in reports:
         if as_json:

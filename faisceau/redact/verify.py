@@ -122,8 +122,8 @@ def ocr_pages(path: Path, tesseract_setting: str, lang: str, time_limit: float) 
             for page in pdf:
                 img = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil().convert("L")
                 page.close()
-                futures.append(pool.submit(tesseract.read, eng, to_pnm(img), lang, time_limit, Path(tmp),
-                                           dpi=OCR_DPI))
+                futures.append(pool.submit(tesseract.read, eng, to_pnm(img), eng.lang_for(None, lang), time_limit,
+                                           Path(tmp), dpi=OCR_DPI))
         finally:
             pdf.close()
         return [f.result().text for f in futures]
