@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "cite": "export:cite",
     "citations": "export:citations_cmd",
     "uncite": "export:uncite",
+    "redact": "redact:redact",
 }
 
 

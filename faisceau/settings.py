@@ -121,6 +121,10 @@ class Settings:
     ffprobe: str = _declare("ffprobe", "ffprobe executable (duration, codecs and tags of audio and video)", str)
     chromium: str = _declare("/usr/bin/chromium", "Chromium executable (browser tests, PDF rendering of reports)", str)
     passwords: str = _declare("", "file with one password per line, tried on encrypted items", str)
+    redaction_grounds: str = _declare("source=protection of a source;third-party=third party — GDPR art. 15(4);"
+            "trade-secret=trade secret;not-relevant=not relevant", "grounds a redaction may be accepted on, as"
+            " code=description pairs separated by semicolons (the code is what `redact accept --ground` takes and"
+            " what `redact apply --label` prints in the box)", str)
     language_sample: int = _declare(20_000, "characters of text sampled for language detection", int)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

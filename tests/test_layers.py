@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("faisceau.pipeline",),
     ("faisceau.analysis", "faisceau.mail", "faisceau.index", "faisceau.tags", "faisceau.citing"),
     ("faisceau.services",),
-    ("faisceau.export", "faisceau.web", "faisceau.team", "faisceau.commands", "faisceau.cli", "faisceau.doctor", "faisceau.version", "faisceau.fixtures",
+    ("faisceau.export", "faisceau.redact", "faisceau.web", "faisceau.team", "faisceau.commands", "faisceau.cli", "faisceau.doctor", "faisceau.version", "faisceau.fixtures",
      "faisceau.__main__"),
 )
 

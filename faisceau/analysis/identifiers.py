@@ -1,4 +1,4 @@
-"""Validated identifiers in text: e-mail, phone, IBAN, BIC, SIREN, SIRET, URL, domain, IP.
+"""Validated identifiers in text: e-mail, phone, IBAN, BIC, SIREN, SIRET, NIR, URL, domain, IP.
 
 `find_identifiers(text, lang, region)` returns `Identifier(start, end, text, type, value, valid)` with
 code-point offsets into `text`. Each type has a compiled candidate regex (one pass over the text each);
@@ -17,6 +17,11 @@ candidates are then normalised and validated:
 - siren / siret: 9 / 14 digits. 10 % of random numbers pass Luhn, so a number counts only after a cue
   (SIREN, SIRET, RCS, immatriculée…), then `valid` = Luhn (SIRET of La Poste, 356000000…: digit sum
   a multiple of 5), or, without a cue, when it is written grouped (552 100 554) and passes Luhn.
+- nir: the French social-security number, 13 digits (sex, year, month, département — 2A/2B in
+  Corsica —, commune, order) and a 2-digit key, grouped as written ("1 85 05 78 006 084 36") or not;
+  valid = key == 97 − (number mod 97), Corsica's 2A/2B counted as 19/18. A number of that shape with
+  a wrong key is kept (invalid) only after a cue (NIR, sécurité sociale, INSEE…): 1 in 97 random
+  numbers pass the key.
 - url: http(s)/ftp/www., as written, trailing punctuation trimmed (a closing bracket only when
   unbalanced); valid = a host that is an IP or a name with a letter TLD.
 - domain: lower-case, IDNA-decoded; only bare `name.tld` with a known TLD, the TLD written in lower
@@ -24,7 +29,7 @@ candidates are then normalised and validated:
   domains. The host of a URL and the domain of an e-mail are not reported again.
 - ip: IPv4/IPv6 through `ipaddress`, compressed form; "3.8.0" and "version 1.2.3.4" are not IPs.
 
-Overlaps are settled by type (url > email > iban > bic > siret/siren > phone > ip > domain), then length:
+Overlaps are settled by type (url > email > iban > bic > nir > siret/siren > phone > ip > domain), then length:
 a valid phone written with dots ("+33 1. 45.24.80.61") is not an IP address.
 """
 
@@ -39,7 +44,7 @@ import phonenumbers
 
 from .spans import non_overlapping
 
-__all__ = ["Identifier", "find_identifiers", "iban_valid", "luhn_valid", "siret_valid"]
+__all__ = ["Identifier", "find_identifiers", "iban_valid", "luhn_valid", "nir_valid", "siret_valid"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,11 @@ _BIC = re.compile(r"(?<![\w])[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![\w])
 _BIC_CUE = re.compile(r"(?i)\b(?:bic|swift)\b")  # searched only in the 25 characters before a code
 _NUM = re.compile(rf"\d(?<![\w.,\-]\d)\d{{2}}(?P<s>{_SEP}|\.)?\d{{3}}(?P=s)?\d{{3}}(?:(?P=s)?\d{{5}})?(?![\w]|[.,\-]\d|{_SEP}\d)")
 _SIREN_CUE = re.compile(r"(?i)(?:siren|siret|r\.?c\.?s\.?|immatricul\w*|registre du commerce)\b[^\n\d]{0,30}$")
+# sex (1, 2; 3, 4, 7, 8 for provisional numbers), year, month (01-12, 20-42 and 50-99 when unknown),
+# département (2 digits, or 2A/2B), commune, order, key; a separator allowed between groups
+_NIR = re.compile(rf"(?<![\w.,\-])[1-478]{_SEP}?\d{{2}}{_SEP}?(?:0[1-9]|1[0-2]|[2-35-9]\d|4[0-2]){_SEP}?"
+                  rf"(?:\d{{2}}|2[ABab]){_SEP}?\d{{3}}{_SEP}?\d{{3}}{_SEP}?\d{{2}}(?![\w]|[.,\-]\d)")
+_NIR_CUE = re.compile(r"(?i)(?:\bnir\b|s[ée]curit[ée] sociale|\binsee\b|\bn°\s*ss\b|\bsocial security)[^\n\d]{0,30}$")
 _IPV4 = re.compile(r"\d(?<![\w.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 _IPV6_HINT = re.compile(r":(?=[0-9A-Fa-f]{0,4}:)")
@@ -103,7 +113,8 @@ _MONEY_AFTER = re.compile(r"\s*(?:€|\$|£|%|euros?\b|eur\b|usd\b|dollars?\b|fr
 _DOMAIN = re.compile(r"(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,24}|xn--[a-z0-9\-]+)"
                      r"(?![\w\-]|\.[^\W\d_])", re.IGNORECASE)
 _DOT = re.compile(r"\.(?<=[^\W_]\.)(?=[^\W\d_]{2})")
-_PRIORITY = {"url": 9, "email": 8, "iban": 7, "bic": 6, "siret": 5, "siren": 5, "phone": 4, "ip": 3, "domain": 2}
+_PRIORITY = {"url": 9, "email": 8, "iban": 7, "bic": 6, "nir": 5.5, "siret": 5, "siren": 5, "phone": 4, "ip": 3,
+             "domain": 2}
 # (start, end, type, value, valid)
 _Cand = tuple[int, int, str, str, bool]
 
@@ -244,6 +255,26 @@ def _siren_siret(text: str) -> Iterator[_Cand]:
             yield m.start(), m.end(), kind, digits, valid
 
 
+def nir_valid(nir: str) -> bool:
+    """The key of a 15-character NIR (digits, 2A/2B in place of the département's digits in Corsica)."""
+    body, key = nir[:13].upper(), nir[13:]
+    if len(nir) != 15 or not key.isdigit():
+        return False
+    # Corsica: 2A counts as 19 and 2B as 18 in the key's computation (INSEE's rule)
+    body = body[:5] + {"2A": "19", "2B": "18"}.get(body[5:7], body[5:7]) + body[7:]
+    if not body.isdigit():
+        return False
+    return int(key) == 97 - int(body) % 97
+
+
+def _nirs(text: str) -> Iterator[_Cand]:
+    for m in _NIR.finditer(text):
+        value = re.sub(r"[ \u00a0\u202f]", "", m.group()).upper()
+        valid = nir_valid(value)
+        if valid or _NIR_CUE.search(text[max(0, m.start() - 45):m.start()]):
+            yield m.start(), m.end(), "nir", value, valid
+
+
 def _ips(text: str) -> Iterator[_Cand]:
     for m in _IPV4.finditer(text):
         if _VERSION_CUE.search(text[max(0, m.start() - 12):m.start()]):
@@ -352,6 +383,7 @@ def find_identifiers(text: str, lang: str | None = None, region: str = "FR") -> 
     if ibans or "bic" in low or "swift" in low:
         cands += _bics(text, [(c[0], c[1]) for c in ibans])
     cands += _siren_siret(text)
+    cands += _nirs(text)
     cands += _ips(text)
     cands += _phones(text, lang, region)
     cands += _domains(text) if "." in text else []

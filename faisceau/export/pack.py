@@ -23,6 +23,7 @@ from typing import Any
 from .. import __version__
 from ..exc import UsageError
 from ..index import Index
+from ..settings import Settings
 from ..store.blobs import CHUNK
 from ..store.db import Store, current_user, now
 from ..store.project import Project
@@ -53,6 +54,7 @@ class PackReport:
     bytes: int = 0
     pdf: str | None = None           # the PDF file name, or None
     pdf_skipped: str | None = None   # why there is no PDF
+    redacted: int = 0                # redacted versions written (`--redacted`)
     problems: list[dict[str, str]] = field(default_factory=list)
     checksum: str = ""
 
@@ -60,6 +62,7 @@ class PackReport:
         return {"output": str(self.output), "format": self.format, "documents": self.documents,
                 "excerpts": self.excerpts, "originals": self.originals, "containers": self.containers,
                 "files": self.files, "bytes": self.bytes, "pdf": self.pdf, "pdf_skipped": self.pdf_skipped,
+                "redacted": self.redacted,
                 "problems": self.problems, "sha256": self.checksum}
 
 
@@ -156,12 +159,15 @@ def _documents(project: Project, store: Store, sel: Selection, open_index: Calla
 
 def write_pack(project: Project, store: Store, sel: Selection, open_index: Callable[[], Index], out: Path,
                fmt: str = "folder", containers: bool = False, pdf: bool = True, snippets: int = 3,
-               chromium: str | None = None, show_path: bool = False, show_user: bool = False) -> PackReport:
+               chromium: str | None = None, show_path: bool = False, show_user: bool = False,
+               redacted: Settings | None = None) -> PackReport:
     """Write the evidence pack of a selection to `out` (a new folder, or a zip file).
 
     A pack is made to be published: it names the project by its folder's name and nobody by their
     system account, unless `show_path` (the project's absolute folder) or `show_user` (the system user
-    who made the pack, wrote its notes and citations) ask for them."""
+    who made the pack, wrote its notes and citations) ask for them. With `redacted` (the project's
+    settings), each document's redacted version (its accepted redactions burned in and verified, as
+    `faisceau redact apply` writes it) is put beside its original, in `redacted/`."""
     check_output(out, fmt)
     report = PackReport(out, fmt)
     parent = out.absolute().parent
@@ -177,6 +183,8 @@ def write_pack(project: Project, store: Store, sel: Selection, open_index: Calla
         rows = [_manifest_row(d, "document") for d in docs]
         if containers:
             rows += _containers(project, store, docs, work, report)
+        if redacted is not None:
+            rows += _redacted(project, store, docs, work, scratch, redacted, report)
         report.documents = len(docs)
         report.excerpts = sum(len(d.excerpts) for d in docs)
         with open(work / MANIFEST, "w", encoding="utf-8", errors="replace", newline="") as f:
@@ -251,6 +259,33 @@ def _containers(project: Project, store: Store, docs: list[EvidenceDoc], work: P
                          "kind": a["kind"] or "", "mime": a["mime"] or "", "date": "", "title": "", "citations": "",
                          "extractor": "", "extractor_version": "", "ocr": "", "stages": "", "tags": "",
                          "original": state, "inside": " > ".join(inside)})
+    return rows
+
+
+def _redacted(project: Project, store: Store, docs: list[EvidenceDoc], work: Path, scratch: Path, cfg: Settings,
+              report: PackReport) -> list[dict[str, Any]]:
+    """The redacted version of each document, verified before it joins the pack."""
+    from ..redact.publish import redact_document
+
+    (work / "redacted").mkdir()
+    partial = scratch / "redact-partial"
+    partial.mkdir()
+    rows = []
+    for d in docs:
+        row = store.document(d.id)
+        if row is None or not row["sha256"]:
+            continue
+        o = redact_document(project, store, row, work / "redacted", partial, cfg)
+        if o.output:
+            report.redacted += 1
+        else:
+            # the reason of a failed verification quotes what still shows: the problem names only the step
+            report.problems.append({"id": d.id, "path": d.path, "problem": "no redacted version: "
+                                    + o.status.split(":", 1)[0] + ": " + o.status.split(":")[1].strip()})
+        rows.append({**_manifest_row(d, "redacted"), "file": f"redacted/{o.output}" if o.output else "",
+                     "sha256": sha256_of(work / "redacted" / o.output) if o.output else "",
+                     "size": (work / "redacted" / o.output).stat().st_size if o.output else "",
+                     "mime": "application/pdf", "original": "ok" if o.output else o.status.split(":", 1)[0]})
     return rows
 
 

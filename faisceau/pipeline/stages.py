@@ -55,7 +55,7 @@ STAGES: list[Stage] = [
     Stage("entities", "4", ("text", "language"), ("mentions",), "item", "faisceau.analysis.stage:run_entities",
           "persons, organisations, places (spaCy, e-mail headers)", output="faisceau.analysis.stage:store_mentions",
           batch="faisceau.analysis.stage:run_entities_batch"),
-    Stage("identifiers", "1", ("text",), ("identifiers",), "item", "faisceau.analysis.stage:run_identifiers",
+    Stage("identifiers", "2", ("text",), ("identifiers",), "item", "faisceau.analysis.stage:run_identifiers",
           "e-mail addresses, phones, IBAN/BIC, SIREN/SIRET, URLs, domains, IPs, validated",
           output="faisceau.analysis.stage:store_identifiers"),
     Stage("dates", "2", ("text", "language"), ("dates",), "item", "faisceau.analysis.stage:run_dates",

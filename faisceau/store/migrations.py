@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import importlib
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 OWNERS = ("documents", "runs", "tags", "messages", "neardups", "entities", "citations", "timeline", "correspondence",
-          "entitycache")
+          "entitycache", "redactions")
 
 
 def migrations() -> tuple[str, ...]:

@@ -86,6 +86,13 @@ PROJECT: dict[tuple[str, str], Rule] = {
     ("GET", "/api/graph"): R,
     ("GET", "/api/graph/messages"): R,
     ("GET", "/api/graph/export.{fmt}"): Rule(READER, "export-graph"),
+    # redaction review (faisceau/web/redaction.py): reading what is proposed is reading the document;
+    # deciding what a publication hides is an editor's, like curation
+    ("GET", "/redact/{doc_id}"): Rule(READER, "view"),
+    ("GET", "/redact/{doc_id}/pages/{number}.png"): R,
+    ("GET", "/api/redact/{doc_id}"): R,
+    ("POST", "/api/redact/{doc_id}/decide"): Rule(EDITOR, "redact-decide"),
+    ("POST", "/api/redact/{doc_id}/boxes"): Rule(EDITOR, "redact-box"),
     # the ingest
     ("GET", "/api/status"): R,
     ("POST", "/api/status/retry"): Rule(ADMIN, "ingest-retry"),

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..exc import FaisceauError, UsageError
 from ..index import IndexOutdated
-from . import api, api_analysis, pages
+from . import api, api_analysis, pages, redaction
 from .safety import Guard
 from .workbench import Workbench
 
@@ -35,6 +35,7 @@ def create_app(wb: Workbench) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_analysis.router)
     app.include_router(pages.router)
+    app.include_router(redaction.router)  # its routes: redaction.ROUTES
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard, allowed_hosts=wb.allowed_hosts)
 

@@ -208,6 +208,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "implausible_dates": ("implausible dates too", "dates invraisemblables aussi"),
     "implausible_date": ("implausible date", "date invraisemblable"),
     "decision_pending": ("pending: applies when the project is free", "en attente : s’applique dès que le projet est libre"),
+    "redact_title": ("Redaction", "Caviardage"),
+    "redact_ground": ("Ground", "Motif"),
+    "redact_draw_hint": ("Drag on a page to draw a box.", "Faites glisser sur une page pour tracer un cadre."),
+    "redact_kind": ("Kind", "Type"),
+    "redact_text": ("Text", "Texte"),
+    "redact_status": ("Decision", "Décision"),
 }
 
 

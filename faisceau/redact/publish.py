@@ -1,0 +1,159 @@
+"""`redact apply` on a project: each selected document's accepted redactions burned in, verified, logged.
+
+Every output is first written to `OUT/.partial/`; it is moved beside the log only once `verify` has
+passed on it, so a document that fails is named and nothing of it is written as final. The strings
+checked are the accepted ones whose every occurrence in the document was accepted (a string the
+reviewer chose to leave visible somewhere is still on the page by design); boxes drawn by hand have
+no string and are proved by x-ray and the structure checks.
+
+The log (CSV and JSON) lists document, page, box, kind, ground, reviewer and decision time — what a
+data-protection officer attaches to an answer to an access request. It never lists the redacted
+strings: the log goes out with the documents.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..export.select import Selection, selected
+from ..index import Index
+from ..settings import Settings
+from ..store.db import Store
+from ..store.project import Project
+from ..store.redactions import RedactionRow, redactions
+from ..store.values import now
+from .apply import Box, burn
+from .propose import rendered
+from .verify import Report, verify
+
+_SAFE = re.compile(r"[^0-9A-Za-z._-]+")
+LOG_FIELDS = ("document", "path", "output", "page", "x0", "y0", "x1", "y1", "kind", "ground", "reviewer", "decided")
+
+
+@dataclass
+class Outcome:
+    """One document of an apply: its output (relative to OUT) or why there is none."""
+
+    document: str
+    path: str
+    status: str  # ok | failed: <reason> | skipped: <reason>
+    output: str = ""
+    pages: int = 0
+    boxes: int = 0
+    report: Report | None = None
+    log: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"document": self.document, "path": self.path, "status": self.status, "output": self.output,
+                "pages": self.pages, "boxes": self.boxes,
+                "problems": self.report.problems if self.report is not None else []}
+
+
+def parse_grounds(setting: str) -> dict[str, str]:
+    """code → description from the `redaction_grounds` setting."""
+    out = {}
+    for part in setting.split(";"):
+        code, _, text = part.partition("=")
+        if code.strip():
+            out[code.strip()] = text.strip() or code.strip()
+    return out
+
+
+def verified_strings(rows: list[RedactionRow]) -> list[str]:
+    """The strings whose every occurrence in the document is accepted."""
+    keys: dict[str, list[RedactionRow]] = {}
+    for r in rows:
+        if r["kind"] != "box":
+            keys.setdefault(r["key"], []).append(r)
+    return [group[0]["text"] for group in keys.values() if all(r["status"] == "accepted" for r in group)]
+
+
+def apply_selection(project: Project, store: Store, sel: Selection, open_index: Callable[[], Index], out: Path,
+                    cfg: Settings, *, rasterise: bool = True, dpi: int = 200, label: bool = False,
+                    show_reviewer: bool = False, ocr_check: bool = True) -> Iterator[Outcome]:
+    """Burn, verify and move each selected document's redacted PDF; yields each outcome as it is known."""
+    partial = out / ".partial"
+    partial.mkdir(parents=True, exist_ok=True)
+    for doc_id, _hit in selected(store, sel, open_index):
+        doc = store.document(doc_id)
+        if doc is None or not doc["sha256"]:
+            yield Outcome(doc_id, doc["path"] if doc else "", "skipped: no content")
+            continue
+        yield redact_document(project, store, doc, out, partial, cfg, rasterise=rasterise, dpi=dpi, label=label,
+                              show_reviewer=show_reviewer, ocr_check=ocr_check)
+    if not any(partial.iterdir()):
+        partial.rmdir()
+
+
+def redact_document(project: Project, store: Store, doc: dict[str, Any], out: Path, partial: Path, cfg: Settings, *,
+                    rasterise: bool = True, dpi: int = 200, label: bool = False, show_reviewer: bool = False,
+                    ocr_check: bool = True) -> Outcome:
+    """One document's accepted redactions burned into `partial/`, verified, then moved into `out/`."""
+    from ..exc import ExtractionError, Skipped
+
+    outcome = Outcome(doc["id"], doc["path"], "ok")
+    try:
+        return _burn_and_prove(project, store, doc, out, partial, cfg, outcome, rasterise=rasterise, dpi=dpi,
+                               label=label, show_reviewer=show_reviewer, ocr_check=ocr_check)
+    except (ExtractionError, Skipped) as e:
+        outcome.status = f"{getattr(e, 'status', 'failed')}: {e}"
+        return outcome
+
+
+def _burn_and_prove(project: Project, store: Store, doc: dict[str, Any], out: Path, partial: Path, cfg: Settings,
+                    outcome: Outcome, *, rasterise: bool, dpi: int, label: bool, show_reviewer: bool,
+                    ocr_check: bool) -> Outcome:
+    pdf = rendered(project, store, doc, cfg)
+    rows = redactions(store, sha256s=[doc["sha256"]])
+    accepted = [r for r in rows if r["status"] == "accepted"]
+    boxes = [Box(r["page"], (b[0], b[1], b[2], b[3]), (r["ground"] or "") if label else "")
+             for r in accepted for b in r["boxes"]]
+    name = _SAFE.sub("_", Path(doc["name"]).stem)[:80] or "document"
+    final_name = f"{doc['id']}-{name}.pdf"
+    tmp = partial / final_name
+    try:
+        burned = burn(pdf, boxes, tmp, rasterise=rasterise, dpi=dpi, tesseract_setting=cfg.tesseract, lang=cfg.ocr_lang,
+                      time_limit=float(cfg.ocr_time_limit))
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # half a file is not left where a later run could mistake it
+        raise
+    report = verify(tmp, verified_strings(rows), name=final_name, ocr=ocr_check, tesseract_setting=cfg.tesseract,
+                    lang=cfg.ocr_lang, time_limit=float(cfg.ocr_time_limit))
+    outcome.report, outcome.pages, outcome.boxes = report, burned.pages, burned.boxes
+    if not report.ok:
+        tmp.unlink(missing_ok=True)
+        outcome.status = "failed: verification: " + "; ".join(report.problems)
+        return outcome
+    shutil.move(str(tmp), out / final_name)
+    outcome.output = final_name
+    for r in accepted:
+        for b in r["boxes"]:
+            outcome.log.append({"document": doc["id"], "path": doc["path"], "output": final_name, "page": r["page"],
+                                "x0": round(b[0], 1), "y0": round(b[1], 1), "x1": round(b[2], 1),
+                                "y1": round(b[3], 1), "kind": r["kind"], "ground": r["ground"] or "",
+                                "reviewer": (r["user"] or "") if show_reviewer else "", "decided": r["time"] or ""})
+    return outcome
+
+
+def write_log(out: Path, outcomes: list[Outcome], command: dict[str, Any]) -> tuple[Path, Path]:
+    """`redaction-log.csv` and `redaction-log.json` in OUT: one row per box of the documents written."""
+    rows = [row for o in outcomes for row in o.log]
+    csv_path, json_path = out / "redaction-log.csv", out / "redaction-log.json"
+    with open(csv_path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=LOG_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    # a failed document's problems quote the strings it still shows: the log says only that it failed
+    documents = [{"document": o.document, "path": o.path, "status": o.status.split(":", 1)[0],
+                  "output": o.output, "pages": o.pages, "boxes": o.boxes} for o in outcomes]
+    json_path.write_text(json.dumps({"written": now(), "command": command, "redactions": rows,
+                                     "documents": documents}, ensure_ascii=False, indent=1),
+                         "utf-8")
+    return csv_path, json_path
