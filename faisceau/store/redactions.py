@@ -97,11 +97,13 @@ def propose(store: Store, proposals: Iterable[Proposal]) -> tuple[int, int]:
 
 
 def decide(store: Store, status: str, ground: str | None, *, ids: Sequence[int] = (), kinds: Sequence[str] = (),
-           sha256s: Sequence[str] | None = None, only_proposed: bool = False, user: str | None = None) -> int:
-    """Accept or reject redactions chosen by id, by kind, or all (of these contents); returns how many changed."""
+           sha256s: Sequence[str] | None = None, only_proposed: bool = False, user: str | None = None,
+           keys: Sequence[str] = ()) -> int:
+    """Accept or reject redactions chosen by id, by kind, by key (every occurrence of a folded string), or all
+    (of these contents); returns how many changed."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
-    where, args = _where(ids=ids, kinds=kinds, sha256s=sha256s)
+    where, args = _where(ids=ids, kinds=kinds, sha256s=sha256s, keys=keys)
     if only_proposed:
         where.append("status = 'proposed'")
     sql = "UPDATE redactions SET status = ?, ground = ?, user = ?, time = ?"
@@ -134,9 +136,13 @@ def draw(store: Store, sha256: str, page: int, rect: Sequence[float], ground: st
     return int(row[0])
 
 
-def _where(*, ids: Sequence[int], kinds: Sequence[str], sha256s: Sequence[str] | None) -> tuple[list[str], list[object]]:
+def _where(*, ids: Sequence[int], kinds: Sequence[str], sha256s: Sequence[str] | None,
+           keys: Sequence[str] = ()) -> tuple[list[str], list[object]]:
     where: list[str] = []
     args: list[object] = []
+    if keys:
+        where.append(f"key IN ({','.join('?' * len(keys))})")
+        args += list(keys)
     if ids:
         where.append(f"id IN ({','.join('?' * len(ids))})")
         args += list(ids)

@@ -93,6 +93,7 @@ PROJECT: dict[tuple[str, str], Rule] = {
     ("GET", "/api/redact/{doc_id}"): R,
     ("POST", "/api/redact/{doc_id}/decide"): Rule(EDITOR, "redact-decide"),
     ("POST", "/api/redact/{doc_id}/boxes"): Rule(EDITOR, "redact-box"),
+    ("POST", "/api/redact/{doc_id}/spans"): Rule(EDITOR, "redact-span"),
     # the ingest
     ("GET", "/api/status"): R,
     ("POST", "/api/status/retry"): Rule(ADMIN, "ingest-retry"),

@@ -214,6 +214,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "redact_kind": ("Kind", "Type"),
     "redact_text": ("Text", "Texte"),
     "redact_status": ("Decision", "Décision"),
+    "redact_doc_text": ("Document text", "Texte du document"),
+    "redact_span_hint": ("Select a passage, then redact it wherever the pages show it.",
+                         "Sélectionnez un passage, puis caviardez-le partout où les pages le montrent."),
+    "redact_span": ("Redact the selection", "Caviarder la sélection"),
 }
 
 

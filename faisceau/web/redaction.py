@@ -5,6 +5,14 @@
     GET  /api/redact/{doc_id}               its proposals and decisions, page sizes, the grounds
     POST /api/redact/{doc_id}/decide        accept or reject by ids, or every one of a kind
     POST /api/redact/{doc_id}/boxes         a box drawn by the reviewer (accepted on a ground)
+    POST /api/redact/{doc_id}/spans         a passage selected in the document's stored text (accepted on a ground)
+
+A selected passage is redacted wherever the document's PDF shows it, not in the one place selected:
+the stored text and the PDF pages are different readings of the document (an e-mail's PDF adds its
+headers, a scan's text is OCR), so a place in one is no place in the other; and `apply` proves a
+string gone only when every occurrence of it is accepted — a name hidden once and left visible on the
+next line is not hidden. It is located like a proposal (`propose_pdf`, pages with images read by OCR)
+and keyed like one, so a proposal of the same string is the same row and becomes accepted too.
 
 Decisions are those of `faisceau redact accept|reject`, in the same table: keyed on the content and
 the string, recorded with the reviewer (the local user) and the time.
@@ -13,6 +21,7 @@ the string, recorded with the reviewer (the local user) and the time.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +30,21 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from ..exc import ExtractionError, Skipped
-from ..redact.propose import rendered
+from ..redact.fold import fold, fold_char
+from ..redact.propose import OcrOptions, Rules, propose_pdf, rendered
 from ..redact.publish import parse_grounds
 from ..store import redactions as red
 from .api import workbench
 from .pages import page
+from .reading import MAX_TEXT
 from .workbench import Workbench
 
 router = APIRouter()
 ROUTES = (("GET", "/redact/{doc_id}"), ("GET", "/redact/{doc_id}/pages/{number}.png"),
           ("GET", "/api/redact/{doc_id}"), ("POST", "/api/redact/{doc_id}/decide"),
-          ("POST", "/api/redact/{doc_id}/boxes"))
+          ("POST", "/api/redact/{doc_id}/boxes"), ("POST", "/api/redact/{doc_id}/spans"))
 PAGE_DPI = 100  # page images for review: legible, and light enough for a 300-page document
+MAX_SPAN = 500  # characters of one selected passage: a name, an address, a sentence — not a chapter
 
 
 class DecideBody(BaseModel):
@@ -49,6 +61,14 @@ class BoxBody(BaseModel):
 
     page: int = Field(ge=1)
     rect: list[float] = Field(min_length=4, max_length=4)
+    ground: str = Field(max_length=80)
+
+
+class SpanBody(BaseModel):
+    """A passage selected in the document's stored text: code-point offsets, redacted on a ground."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=1)
     ground: str = Field(max_length=80)
 
 
@@ -87,10 +107,32 @@ def review(wb: Workbench, doc_id: str) -> dict[str, Any]:
                                                     for r in rows]}
 
 
+def stored_text(wb: Workbench, doc: dict[str, Any]) -> str:
+    """The document's stored text as the document page shows it (offsets of a selection are into this)."""
+    content = wb.store().content(doc["sha256"]) or {}
+    return str(content.get("text") or "")[:MAX_TEXT]
+
+
+def snap(text: str, start: int, end: int) -> tuple[int, int]:
+    """A selection widened to whole words and trimmed of the spaces and signs at its ends: a reviewer who
+    selects "oé Marti" means "Zoé Martin", and a part of a word is never located (see `locate.occurrences`)."""
+    start, end = max(0, start), min(len(text), end)
+    while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    while start < end and not fold_char(text[start]):
+        start += 1
+    while end > start and not fold_char(text[end - 1]):
+        end -= 1
+    return start, end
+
+
 @router.get("/redact/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
 def review_page(request: Request, doc_id: str, wb: Workbench = Depends(workbench)) -> HTMLResponse:
     data = review(wb, doc_id)
-    return page(request, "redact.html", d=data["document"], pages=data["pages"], grounds=data["grounds"])
+    text = stored_text(wb, _doc(wb, doc_id))
+    return page(request, "redact.html", d=data["document"], pages=data["pages"], grounds=data["grounds"], text=text)
 
 
 @router.get("/redact/{doc_id}/pages/{number}.png", include_in_schema=False)
@@ -143,3 +185,38 @@ def api_box(doc_id: str, body: BoxBody, wb: Workbench = Depends(workbench)) -> d
         new = red.draw(store, doc["sha256"], body.page, [x0, y0, x1, y1], body.ground)
     store.log_action("redact box", {"document": doc_id, "page": body.page, "id": new, "ground": body.ground})
     return {"id": new, **review(wb, doc_id)}
+
+
+@router.post("/api/redact/{doc_id}/spans", summary="Redact a passage selected in the document's text")
+def api_span(doc_id: str, body: SpanBody, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+    """Accept, on a ground, every occurrence on the document's PDF pages of the passage `start:end` of
+    its stored text (widened to whole words)."""
+    doc = _doc(wb, doc_id)
+    if body.ground not in _grounds(wb):
+        raise HTTPException(400, "choose a ground: " + ", ".join(_grounds(wb)))
+    text = stored_text(wb, doc)
+    if not body.start < body.end <= len(text):
+        raise HTTPException(400, f"select a passage of the document's text (0 to {len(text)})")
+    start, end = snap(text, body.start, body.end)
+    string = text[start:end]
+    if not fold(string):
+        raise HTTPException(400, "nothing to redact in that selection (spaces and signs only)")
+    if len(string) > MAX_SPAN:
+        raise HTTPException(400, f"select at most {MAX_SPAN} characters")
+    cfg = wb.settings
+    try:
+        found = propose_pdf(_pdf(wb, doc), doc["sha256"], None, Rules(terms=[string]),
+                            OcrOptions(cfg.tesseract, cfg.ocr_lang, float(cfg.ocr_time_limit)))
+    except (ExtractionError, Skipped) as e:
+        raise HTTPException(422, f"this document cannot be redacted: {e}") from None
+    if not found:
+        # the stored text holds what the pages may not show (metadata, a message's other parts)
+        raise HTTPException(422, "that passage is not on the document's pages: draw a box instead")
+    store = wb.store()
+    with store.transaction():
+        red.propose(store, [replace(p, kind="span") for p in found])
+        n = red.decide(store, "accepted", body.ground, keys=[found[0].key], sha256s=[doc["sha256"]])
+    store.log_action("redact span", {"document": doc_id, "start": start, "end": end, "occurrences": len(found),
+                                     "ground": body.ground, "changed": n})
+    return {"text": string, "start": start, "end": end, "occurrences": len(found), "changed": n,
+            **review(wb, doc_id)}

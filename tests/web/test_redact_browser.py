@@ -1,5 +1,6 @@
 """The redaction review page in headless system Chromium: boxes on the page images, accept one, reject
-all of a kind, draw a box; and its API's refusals through the test client."""
+all of a kind, draw a box, select a passage of the text and redact it; and its API's refusals through
+the test client."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ with warnings.catch_warnings():
 
 pytestmark = pytest.mark.slow
 NAME = "Zoé Martin"
+STREET = "rue des Lilas"  # proposed by nothing: only a reviewer's selection hides it
 
 
 def cli(*args: str | Path) -> str:
@@ -40,7 +42,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pdf = FPDF(format="A4")
     pdf.set_font("Helvetica", size=12)
     pdf.add_page()
-    for line in ["Rapport d'enquête", f"Témoin : {NAME}, joignable au 01 45 24 80 61.", f"Signé : {NAME}."]:
+    for line in ["Rapport d'enquête", f"Témoin : {NAME}, joignable au 01 45 24 80 61.", f"Domicile : 12 {STREET}.",
+                 f"Signé : {NAME}."]:
         pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(leak / "rapport.pdf"))
     msg = EmailMessage()
@@ -122,3 +125,75 @@ def test_review_accept_reject_kind_and_draw(page: object, server: Background, pr
     cli("redact", "apply", "--tag", "publish", "--project", project, "-o", out)
     log = (out / "redaction-log.csv").read_text("utf-8").splitlines()
     assert sum(",box," in line for line in log) == 1 and sum(",term," in line for line in log) == 1
+
+
+def test_select_a_text_span_and_redact_it(page: object, server: Background, project: Path) -> None:
+    """A passage selected in the document's text is accepted wherever the pages show it, then burned in by
+    apply and proved gone by verify (which finds it in the unredacted rendering)."""
+    pg = page
+    doc = _pdf_id(project)
+    pg.goto(f"{server.url}/redact/{doc}")  # type: ignore[attr-defined]
+    ready(pg)
+    assert STREET in pg.locator("#doc-text").inner_text()
+    pg.select_option("#ground", "third-party")
+    # select part of the street as a reader's drag would ("ue des Lil"): the server widens it to whole words
+    pg.evaluate("""(part) => {
+        const node = document.getElementById("doc-text").firstChild;
+        const at = node.data.indexOf(part);
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + part.length);
+        const sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+    }""", STREET[1:-2])
+    pg.click("#redact-span")
+    row = pg.locator('#proposals tr.accepted[data-kind="span"]')
+    row.wait_for()
+    assert row.locator("td.text").inner_text() == STREET
+    assert "accepted (third-party)" in row.locator("td.status").inner_text()
+    span_id = row.get_attribute("data-id")
+    assert pg.locator(f'.redact-box.accepted[data-id="{span_id}"]').count() == 1
+
+    with TestClient(create_app(Workbench.open(project)), base_url="http://127.0.0.1:8000") as c:
+        origin = {"Origin": "http://127.0.0.1:8000"}
+        text = c.get(f"/redact/{doc}").text
+        assert STREET in text
+        # the name selected once in the text is accepted at every place the pages show it (the proposals'
+        # rows: same string, same key), so verify can prove it gone
+        body = pg.evaluate("() => JSON.parse(document.getElementById('doc-text').dataset.text)")
+        at = body.index(NAME)
+        r = c.post(f"/api/redact/{doc}/spans", json={"start": at, "end": at + len(NAME), "ground": "source"},
+                   headers=origin)
+        assert r.status_code == 200, r.text
+        data = r.json()
+        assert data["text"] == NAME and data["occurrences"] == 2
+        names = [x for x in data["redactions"] if x["text"] == NAME]
+        assert len(names) == 2 and {x["status"] for x in names} == {"accepted"} and {x["kind"] for x in names} == {"term"}
+        refused = c.post(f"/api/redact/{doc}/spans", json={"start": at, "end": at + 3, "ground": "nope"}, headers=origin)
+        assert refused.status_code == 400 and "choose a ground" in refused.json()["error"]
+        outside = c.post(f"/api/redact/{doc}/spans", json={"start": 0, "end": len(body) + 5, "ground": "source"},
+                         headers=origin)
+        assert outside.status_code == 400
+        blank = body.index(" : ")
+        spaces = c.post(f"/api/redact/{doc}/spans", json={"start": blank, "end": blank + 3, "ground": "source"},
+                        headers=origin)
+        assert spaces.status_code == 400 and "nothing to redact" in spaces.json()["error"]
+
+    out = project.parent / "out-span"
+    cli("redact", "apply", "--tag", "publish", "--project", project, "-o", out)
+    burned = [p for p in out.glob("*.pdf") if "rapport" in p.name]
+    assert len(burned) == 1
+    import fitz
+
+    with fitz.open(burned[0]) as pdf:
+        shown = "".join(p.get_text() for p in pdf)
+    assert "Lilas" not in shown and "Martin" not in shown and "Domicile" in shown
+    # verify proves it on the output, and finds it in the unredacted rendering of the same document
+    cli("redact", "verify", out, "--strings", STREET, "--strings", NAME)
+    sha = Workbench.open(project).store().document(doc)["sha256"]
+    rendering = project / "redact" / "rendered" / f"{sha}.pdf"
+    assert rendering.is_file()
+    naive = subprocess.run([sys.executable, "-m", "faisceau", "redact", "verify", str(rendering), "--strings", STREET],
+                           capture_output=True, text=True, timeout=600)
+    assert naive.returncode != 0

@@ -1,4 +1,5 @@
-// The redaction review page: boxes over the page images, accept/reject one or all of a kind, draw a box.
+// The redaction review page: boxes over the page images, accept/reject one or all of a kind, draw a box,
+// select a passage of the document's text and redact it.
 // Text from documents is only ever put in the page with textContent.
 "use strict";
 
@@ -119,6 +120,32 @@
       show(await call("POST", api + "/boxes", { page: parseInt(holder.dataset.page, 10), rect: rect, ground: ground() }));
     });
   }
+
+  // select a passage of the stored text: its offsets are sent in code points (the store's unit), not the
+  // UTF-16 units of the DOM, so a character outside the BMP before it does not shift the span
+  const textBox = document.getElementById("doc-text");
+  textBox.textContent = JSON.parse(textBox.dataset.text);
+  const codePoints = (s) => Array.from(s).length;
+  document.getElementById("redact-span").addEventListener("click", async () => {
+    const sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) { flash("select a passage of the text first"); return; }
+    const range = sel.getRangeAt(0);
+    const node = textBox.firstChild;
+    if (!node || range.startContainer !== node || range.endContainer !== node) {
+      flash("select a passage of the document's text");
+      return;
+    }
+    const text = node.data;
+    const start = codePoints(text.slice(0, range.startOffset));
+    const end = start + codePoints(text.slice(range.startOffset, range.endOffset));
+    document.body.dataset.ready = "false";
+    try {
+      show(await call("POST", api + "/spans", { start: start, end: end, ground: ground() }));
+      sel.removeAllRanges();
+    } finally {
+      document.body.dataset.ready = "true";
+    }
+  });
 
   document.addEventListener("DOMContentLoaded", load);
 })();
