@@ -100,12 +100,15 @@ def export() -> None:
               help="Print the system user who made the pack and wrote its notes and citations (default: none).")
 @click.option("--redacted", is_flag=True,
               help="Add each document's redacted version (accepted redactions burned in, verified) in redacted/.")
+@click.option("--redacted-only", is_flag=True,
+              help="Only the redacted versions: no original, and no text of the originals in the report or manifest"
+                   " (implies --redacted).")
 @project_option
 @json_option
 @handle_errors
 def evidence(tag: str | None, query: str | None, ids_file: Path | None, output: Path, fmt: str | None,
              containers: bool, no_pdf: bool, snippets: int, show_project_path: bool, show_user: bool, redacted: bool,
-             project: Path, as_json: bool) -> None:
+             redacted_only: bool, project: Path, as_json: bool) -> None:
     """Write a cited, hashed evidence pack: index.html (+ PDF), originals/, manifest.csv, manifest.sha256."""
     proj, store, index = _open(project)
     sel = make_selection(store, tag, query, ids_file)
@@ -113,15 +116,19 @@ def evidence(tag: str | None, query: str | None, ids_file: Path | None, output: 
         raise UsageError("choose the documents with --tag, --query or --ids")
     if snippets < 0:
         raise UsageError("--snippets is not negative")
+    if redacted_only and containers:
+        raise UsageError("--redacted-only takes no --containers: their originals are what it leaves out")
+    redacted = redacted or redacted_only
     fmt = fmt or ("zip" if output.suffix.lower() == ".zip" else "folder")
     cfg = settings_mod.load(proj.root)
     report = write_pack(proj, store, sel, index, output, fmt, containers, not no_pdf, snippets, str(cfg.chromium),
-                        show_path=show_project_path, show_user=show_user, redacted=cfg if redacted else None)
+                        show_path=show_project_path, show_user=show_user, redacted=cfg if redacted else None,
+                        redacted_only=redacted_only)
     if as_json:
         emit(report.as_dict())
     else:
         click.echo(f"evidence pack written to {output}: {report.documents:,} documents, {report.excerpts:,} cited excerpts,"
-                   f" {report.originals:,} originals" + (f" + {report.containers:,} containers" if containers else "")
+                   + (" no originals" if redacted_only else f" {report.originals:,} originals") + (f" + {report.containers:,} containers" if containers else "")
                    + (f", {report.redacted:,} redacted versions" if redacted else "") + f", {report.files:,} files")
         click.echo("  PDF: index.pdf" if report.pdf else f"  PDF skipped: {report.pdf_skipped}")
         click.echo(f"  sha256 {report.checksum} ({'the zip' if fmt == 'zip' else 'manifest.sha256'}; in the action log)")

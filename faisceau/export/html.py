@@ -115,6 +115,8 @@ def _document(n: int, d: EvidenceDoc) -> str:
         original = f'<a href="{esc(d.file)}"><code>{esc(d.file)}</code></a>'
     else:
         original = f'<span class="flag">not in the pack: {esc(d.original)}</span>'
+    # a pack of redacted versions only links each document's redacted PDF where the original would be
+    file_label = "Redacted version" if (d.file or "").startswith("redacted/") else "Original"
     status = esc(d.status) + (f": {esc(d.reason)}" if d.reason else "")
     parts = [
         f'<section class="doc" id="d-{esc(d.id)}"><h2>{n}. {esc(d.heading)}</h2><table class="meta">',
@@ -127,7 +129,7 @@ def _document(n: int, d: EvidenceDoc) -> str:
         _row("Inside", chain),
         _row("SHA-256", f'<code class="hash">{esc(d.sha256 or "no content")}</code>'),
         _row("Size", f"{d.size:,} bytes" if d.size is not None else ""),
-        _row("Original", original),
+        _row(file_label, original),
         _row("Status", status if d.status != "ok" else ""),
         _row("Extracted by", esc(" ".join(x for x in (d.extractor, d.extractor_version) if x))),
         _row("OCR", esc(d.ocr)),
@@ -167,8 +169,12 @@ def render(out: TextIO, docs: list[EvidenceDoc], info: dict[str, Any]) -> None:
               f"<p>Made {esc(info.get('time'))}{' by ' + esc(info['user']) if info.get('user') else ''}"
               f" with faisceau {esc(info.get('version'))} "
               f"from the project <code>{esc(info.get('project'))}</code>.</p>\n"
-              "<p>Each original is in <code>originals/</code>, named by document id; <code>manifest.csv</code> lists "
-              "them with their SHA-256, and <code>manifest.sha256</code> holds the checksum of every file of this pack: "
+              + ("<p>This pack holds only redacted versions, in <code>redacted/</code>, and prints no text of the "
+                 "originals (their SHA-256 identifies them); <code>manifest.csv</code> lists the redacted files with "
+                 "their SHA-256, and" if info.get("redacted_only") else
+                 "<p>Each original is in <code>originals/</code>, named by document id; <code>manifest.csv</code> lists "
+                 "them with their SHA-256, and")
+              + " <code>manifest.sha256</code> holds the checksum of every file of this pack: "
               "<code>sha256sum -c manifest.sha256</code> or <code>faisceau verify-pack</code> checks them. "
               "Offsets are characters (Unicode code points) into the text faisceau extracted.</p></header>\n")
     out.write('<nav id="toc"><h2>Contents</h2><ol>\n')

@@ -4,6 +4,12 @@ A pack is written in a scratch folder beside its destination and moved into plac
 interrupted export leaves no half pack under the asked name. Each original is copied while it
 is hashed: bytes that no longer match the SHA-256 recorded at ingest are not put in the pack
 (the document says why), since a pack vouches for every file it holds.
+
+A pack of redacted versions only (`redacted_only`) holds no original and nothing read from one: the
+report and manifest keep no excerpt, note, entity, dated event, title or e-mail header (text under a
+drawn box has no string to look for, so text is left out, not scrubbed), the file names, paths and tags
+they print have the accepted redacted strings replaced, and before the pack is moved into place its
+report and manifest are read back for those strings: one found, and no pack is written.
 """
 
 from __future__ import annotations
@@ -21,12 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..exc import UsageError
+from ..exc import FaisceauError, UsageError
 from ..index import Index
+from ..redact.fold import found, needles, scrub
 from ..settings import Settings
 from ..store.blobs import CHUNK
 from ..store.db import Store, current_user, now
 from ..store.project import Project
+from ..store.redactions import redactions
 from . import html as html_mod
 from .pdf import print_pdf
 from .records import EvidenceDoc, analysis_reader, extension, gather
@@ -142,10 +150,14 @@ def check_output(out: Path, fmt: str) -> None:
 
 
 def _documents(project: Project, store: Store, sel: Selection, open_index: Callable[[], Index], snippets: int,
-               work: Path, report: PackReport) -> Iterator[EvidenceDoc]:
+               work: Path, report: PackReport, copy: bool = True) -> Iterator[EvidenceDoc]:
     analysis = analysis_reader()
     for doc_id, hit in selected(store, sel, open_index, snippets):
         d = gather(store, doc_id, hit, analysis)
+        if not copy:
+            d.original = "left out: a pack of redacted versions only"
+            yield d
+            continue
         row = {"sha256": d.sha256, "source": d.source}
         name = _file_name(d.id, d.name, d.mime)
         d.original = copy_original(project, row, work / name)
@@ -160,39 +172,48 @@ def _documents(project: Project, store: Store, sel: Selection, open_index: Calla
 def write_pack(project: Project, store: Store, sel: Selection, open_index: Callable[[], Index], out: Path,
                fmt: str = "folder", containers: bool = False, pdf: bool = True, snippets: int = 3,
                chromium: str | None = None, show_path: bool = False, show_user: bool = False,
-               redacted: Settings | None = None) -> PackReport:
+               redacted: Settings | None = None, redacted_only: bool = False) -> PackReport:
     """Write the evidence pack of a selection to `out` (a new folder, or a zip file).
 
     A pack is made to be published: it names the project by its folder's name and nobody by their
     system account, unless `show_path` (the project's absolute folder) or `show_user` (the system user
     who made the pack, wrote its notes and citations) ask for them. With `redacted` (the project's
     settings), each document's redacted version (its accepted redactions burned in and verified, as
-    `faisceau redact apply` writes it) is put beside its original, in `redacted/`."""
+    `faisceau redact apply` writes it) is put beside its original, in `redacted/`; with `redacted_only`
+    too, instead of it (see the module's docstring)."""
     check_output(out, fmt)
+    if redacted_only and (redacted is None or containers):
+        raise UsageError("a pack of redacted versions only needs the redacted versions and takes no containers")
     report = PackReport(out, fmt)
     parent = out.absolute().parent
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.part-", dir=parent))
     try:
         work = scratch / (out.stem if fmt == "zip" else "pack")
         (work / "originals").mkdir(parents=True)
-        docs = list(_documents(project, store, sel, open_index, snippets, work, report))
+        docs = list(_documents(project, store, sel, open_index, snippets, work, report, copy=not redacted_only))
         if not docs:
             raise UsageError("the selection is empty: no document to put in the pack")
         if not show_user:
             _without_users(docs)
-        rows = [_manifest_row(d, "document") for d in docs]
+        hidden: list[str] = []
+        if redacted_only:
+            (work / "originals").rmdir()
+            hidden = _hidden_strings(store, docs)
+            _text_left_out(docs, hidden)
+        rows = [] if redacted_only else [_manifest_row(d, "document") for d in docs]
         if containers:
             rows += _containers(project, store, docs, work, report)
         if redacted is not None:
-            rows += _redacted(project, store, docs, work, scratch, redacted, report)
+            rows += _redacted(project, store, docs, work, scratch, redacted, report, only=redacted_only)
         report.documents = len(docs)
         report.excerpts = sum(len(d.excerpts) for d in docs)
         with open(work / MANIFEST, "w", encoding="utf-8", errors="replace", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(MANIFEST_FIELDS))
             w.writeheader()
             w.writerows(rows)
-        info = {"label": sel.describe().get("tag") or sel.describe().get("query") or "",
-                "selection": ", ".join(f"{k} {v}" for k, v in sel.describe().items()),
+        info = {"label": scrub(sel.describe().get("tag") or sel.describe().get("query") or "", hidden),
+                "selection": scrub(", ".join(f"{k} {v}" for k, v in sel.describe().items()), hidden),
+                "redacted_only": redacted_only,
                 "time": now(), "user": current_user() if show_user else None, "version": __version__,
                 "project": str(project.root) if show_path else project.root.name}
         with open(work / "index.html", "w", encoding="utf-8", errors="replace") as f:
@@ -202,6 +223,8 @@ def write_pack(project: Project, store: Store, sel: Selection, open_index: Calla
             report.pdf = None if report.pdf_skipped else "index.pdf"
         else:
             report.pdf_skipped = "not asked (--no-pdf)"
+        if redacted_only:
+            _prove_nothing_shows(work, hidden)
         _write_sums(work, report)
         if fmt == "zip":
             part = scratch / "pack.zip"
@@ -263,8 +286,9 @@ def _containers(project: Project, store: Store, docs: list[EvidenceDoc], work: P
 
 
 def _redacted(project: Project, store: Store, docs: list[EvidenceDoc], work: Path, scratch: Path, cfg: Settings,
-              report: PackReport) -> list[dict[str, Any]]:
-    """The redacted version of each document, verified before it joins the pack."""
+              report: PackReport, only: bool = False) -> list[dict[str, Any]]:
+    """The redacted version of each document, verified before it joins the pack (`only`: named by the
+    document's id alone, since its name may be what is hidden, and linked from the report)."""
     from ..redact.publish import redact_document
 
     (work / "redacted").mkdir()
@@ -276,6 +300,11 @@ def _redacted(project: Project, store: Store, docs: list[EvidenceDoc], work: Pat
         if row is None or not row["sha256"]:
             continue
         o = redact_document(project, store, row, work / "redacted", partial, cfg)
+        if o.output and only:
+            named = _SAFE.sub("_", d.id) + ".pdf"
+            os.replace(work / "redacted" / o.output, work / "redacted" / named)
+            o.output = named
+            d.file = f"redacted/{named}"
         if o.output:
             report.redacted += 1
         else:
@@ -287,6 +316,36 @@ def _redacted(project: Project, store: Store, docs: list[EvidenceDoc], work: Pat
                      "size": (work / "redacted" / o.output).stat().st_size if o.output else "",
                      "mime": "application/pdf", "original": "ok" if o.output else o.status.split(":", 1)[0]})
     return rows
+
+
+def _hidden_strings(store: Store, docs: list[EvidenceDoc]) -> list[str]:
+    """Every string an accepted redaction of these documents hides."""
+    shas = sorted({d.sha256 for d in docs if d.sha256})
+    return sorted({r["text"] for r in redactions(store, sha256s=shas, status="accepted") if r["text"]})
+
+
+def _text_left_out(docs: list[EvidenceDoc], hidden: list[str]) -> None:
+    """What a pack of redacted versions prints of each document: no text read from the original (excerpts,
+    notes, names, events, title, e-mail headers), and names, paths and tags with the hidden strings cut."""
+    for d in docs:
+        d.excerpts, d.notes, d.entities, d.events = [], [], [], []
+        d.title, d.author, d.senders, d.recipients, d.cc = "", "", [], [], []
+        d.path, d.name = scrub(d.path, hidden), scrub(d.name, hidden)
+        d.tags = [scrub(t, hidden) for t in d.tags]
+        d.other_locations = [scrub(p, hidden) for p in d.other_locations]
+        d.ancestors = [{**a, "path": scrub(a["path"] or "", hidden), "name": scrub(a.get("name") or "", hidden)}
+                       for a in d.ancestors]
+
+
+def _prove_nothing_shows(work: Path, hidden: list[str]) -> None:
+    """Read the report and manifest back: a hidden string in either stops the pack (nothing is written)."""
+    import html as html_lib
+
+    keys = needles(hidden)
+    for name in ("index.html", MANIFEST):
+        text = (work / name).read_text("utf-8", errors="replace")
+        if found(keys, html_lib.unescape(text)):
+            raise FaisceauError(f"{name} of the pack still shows a redacted string: no pack written")
 
 
 def _write_sums(work: Path, report: PackReport) -> None:

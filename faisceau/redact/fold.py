@@ -11,6 +11,7 @@ word in two ("Mar tin") does not hide it.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 # characters a PDF extractor may insert or a writer may use between two letters of one word
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
@@ -68,3 +69,42 @@ def found(needles: dict[str, str], haystack: str) -> list[str]:
 def needles(strings: list[str]) -> dict[str, str]:
     """Folded form → original, for the strings to look for (empty ones dropped)."""
     return {fold(s): s for s in strings if fold(s)}
+
+
+def scrub(text: str, strings: Iterable[str], mark: str = "[redacted]") -> str:
+    """`text` with every occurrence of each string (folded, starting and ending on word bounds, as verify
+    looks for it) replaced by `mark`: what a published report prints of a file name or a tag."""
+    keys = sorted({k for k in (fold(s) for s in strings) if k}, key=len, reverse=True)
+    if not keys or not text:
+        return text
+    folded: list[str] = []
+    origin: list[int] = []  # the index in `text` of each folded character
+    bounds = {0}
+    for i, ch in enumerate(text):
+        f = fold_char(ch)
+        if not f or not ch.isalnum():
+            bounds.add(len(folded))
+        folded += list(f)
+        origin += [i] * len(f)
+        if not f or not ch.isalnum():
+            bounds.add(len(folded))
+    bounds.add(len(folded))
+    flat = "".join(folded)
+    cuts: list[tuple[int, int]] = []
+    for key in keys:
+        start = flat.find(key)
+        while start >= 0:
+            end = start + len(key)
+            if start in bounds and end in bounds:
+                cuts.append((origin[start], origin[end - 1] + 1))
+                start = flat.find(key, end)
+            else:
+                start = flat.find(key, start + 1)
+    out, at = [], 0
+    for a, b in sorted(cuts):
+        if b <= at:
+            continue  # inside a longer string already cut
+        out += [text[at:max(a, at)], mark] if a >= at else [mark]
+        at = b
+    out.append(text[at:])
+    return "".join(out)
