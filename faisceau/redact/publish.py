@@ -30,6 +30,7 @@ from ..store.project import Project
 from ..store.redactions import RedactionRow, redactions
 from ..store.values import now
 from .apply import Box, burn
+from .fold import scrub
 from .propose import rendered
 from .verify import Report, verify
 
@@ -115,7 +116,11 @@ def _burn_and_prove(project: Project, store: Store, doc: dict[str, Any], out: Pa
     accepted = [r for r in rows if r["status"] == "accepted"]
     boxes = [Box(r["page"], (b[0], b[1], b[2], b[3]), (r["ground"] or "") if label else "")
              for r in accepted for b in r["boxes"]]
-    name = _SAFE.sub("_", Path(doc["name"]).stem)[:80] or "document"
+    # the output's name and the log's paths go out with the files: a document named after the person it
+    # hides ("Zoe_Martin_CV") must not name them there
+    hidden = [r["text"] for r in accepted if r["text"]]
+    outcome.path = scrub(doc["path"], hidden)
+    name = _SAFE.sub("_", scrub(Path(doc["name"]).stem, hidden))[:80] or "document"
     final_name = f"{doc['id']}-{name}.pdf"
     tmp = partial / final_name
     try:
@@ -135,7 +140,7 @@ def _burn_and_prove(project: Project, store: Store, doc: dict[str, Any], out: Pa
     outcome.output = final_name
     for r in accepted:
         for b in r["boxes"]:
-            outcome.log.append({"document": doc["id"], "path": doc["path"], "output": final_name, "page": r["page"],
+            outcome.log.append({"document": doc["id"], "path": outcome.path, "output": final_name, "page": r["page"],
                                 "x0": round(b[0], 1), "y0": round(b[1], 1), "x1": round(b[2], 1),
                                 "y1": round(b[3], 1), "kind": r["kind"], "ground": r["ground"] or "",
                                 "reviewer": (r["user"] or "") if show_reviewer else "", "decided": r["time"] or ""})

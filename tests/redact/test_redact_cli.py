@@ -43,7 +43,7 @@ def _leak(folder: Path) -> Path:
     naive.with_toc(folder / "rapport.pdf")
     doc = Document()
     doc.add_paragraph(f"Compte rendu : {naive.NAME} a confirmé les faits à Paul Durand.")
-    doc.save(str(folder / "compte-rendu.docx"))
+    doc.save(str(folder / "compte-rendu-Zoe-Martin.docx"))  # named after whom it hides
     return folder
 
 
@@ -76,7 +76,7 @@ def test_propose_decide_apply_verify(project: Path, tmp_path: Path) -> None:
     # in the e-mail: the From header's name and address (zoe.martin@…), the attachment's file name and the
     # signature
     assert len([r for r in named if ids["releves.eml"] in r["documents"]]) == 4
-    assert [r["kind"] for r in named if ids["compte-rendu.docx"] in r["documents"]] == ["person"]
+    assert [r["kind"] for r in named if ids["compte-rendu-Zoe-Martin.docx"] in r["documents"]] == ["person"]
     assert total["proposals"] == len(rows)
 
     first = rows[0]["id"]
@@ -114,6 +114,11 @@ def test_propose_decide_apply_verify(project: Path, tmp_path: Path) -> None:
     assert len(log) == sum(len(r["boxes"]) for r in decided if r["status"] == "accepted")
     assert {r["ground"] for r in log} == {"third-party"} and {r["reviewer"] for r in log} == {""}
     assert naive.NAME not in (dest / "redaction-log.json").read_text("utf-8")  # the log goes out with the files
+    # so do the outputs' names and the log's paths: the document named after the person does not name them
+    assert not [p.name for p in pdfs if "martin" in p.name.lower()]
+    for name in ("redaction-log.json", "redaction-log.csv"):
+        text = (dest / name).read_text("utf-8")
+        assert "martin" not in text.lower() and "compte-rendu-[redacted]" in text
     # the rejected occurrence stays visible by design, so only the other strings are proved absent
     strings = sorted({r["text"] for r in decided if r["text"] != rows[0]["text"]})
     check = cli("redact", "verify", dest, *[a for s in strings for a in ("--strings", s)], "--json")
