@@ -4,30 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from email.message import EmailMessage
 from pathlib import Path
 
 import naive
 import pytest
 from docx import Document
+from redactkit import cli, jsonl
 
 from faisceau.store import entities
 from faisceau.store.db import Store
 from faisceau.store.redactions import redactions
-
-
-def cli(*args: str | Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    r = subprocess.run([sys.executable, "-m", "faisceau", *map(str, args)], capture_output=True, text=True,
-                       timeout=900)
-    if ok and r.returncode != 0:
-        raise AssertionError(f"faisceau {' '.join(map(str, args))} exited {r.returncode}:\n{r.stderr[-3000:]}")
-    return r
-
-
-def jsonl(out: str) -> list[dict]:
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def _leak(folder: Path) -> Path:

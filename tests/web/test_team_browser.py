@@ -7,18 +7,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from browserkit import ARGS, CHROMIUM, WAIT
+from browserkit import WAIT, browser  # noqa: F401 (the fixture)
 from teamkit import PASSWORD, Team, team  # noqa: F401 (the fixture)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)  # a fresh profile per launch
-        yield b
-        b.close()
 
 
 @pytest.fixture
