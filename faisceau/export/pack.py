@@ -294,12 +294,13 @@ def _redacted(project: Project, store: Store, docs: list[EvidenceDoc], work: Pat
     (work / "redacted").mkdir()
     partial = scratch / "redact-partial"
     partial.mkdir()
+    hidden = _hidden_strings(store, docs)
     rows = []
     for d in docs:
         row = store.document(d.id)
         if row is None or not row["sha256"]:
             continue
-        o = redact_document(project, store, row, work / "redacted", partial, cfg)
+        o = redact_document(project, store, row, work / "redacted", partial, cfg, hidden=hidden)
         if o.output and only:
             named = _SAFE.sub("_", d.id) + ".pdf"
             os.replace(work / "redacted" / o.output, work / "redacted" / named)

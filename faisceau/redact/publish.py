@@ -82,26 +82,37 @@ def apply_selection(project: Project, store: Store, sel: Selection, open_index: 
     """Burn, verify and move each selected document's redacted PDF; yields each outcome as it is known."""
     partial = out / ".partial"
     partial.mkdir(parents=True, exist_ok=True)
-    for doc_id, _hit in selected(store, sel, open_index):
-        doc = store.document(doc_id)
+    docs = [(doc_id, store.document(doc_id)) for doc_id, _hit in selected(store, sel, open_index)]
+    # the names and the log go out together: a string hidden in one document of the batch is cut from every
+    # document's name, so a file named after the person does not reveal whom its neighbour hides
+    hidden = batch_hidden(store, [d["sha256"] for _, d in docs if d is not None and d["sha256"]])
+    for doc_id, doc in docs:
         if doc is None or not doc["sha256"]:
-            yield Outcome(doc_id, doc["path"] if doc else "", "skipped: no content")
+            yield Outcome(doc_id, scrub(doc["path"], hidden) if doc else "", "skipped: no content")
             continue
         yield redact_document(project, store, doc, out, partial, cfg, rasterise=rasterise, dpi=dpi, label=label,
-                              show_reviewer=show_reviewer, ocr_check=ocr_check)
+                              show_reviewer=show_reviewer, ocr_check=ocr_check, hidden=hidden)
     if not any(partial.iterdir()):
         partial.rmdir()
 
 
+def batch_hidden(store: Store, sha256s: list[str]) -> list[str]:
+    """Every string an accepted redaction of these contents hides."""
+    rows = redactions(store, sha256s=sorted(set(sha256s)), status="accepted") if sha256s else []
+    return sorted({r["text"] for r in rows if r["text"]})
+
+
 def redact_document(project: Project, store: Store, doc: dict[str, Any], out: Path, partial: Path, cfg: Settings, *,
                     rasterise: bool = True, dpi: int = 200, label: bool = False, show_reviewer: bool = False,
-                    ocr_check: bool = True) -> Outcome:
-    """One document's accepted redactions burned into `partial/`, verified, then moved into `out/`."""
+                    ocr_check: bool = True, hidden: list[str] | None = None) -> Outcome:
+    """One document's accepted redactions burned into `partial/`, verified, then moved into `out/`; its name
+    and path cut of `hidden` (by default, of what this document's accepted redactions hide)."""
     from ..exc import ExtractionError, Skipped
 
-    outcome = Outcome(doc["id"], doc["path"], "ok")
+    hidden = batch_hidden(store, [doc["sha256"]]) if hidden is None else hidden
+    outcome = Outcome(doc["id"], scrub(doc["path"], hidden), "ok")
     try:
-        return _burn_and_prove(project, store, doc, out, partial, cfg, outcome, rasterise=rasterise, dpi=dpi,
+        return _burn_and_prove(project, store, doc, out, partial, cfg, outcome, hidden, rasterise=rasterise, dpi=dpi,
                                label=label, show_reviewer=show_reviewer, ocr_check=ocr_check)
     except (ExtractionError, Skipped) as e:
         outcome.status = f"{getattr(e, 'status', 'failed')}: {e}"
@@ -109,7 +120,7 @@ def redact_document(project: Project, store: Store, doc: dict[str, Any], out: Pa
 
 
 def _burn_and_prove(project: Project, store: Store, doc: dict[str, Any], out: Path, partial: Path, cfg: Settings,
-                    outcome: Outcome, *, rasterise: bool, dpi: int, label: bool, show_reviewer: bool,
+                    outcome: Outcome, hidden: list[str], *, rasterise: bool, dpi: int, label: bool, show_reviewer: bool,
                     ocr_check: bool) -> Outcome:
     pdf = rendered(project, store, doc, cfg)
     rows = redactions(store, sha256s=[doc["sha256"]])
@@ -118,8 +129,6 @@ def _burn_and_prove(project: Project, store: Store, doc: dict[str, Any], out: Pa
              for r in accepted for b in r["boxes"]]
     # the output's name and the log's paths go out with the files: a document named after the person it
     # hides ("Zoe_Martin_CV") must not name them there
-    hidden = [r["text"] for r in accepted if r["text"]]
-    outcome.path = scrub(doc["path"], hidden)
     name = _SAFE.sub("_", scrub(Path(doc["name"]).stem, hidden))[:80] or "document"
     final_name = f"{doc['id']}-{name}.pdf"
     tmp = partial / final_name
