@@ -133,7 +133,7 @@ class Ingest(AnalysisPhase):
         limit = int(self.settings.max_file_size)
         last = time.monotonic()
         with self.store.batches() as commit:
-            for f in walk(inputs):
+            for f in walk(inputs, own=self.project.root):
                 status, reason = f.status, f.reason
                 if status == "pending" and f.size is not None and f.size > limit:
                     status, reason = "skipped", f"file size {f.size} over limit {limit}"

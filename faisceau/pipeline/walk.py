@@ -30,8 +30,23 @@ class Found:
         return f"{self.anchor}/{self.path}" if self.anchor else self.path
 
 
-def walk(inputs: list[Path]) -> Iterator[Found]:
-    """Every entry under the inputs, in a stable order, hashed when it is a regular file."""
+OWN_FOLDER = "the project's own folder, not read"
+
+
+def walk(inputs: list[Path], own: Path | None = None) -> Iterator[Found]:
+    """Every entry under the inputs, in a stable order, hashed when it is a regular file.
+
+    `own` is the project folder: an input folder that holds it (a leak's folder with the project made
+    inside it) has it recorded as one skipped entry, not read. Its store, index and logs are no evidence,
+    they change while the walk reads them, and opening the live database outside SQLite would drop this
+    process's locks on it (POSIX locks belong to the process: any close releases them all)."""
+    exclude: set[tuple[int, int]] = set()
+    if own is not None:
+        try:
+            own_st = own.stat()
+            exclude.add((own_st.st_dev, own_st.st_ino))
+        except OSError:
+            pass
     for top in inputs:
         top = top.expanduser()
         name = top.absolute().name or str(top.absolute())
@@ -40,15 +55,29 @@ def walk(inputs: list[Path]) -> Iterator[Found]:
         except OSError as e:
             yield Found(name, top, "failed", _os_reason(e))
             continue
-        if stat.S_ISDIR(st.st_mode):
-            for found in _walk_dir(top):
+        if exclude and _inside(top, exclude):
+            yield Found(name + "/" if stat.S_ISDIR(st.st_mode) else name, top, "skipped", OWN_FOLDER)
+        elif stat.S_ISDIR(st.st_mode):
+            for found in _walk_dir(top, exclude):
                 found.anchor = name
                 yield found
         else:
             yield _entry(top, name, st)
 
 
-def _walk_dir(root: Path) -> Iterator[Found]:
+def _inside(path: Path, folders: set[tuple[int, int]]) -> bool:
+    """Whether `path` is one of `folders` (by device and inode) or lies under one."""
+    for p in (path.absolute(), *path.absolute().parents):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in folders:
+            return True
+    return False
+
+
+def _walk_dir(root: Path, exclude: set[tuple[int, int]]) -> Iterator[Found]:
     stack = [(root, "")]
     while stack:
         folder, prov = stack.pop()
@@ -69,7 +98,10 @@ def _walk_dir(root: Path) -> Iterator[Found]:
             if stat.S_ISLNK(st.st_mode):
                 yield Found(child_prov, Path(e.path), "skipped", _link_reason(Path(e.path)))
             elif stat.S_ISDIR(st.st_mode):
-                subdirs.append((Path(e.path), child_prov))
+                if (st.st_dev, st.st_ino) in exclude:
+                    yield Found(child_prov + "/", Path(e.path), "skipped", OWN_FOLDER)
+                else:
+                    subdirs.append((Path(e.path), child_prov))
             else:
                 yield _entry(Path(e.path), child_prov, st)
         stack.extend(reversed(subdirs))

@@ -268,3 +268,16 @@ def test_a_new_stage_version_reruns_only_that_stage(ingested: tuple[Path, Path],
     langs = dict(db.execute("SELECT d.path, c.language FROM documents d JOIN contents c USING (sha256)"))
     assert langs["docs/rapport-fr.txt"] == "fr" and langs["docs/report-en.txt"] == "en"
     assert dump(copy) == dump(project)
+
+
+def test_a_project_made_inside_the_leak_is_not_ingested_into_itself(tmp_path: Path) -> None:
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    (leak / "note.txt").write_text("Rendez-vous jeudi au dépôt.", "utf-8")
+    project = leak / "faisceau-project"
+    faisceau("ingest", leak, "--project", project)
+    rows = jsonl(faisceau("documents", "--project", project, "--json").stdout)
+    assert sorted((r["path"], r["status"]) for r in rows) == [("faisceau-project/", "skipped"), ("note.txt", "ok")]
+    before = dump(project)
+    faisceau("ingest", leak, "--project", project)
+    assert dump(project) == before

@@ -39,3 +39,20 @@ def test_walk_order_is_stable_and_file_inputs_are_anchored_at_their_name(tmp_pat
 def test_missing_input_is_recorded(tmp_path: Path) -> None:
     (found,) = list(walk([tmp_path / "nope"]))
     assert found.status == "failed" and "no such file" in found.reason
+
+
+def test_the_project_folder_inside_an_input_is_one_skipped_entry(tmp_path: Path) -> None:
+    root = tmp_path / "leak"
+    (root / "case" / "store").mkdir(parents=True)
+    (root / "a.txt").write_text("alpha")
+    (root / "case" / "store" / "store.sqlite").write_text("live")
+    found = {f.path: f for f in walk([root], own=root / "case")}
+    assert set(found) == {"a.txt", "case/"}
+    assert found["case/"].status == "skipped" and found["case/"].reason == "the project's own folder, not read"
+    # named itself, or a folder inside it, as an input: recorded, not read
+    inside = list(walk([root / "case" / "store"], own=root / "case"))
+    assert [(f.path, f.status) for f in inside] == [("store/", "skipped")]
+    # another folder of the same name is read
+    (tmp_path / "other" / "case").mkdir(parents=True)
+    (tmp_path / "other" / "case" / "b.txt").write_text("beta")
+    assert [f.path for f in walk([tmp_path / "other"], own=root / "case")] == ["case/b.txt"]

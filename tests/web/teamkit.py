@@ -9,6 +9,10 @@ one-time passwords are changed through the server's own service before the tests
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +106,28 @@ def new_user(team: Team, name: str, project: str = "alpha", role: str = "reader"
     team.server.change_password(name, once, PASSWORD)
     team.server.grant(name, project, role)
     return name
+
+
+def raw_bytes(paths: list[Path]) -> bytes:
+    """The bytes of the server's database files, read by another process. Opening and closing them here,
+    in the process that serves them, would drop its connections' POSIX locks (they belong to the process,
+    and any close of the file releases them all): another process opening the database afterwards takes
+    itself for its last user, checkpoints and resets the WAL, and this process's connections go on reading
+    a stale snapshot (a session just made is not found)."""
+    code = "import sys\nfor p in sys.argv[1:]:\n    sys.stdout.buffer.write(open(p, 'rb').read())"
+    return subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True, check=True).stdout
+
+
+def copy_server(team: Team, dest: Path) -> Path:
+    """A copy of the server folder, its database through SQLite's backup (not a file copy: see raw_bytes)."""
+    shutil.copytree(team.root, dest, ignore=shutil.ignore_patterns("server.sqlite*"))
+    source, target = sqlite3.connect(team.root / "server.sqlite"), sqlite3.connect(dest / "server.sqlite")
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return dest
 
 
 def client(team: Team, address: str = "127.0.0.1") -> httpx.Client:

@@ -5,7 +5,6 @@ JSON listing and admin page."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from teamkit import ALPHA_TEXTS, Team, login, team  # noqa: F401 (the fixture)
+from teamkit import ALPHA_TEXTS, Team, copy_server, login, raw_bytes, team  # noqa: F401 (the fixture)
 
 from faisceau.store import audit
 
@@ -59,8 +58,7 @@ def test_the_trail_records_who_did_what_where(worked: Team) -> None:
 
 
 def test_no_document_text_goes_into_the_trail(worked: Team) -> None:
-    raw = (worked.root / "server.sqlite").read_bytes() + b"".join(
-        p.read_bytes() for p in worked.root.glob("server.sqlite-wal"))
+    raw = raw_bytes([worked.root / "server.sqlite", *worked.root.glob("server.sqlite-wal")])
     for text in ALPHA_TEXTS.values():
         for phrase in (text[:40], text[-30:-1]):
             assert phrase.encode("utf-8") not in raw, phrase
@@ -123,8 +121,7 @@ def _reorder(db: sqlite3.Connection) -> int:
 @pytest.mark.parametrize("tamper", [_edit, _edit_and_rehash, _delete_middle, _delete_last, _reorder],
                          ids=lambda f: f.__name__.strip("_"))
 def test_verify_names_the_first_bad_entry(worked: Team, tmp_path: Path, tamper: Callable[[sqlite3.Connection], int]) -> None:
-    copy = tmp_path / "server"
-    shutil.copytree(worked.root, copy)
+    copy = copy_server(worked, tmp_path / "server")
     db = sqlite3.connect(copy / "server.sqlite", isolation_level=None)
     try:
         bad = tamper(db)

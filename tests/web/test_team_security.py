@@ -7,7 +7,7 @@ import sqlite3
 import time
 
 import pytest
-from teamkit import PASSWORD, Team, client, login, new_user, team  # noqa: F401 (the fixture)
+from teamkit import PASSWORD, Team, client, login, new_user, raw_bytes, team  # noqa: F401 (the fixture)
 
 from faisceau.store import accounts, audit
 from faisceau.store.db import Store
@@ -164,7 +164,7 @@ def test_api_tokens_are_hashed_expire_and_are_revoked(team: Team) -> None:  # no
     auth = {"authorization": f"Bearer {token}"}
     with client(team) as c:
         assert c.get("/p/alpha/api/search", params={"q": "Acme"}, headers=auth).json()["total"] == 3
-    raw = b"".join(p.read_bytes() for p in team.root.glob("server.sqlite*"))
+    raw = raw_bytes(sorted(team.root.glob("server.sqlite*")))
     assert token.encode() not in raw and passwords.digest(token).encode() in raw
     [row] = team.server.tokens("scripter")
     team.server.revoke_token("scripter", row["id"])
