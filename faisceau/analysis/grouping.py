@@ -24,6 +24,7 @@ from ..store import documents, entities, messages
 from ..store.db import Store
 from . import curate
 from .consistency import Gazetteer, WordStats, source_weight
+from .furniture import own_spans, without_furniture
 from .names import initials_match, key
 
 _NO_DATES: list[str | None] = [None, None]
@@ -62,12 +63,14 @@ def word_stats(store: Store, forms: Iterable[str] | None = None) -> WordStats:
 def propagate(store: Store) -> int:
     """Read the contents not yet read: count how they write their words, then find again in them the
     names of the gazetteer; returns how many mentions were added."""
-    todo = entities.unpropagated_contents(store)
-    if not todo:
+    found = entities.unpropagated_contents(store)
+    if not found:
         return 0
+    todo = [sha for sha, _ in found]
     fresh = WordStats()
-    for sha in todo:
-        fresh.add(documents.content_text(store, sha))
+    for sha, counted in found:
+        if not counted:  # a content analysed again is not counted twice
+            fresh.add(_own_text(store, sha))
     with store.transaction():
         counts: dict[str, list[int]] = {}
         for w, n in fresh.lower.items():
@@ -82,7 +85,7 @@ def propagate(store: Store) -> int:
     for i in range(0, len(todo), 200):
         with store.transaction():
             for sha in todo[i:i + 200]:
-                text = documents.content_text(store, sha)
+                text = _own_text(store, sha)
                 have = [Mention(m["start"], m["end"], m["text"], m["type"], m["source"])
                         for m in entities.found_mentions(store, sha)]
                 entities.drop_corpus_mentions(store, sha)
@@ -92,6 +95,15 @@ def propagate(store: Store) -> int:
                 entities.mark_propagated(store, sha, size)
                 added += len(new)
     return added
+
+
+def _own_text(store: Store, sha: str) -> str:
+    """A content's text as the entities stage read it: a web page's furniture blanked (furniture.py),
+    so the gazetteer finds no name in the menus the model was kept from."""
+    row = documents.contents_by_sha(store, [sha], ("text", "segments")).get(sha)
+    if row is None:
+        return ""
+    return without_furniture(row["text"] or "", own_spans(json.loads(row["segments"] or "[]")))
 
 
 # -- 2. grouping ---------------------------------------------------------------------------------

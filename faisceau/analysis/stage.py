@@ -15,6 +15,7 @@ from typing import Any
 from ..model.mention import Mention
 from ..store import entities
 from ..store.db import Store
+from .furniture import own_spans, without_furniture
 from .mailtext import masked, subject_lines, within
 from .models import model_for
 from .names import key
@@ -41,6 +42,14 @@ def _inputs(task: Any, state: dict[str, Any], ctx: Any) -> tuple[str, str | None
     return text, lang, meta, reason
 
 
+def _own_text(task: Any, state: dict[str, Any], text: str) -> str:
+    """A web page's text with its site's furniture blanked (offsets kept): what the entities and dates
+    stages read (furniture.py). The segments come with the extraction, or with a re-run's task."""
+    content = state.get("content") or {}
+    kept = own_spans(content["segments"]) if "segments" in content else task.extra.get("kept") or []
+    return without_furniture(text, kept)
+
+
 def run_entities(task: Any, state: dict[str, Any], ctx: Any, blobs: Any = None) -> tuple[str, str | None]:
     return run_entities_batch([task], [state], ctx)[0]
 
@@ -49,8 +58,9 @@ def run_entities_batch(tasks: list[Any], states: list[dict[str, Any]], ctx: Any)
     """The entities stage on a batch of contents: one model call per language for all their texts
     (`recognise_each`: each text read as if alone), then each content's rows in its own state."""
     inputs = [_inputs(t, s, ctx) for t, s in zip(tasks, states)]
-    # Lotus Notes addresses and image placeholders blanked (offsets kept): the model reads the names
-    texts = [masked(text) for text, _, _, _ in inputs]
+    # a web page's menus, Lotus Notes addresses and image placeholders blanked (offsets kept): the
+    # model reads the document's own names
+    texts = [masked(_own_text(t, s, text)) for t, s, (text, _, _, _) in zip(tasks, states, inputs)]
     by_model: dict[str, list[int]] = {}
     for i, (_, lang, _, _) in enumerate(inputs):
         if texts[i].strip():
@@ -93,6 +103,7 @@ def run_dates(task: Any, state: dict[str, Any], ctx: Any, blobs: Any = None) -> 
     from .textdates import find_dates
 
     text, lang, meta, reason = _inputs(task, state, ctx)
+    text = _own_text(task, state, text)  # a site's menus date every page alike: not events of the page
     if not text.strip():
         state["dates"] = []
         return "skipped", "no text"

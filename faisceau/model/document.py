@@ -24,6 +24,19 @@ class Segment:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
+# what a reader of a web page's own content reads: its main content (marked by the extractor) and title
+OWN_PARTS = ("main", "title")
+
+
+def own_spans(segments: Any) -> list[tuple[int, int]]:
+    """The spans of a stored content's own text (its `main` and `title` segments, as dicts), or [] when
+    no main content is marked (then the whole text is its own)."""
+    segs = list(segments or [])
+    if not any(s.get("part") == "main" for s in segs):
+        return []
+    return sorted((int(s["start"]), int(s["end"])) for s in segs if s.get("part") in OWN_PARTS)
+
+
 @dataclass
 class Page:
     """One page of a paginated document (1-based number), with its span in the text."""

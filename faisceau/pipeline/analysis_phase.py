@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..model.document import own_spans
 from ..store import documents as docs
 from ..store.db import Store
 from .executor import Executor, failure
@@ -139,13 +140,16 @@ class AnalysisPhase:
         chars = 0
         for i in range(0, len(shas), FETCH_CONTENTS):
             part = shas[i:i + FETCH_CONTENTS]
-            rows = docs.contents_by_sha(self.store, part, ("text", "language", "metadata"))
+            rows = docs.contents_by_sha(self.store, part, ("text", "language", "metadata", "segments"))
             for sha in part:
                 row = rows.get(sha)
                 if row is None:  # deleted since (a retry): nothing to analyse
                     continue
                 text = (row["text"] or "")[:limit]
                 extra: TaskExtra = {"language": row["language"], "metadata": json.loads(row["metadata"] or "{}")}
+                kept = own_spans(json.loads(row["segments"] or "[]"))
+                if kept:
+                    extra["kept"] = kept
                 sub = ItemTask(doc_id=sha, sha256=sha, file="", name=sha, mime_hint=None, depth=0, stages=names,
                                text=text, extra=extra)
                 if batch and (len(batch) >= BATCH_ITEMS or chars + len(text) > BATCH_CHARS):

@@ -40,6 +40,7 @@ class TaskExtra(TypedDict, total=False):
     content_file: str               # OCR re-run: the stored content (pages), written out
     language: str | None            # stages re-run: the stored language
     metadata: dict[str, Any]        # stages re-run: the stored metadata
+    kept: list[tuple[int, int]]     # stages re-run: a web page's main content and title (analysis.furniture)
 
 
 class StageState(TypedDict, total=False):

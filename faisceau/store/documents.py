@@ -612,9 +612,3 @@ def locations_of(store: Store, ids: list[str]) -> list[DocLocation]:
         out += [DocLocation(id=r[0], path=r[1], sha256=r[2]) for r in store.db.execute(
             f"SELECT id, path, sha256 FROM documents WHERE id IN ({','.join('?' * len(part))})", part)]
     return out
-
-
-def content_text(store: Store, sha256: str) -> str:
-    """A content's text ("" when it has none or is not stored)."""
-    row = store.db.execute("SELECT text FROM contents WHERE sha256 = ?", (sha256,)).fetchone()
-    return (row[0] if row else "") or ""

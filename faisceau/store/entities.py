@@ -152,8 +152,10 @@ def _limit(n: int | None) -> int:
 # -- what the item stages found (stage outputs) --------------------------------------------------
 
 def replace_mentions(store: Store, sha256: str, rows: Iterable[MentionIn]) -> None:
-    """The mentions of a content, in place of those it had."""
+    """The mentions of a content, in place of those it had; the content is to be read against the corpus
+    gazetteer again (its corpus mentions went with the others; its words are counted already)."""
     store.db.execute("DELETE FROM mentions WHERE sha256 = ?", (sha256,))
+    store.db.execute("UPDATE entity_propagated SET forms = -1 WHERE sha256 = ?", (sha256,))
     add_mentions(store, sha256, rows)
 
 
@@ -211,11 +213,12 @@ def add_word_stats(store: Store, counts: Mapping[str, tuple[int, int]]) -> None:
         " SET lower = lower + excluded.lower, mid = mid + excluded.mid", [(w, a, b) for w, (a, b) in counts.items()])
 
 
-def unpropagated_contents(store: Store) -> list[str]:
-    """The contents with mentions not yet read against the corpus gazetteer."""
-    return [r[0] for r in store.db.execute(
-        "SELECT DISTINCT m.sha256 FROM mentions m LEFT JOIN entity_propagated p ON p.sha256 = m.sha256"
-        " WHERE p.sha256 IS NULL")]
+def unpropagated_contents(store: Store) -> list[tuple[str, bool]]:
+    """The contents with mentions not yet read against the corpus gazetteer, each with whether its words
+    are in `word_stats` already (it was read before its mentions were replaced: forms -1)."""
+    return [(r[0], r[1] is not None) for r in store.db.execute(
+        "SELECT DISTINCT m.sha256, p.forms FROM mentions m LEFT JOIN entity_propagated p ON p.sha256 = m.sha256"
+        " WHERE p.sha256 IS NULL OR p.forms < 0")]
 
 
 def found_mentions(store: Store, sha256: str) -> list[MentionSpan]:

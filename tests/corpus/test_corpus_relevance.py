@@ -86,3 +86,68 @@ def test_latin1_pages_are_shown_with_their_accents(ingested: dict[str, Path]) ->
             assert r.status_code == 200, r.text
             assert "Assemblée nationale" in r.text and "\ufffd" not in r.text, h["path"]
             assert "<script" not in r.text.split("<body>", 1)[1].lower()
+
+
+def test_entities_and_dates_come_from_the_pages_own_content(ingested: dict[str, Path]) -> None:
+    """The site's menus, header and footer name no entity and date no event: every mention and every
+    date of a page with its main content marked lies in that content or its title."""
+    from faisceau.model.document import own_spans
+    from faisceau.store import entities
+    from faisceau.store.db import Store
+
+    store = Store(ingested[NAME] / "store.sqlite")
+    try:
+        rows = store.db.execute("SELECT sha256, segments FROM contents WHERE text IS NOT NULL").fetchall()
+        pages = {r["sha256"]: own_spans(json.loads(r["segments"] or "[]")) for r in rows}
+        marked = {sha: spans for sha, spans in pages.items() if spans}
+        assert len(marked) > 0.9 * len(pages) > 700
+        outside = mentions = dates = 0
+        for sha, spans in marked.items():
+            found = [(m["start"], m["end"]) for m in entities.mentions_of(store, sha) if m["start"] >= 0]
+            when = [(d["start"], d["end"]) for d in entities.text_dates_of(store, sha)]
+            mentions, dates = mentions + len(found), dates + len(when)
+            outside += sum(not any(a <= s and e <= b for a, b in spans) for s, e in found + when)
+    finally:
+        store.close()
+    assert mentions > 10_000 and dates > 10_000 and outside == 0
+
+
+def test_a_content_analysed_again_is_read_against_the_corpus_gazetteer_again(ingested: dict[str, Path],
+                                                                              tmp_path: Path) -> None:
+    """The entities stage run again (a new stage version after an upgrade, a retry) replaces a content's
+    mentions, its corpus ones too: the content is read against the gazetteer again, so an upgraded
+    project keeps the names the corpus found where the model missed them."""
+    import sqlite3
+
+    from faisceau.analysis.grouping import propagate
+    from faisceau.analysis.names import key
+    from faisceau.store import entities
+    from faisceau.store.db import Store
+
+    copy = tmp_path / "store.sqlite"
+    source, target = sqlite3.connect(ingested[NAME] / "store.sqlite"), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    store = Store(copy)
+    try:
+        shas = [r[0] for r in store.db.execute("SELECT DISTINCT sha256 FROM mentions ORDER BY sha256 LIMIT 120")]
+
+        def corpus() -> dict[str, list[tuple[int, int, str]]]:
+            return {sha: [(m["start"], m["end"], m["text"]) for m in entities.mentions_of(store, sha)
+                          if m["source"] == "corpus"] for sha in shas}
+
+        before = corpus()
+        assert sum(map(len, before.values())) > 50
+        with store.transaction():  # what the stage's output does with what the model found
+            for sha in shas:
+                entities.replace_mentions(store, sha, [
+                    entities.MentionIn(m["start"], m["end"], m["text"], m["type"], m["source"], key(m["text"]))
+                    for m in entities.found_mentions(store, sha)])
+        assert not any(corpus().values())
+        propagate(store)
+        assert corpus() == before
+    finally:
+        store.close()
