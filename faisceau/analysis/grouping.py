@@ -25,7 +25,7 @@ from ..store.db import Store
 from . import curate
 from .consistency import Gazetteer, WordStats, source_weight
 from .furniture import own_spans, without_furniture
-from .names import initials_match, key
+from .names import initials_match, key, without_civility
 
 _NO_DATES: list[str | None] = [None, None]
 
@@ -220,10 +220,22 @@ def canonical(rows: Iterable[tuple[str, str, str, str, int]]) -> dict[str, tuple
         kinds: Counter[str] = Counter()
         for k in keys:
             kinds.update(g.types[k])
-        name = g.spellings[lead].most_common(1)[0][0]
+        kind = kinds.most_common(1)[0][0]
+        name = shown_name(g.spellings[lead], kind)
         for k in keys:
-            out[k] = (name, kinds.most_common(1)[0][0])
+            out[k] = (name, kind)
     return out
+
+
+def shown_name(spellings: Counter[str], kind: str) -> str:
+    """The name an entity is shown by: its most written spelling, a person's without the form of address
+    ("M. Gilles Carrez" and "Gilles Carrez" are shown "Gilles Carrez")."""
+    if kind != "PER":
+        return spellings.most_common(1)[0][0]
+    bare: Counter[str] = Counter()
+    for text, n in spellings.items():
+        bare[without_civility(text)] += n
+    return bare.most_common(1)[0][0]
 
 
 def apply_decisions(g: Groups, decisions: list[dict[str, Any]]) -> None:
@@ -293,7 +305,7 @@ def _assign(g: Groups) -> tuple[dict[str, tuple[str, str, str]], list[Row]]:
             spell.update(g.spellings[k])
         kind = kinds.most_common(1)[0][0]
         lead = max(keys, key=g.weight)
-        name = g.names.get(root) or g.spellings[lead].most_common(1)[0][0]
+        name = g.names.get(root) or shown_name(g.spellings[lead], kind)
         eid = hashlib.sha256(f"{kind}\0{lead}".encode()).hexdigest()[:16]
         for k in keys:
             entity_of[k] = (eid, kind, name)

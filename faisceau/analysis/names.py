@@ -17,6 +17,9 @@ TITLES = frozenset("""m mm mme mmes mlle mlles mr mrs ms miss dr pr prof me mgr 
     amiral admiral docteur doctor abbe judge president senator governor captain hon rev comte comtesse duc
     duchesse prince princesse baron marquis citoyen count countess duke duchess princess king queen emperor
     citizen""".split())
+# the forms of address a text puts before a person's name ("M. Gilles Carrez", "Mrs Smith"): not part of
+# the name an entity is shown by (ranks and offices — General, President, King — are: they tell who)
+CIVILITIES = frozenset("m mm mme mmes mlle mlles mr mrs ms miss monsieur madame mademoiselle messrs".split())
 ARTICLES = frozenset("the le la les l".split())
 _WHOLE = Levers(dehyphenate=True, glyphs=True)   # a name printed across a line end is the name whole
 LEGAL = frozenset("sa sas sasu sarl eurl inc incorporated corp corporation ltd llc plc gmbh ag co".split())
@@ -36,6 +39,16 @@ def key(text: str, kind: str = "") -> str:
     while len(words) > 1 and words[-1] in LEGAL:
         words = words[:-1]
     return " ".join(words)
+
+
+def without_civility(text: str) -> str:
+    """A person's name as written, without the forms of address before it ("MM. Bruno Le Roux" → "Bruno
+    Le Roux"); the text itself when nothing would be left."""
+    words = text.split()
+    i = 0
+    while i < len(words) - 1 and words[i].rstrip(".").casefold() in CIVILITIES:
+        i += 1
+    return " ".join(words[i:]) if i and words[i][:1].isupper() else text
 
 
 def initials_match(short: str, full: str) -> bool:

@@ -278,3 +278,28 @@ def test_analyse_project_runs_only_what_has_not_run(tmp_path: Path) -> None:
                             capture_output=True, text=True).stdout.split()
     assert len(stages) == 2 and all(s.split("|")[1] == "ok" for s in stages)
     assert {s.split("|")[2] for s in stages} == {first["run"]}   # not run again by the second analyse
+
+
+@pytest.mark.parametrize("spellings, kind, shown", [
+    ({"M. Gilles Carrez": 5, "Gilles Carrez": 2}, "PER", "Gilles Carrez"),
+    ({"MM. Bruno LE ROUX": 3, "Bruno Le Roux": 2}, "PER", "Bruno LE ROUX"),   # the most written, untitled
+    ({"Mrs. Smith": 1}, "PER", "Smith"),
+    ({"Mr. and Mrs. Smith": 1}, "PER", "Mr. and Mrs. Smith"),   # nothing name-like after: kept whole
+    ({"Général de Gaulle": 2, "de Gaulle": 1}, "PER", "Général de Gaulle"),   # a rank tells who
+    ({"Madame Figaro": 4}, "ORG", "Madame Figaro"),   # only a person's name loses its form of address
+])
+def test_a_person_is_shown_without_the_form_of_address(spellings: dict[str, int], kind: str, shown: str) -> None:
+    from collections import Counter
+
+    from faisceau.analysis.grouping import shown_name
+
+    assert shown_name(Counter(spellings), kind) == shown
+
+
+def test_entities_are_listed_without_forms_of_address() -> None:
+    text = ("Mme Valérie Rabault a répondu à M. Gilles Carrez. Mme Valérie Rabault a signé le rapport de "
+            "M. Gilles Carrez, puis Valérie Rabault est partie.\n")
+    mentions = json.loads(run("analyse", "--text", "-", "--json", stdin=text).stdout)["mentions"]
+    shown = {m["text"]: m["canonical"] for m in mentions if m["type"] == "PER"}
+    assert shown["Mme Valérie Rabault"] == shown["Valérie Rabault"] == "Valérie Rabault"
+    assert shown["M. Gilles Carrez"] == "Gilles Carrez"
