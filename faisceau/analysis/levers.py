@@ -26,6 +26,7 @@ class Levers:
     # after the model: the spans it gives
     titles: bool = True           # "M. Dupont", "Judge Hand", "Smith Jr.": the title or suffix is in the mention
     ampersand: bool = True        # "Berne & Argovie": two places
+    separators: bool = True       # a name stops at a spaced dash ("Assemblée nationale - Nouvelle-Calédonie")
     lower_elsewhere: bool = True  # a sentence-initial word the text writes in lower case too is no name
     teams: bool = True            # the competitors of results and standings lines are teams
     # over the corpus (a batch of texts, or a project's grouping)

@@ -314,6 +314,9 @@ PRONOUNS = frozenset("""i me my you he him his she her it its we us our they the
 
 _DE = re.compile(r"(?:de\s+|d['’]|du\s+|des\s+)(?=[A-ZÀ-Þ])")
 _BREAK = re.compile(r"\s*[\t\n\r\f\v|]")
+# a dash or a bullet with a space on each side separates two things (a page title's "Site - Page", a
+# heading's "Tome II - Travaux", "Paris – Lyon"); a name's own hyphen has no spaces ("Saint-Martin")
+_SEPARATOR = re.compile(r"\s+[-–—•·]\s+")
 _NUMBERS = re.compile(r"(?:[\s,]+[\d.,:/-]+)+$")
 _MONTH = re.compile(r"(?i)^(?:jan|feb|fév|fev|mar|apr|avr|may|mai|jun|juin|jul|juil|aug|août|aout|sep|oct|nov|dec|déc)\w*\.?"
                     r"(?:\s+\d{1,4})*$|^\d{1,2}(?:er)?\s+\w+\.?\s+\d{2,4}$")
@@ -324,6 +327,9 @@ def clean(text: str, start: int, end: int, kind: str, levers: Levers = SHIPPED) 
     brk = _BREAK.search(text, start, end)
     if brk:  # a name never runs over a line end, a tab or a table cell
         end = brk.start()
+    sep = _SEPARATOR.search(text, start, end) if levers.separators else None
+    if sep:
+        end = sep.start()
     span = text[start:end]
     lead = _LEAD.match(span)
     if lead and kind != "MISC":

@@ -110,3 +110,16 @@ def test_a_piece_repeated_is_read_once_and_each_text_keeps_its_own_spelling() ->
     assert [(m.text, m.type) for m in found[0]] == [("Jeff Bezos", "PER"), ("Seattle", "LOC")]
     assert found[2] == found[0]
     assert [(m.start, m.end, m.text) for m in found[1]] == [(0, 10, "JEFF BEZOS"), (19, 26, "SEATTLE")]
+
+
+@pytest.mark.parametrize("text, span, kind, expected", [
+    ("Assemblée nationale - Nouvelle-Calédonie : statut", "Assemblée nationale - Nouvelle", "ORG",
+     "Assemblée nationale"),                                             # a page title's "Site - Page"
+    ("Paris – Lyon en deux heures", "Paris – Lyon", "LOC", "Paris"),
+    ("Né à Saint-Martin en 1950", "Saint-Martin", "LOC", "Saint-Martin"),  # a name's own hyphen stays
+    ("Jean-Luc Warsmann a parlé", "Jean-Luc Warsmann", "PER", "Jean-Luc Warsmann"),
+])
+def test_a_name_stops_at_a_spaced_dash(text: str, span: str, kind: str, expected: str) -> None:
+    s = text.index(span)
+    got = clean(text, s, s + len(span), kind)
+    assert got is not None and text[got[0]:got[1]] == expected
