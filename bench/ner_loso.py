@@ -32,8 +32,8 @@ def candidates() -> list[Levers]:
     out = [SHIPPED] + [SHIPPED.toggled(lever) for lever in switches()]
     out.append(replace(SHIPPED, dehyphenate=True, glyphs=True, spaced=True))
     out.append(Levers(recase=False, long_s=False, dehyphenate=False, glyphs=False, spaced=False, titles=False,
-                      ampersand=False, separators=False, lower_elsewhere=False, teams=False, ordinary=False,
-                      relabel=False, propagate=False))
+                      ampersand=False, separators=False, structure=False, lower_elsewhere=False, teams=False,
+                      ordinary=False, relabel=False, propagate=False))
     seen: set[Levers] = set()
     return [c for c in out if not (c in seen or seen.add(c))]  # type: ignore[func-returns-value]
 

@@ -27,6 +27,7 @@ class Levers:
     titles: bool = True           # "M. Dupont", "Judge Hand", "Smith Jr.": the title or suffix is in the mention
     ampersand: bool = True        # "Berne & Argovie": two places
     separators: bool = True       # a name stops at a spaced dash ("Assemblée nationale - Nouvelle-Calédonie")
+    structure: bool = True        # "Tome II", "Chapter 3", "Annexe IV": a part of a document, not a name
     lower_elsewhere: bool = True  # a sentence-initial word the text writes in lower case too is no name
     teams: bool = True            # the competitors of results and standings lines are teams
     # over the corpus (a batch of texts, or a project's grouping)

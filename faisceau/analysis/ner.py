@@ -317,6 +317,10 @@ _BREAK = re.compile(r"\s*[\t\n\r\f\v|]")
 # a dash or a bullet with a space on each side separates two things (a page title's "Site - Page", a
 # heading's "Tome II - Travaux", "Paris – Lyon"); a name's own hyphen has no spaces ("Saint-Martin")
 _SEPARATOR = re.compile(r"\s+[-–—•·]\s+")
+# a part of a document by its number ("Tome II", "Titre III", "Chapter 4", "Annexe IV"): the model reads
+# "Tome II" as it reads "Louis II", but no one is named (a king's name is not one of these words)
+_STRUCTURE = re.compile(r"(?:Tome|Titre|Chapitre|Livre|Section|Partie|Annexe|Volume|Article|Chapter|Title|Book|Part"
+                        r"|Appendix|Annex|Schedule)s?\.?\s+(?:[IVXLCDM]+|\d+)\b")
 _NUMBERS = re.compile(r"(?:[\s,]+[\d.,:/-]+)+$")
 _MONTH = re.compile(r"(?i)^(?:jan|feb|fév|fev|mar|apr|avr|may|mai|jun|juin|jul|juil|aug|août|aout|sep|oct|nov|dec|déc)\w*\.?"
                     r"(?:\s+\d{1,4})*$|^\d{1,2}(?:er)?\s+\w+\.?\s+\d{2,4}$")
@@ -351,6 +355,8 @@ def clean(text: str, start: int, end: int, kind: str, levers: Levers = SHIPPED) 
         if more:
             end = more.end()
     span = text[start:end]
+    if levers.structure and _STRUCTURE.match(span):
+        return None
     num = _NUMBERS.search(span)
     if num:  # "Somerset 83", "Leicestershire 296": a score, not part of the name
         end -= len(num.group())
@@ -365,6 +371,7 @@ def clean(text: str, start: int, end: int, kind: str, levers: Levers = SHIPPED) 
         return None  # "S. M." (Sa Majesté), "L. M.": initials alone name no one
     if _ROMAN.match(span) or _odd_case(span):
         return None  # "XIV" alone, "aCted" (OCR noise)
+
     return start, end
 
 

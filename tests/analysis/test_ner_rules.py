@@ -123,3 +123,13 @@ def test_a_name_stops_at_a_spaced_dash(text: str, span: str, kind: str, expected
     s = text.index(span)
     got = clean(text, s, s + len(span), kind)
     assert got is not None and text[got[0]:got[1]] == expected
+
+
+@pytest.mark.parametrize("span, kind, kept", [
+    ("Tome II", "PER", False), ("Titre III du code", "MISC", False), ("Chapter 11", "MISC", False),
+    ("Annexe 4", "LOC", False),
+    ("Louis II", "PER", True), ("Henri IV", "PER", True),   # a king's name is no part of a document
+    ("Partie civile", "ORG", True),                          # the word without a number
+])
+def test_a_part_of_a_document_by_its_number_is_no_name(span: str, kind: str, kept: bool) -> None:
+    assert (clean(span, 0, len(span), kind) is not None) == kept
