@@ -81,6 +81,12 @@ def extract_ooxml(path: Path, doc: Extracted, ctx: Context) -> Iterator[Child]:
     if path.stat().st_size == 0:
         raise ExtractionError("empty file")
     with ZipParts(path, ctx) as parts:
+        from .opc import extract_package, package_kind
+
+        other = package_kind(parts)
+        if other is not None:  # XPS, Visio or a theme under a docx-like name or none at all
+            yield from extract_package(other, path, parts, doc, ctx)
+            return
         main, kind = _main_part(parts)
         doc.kind = kind
         doc.mime = _content_type(parts, main) or MIMES[kind]
