@@ -76,6 +76,16 @@ def test_a_visio_package_without_a_telling_name_is_read_by_the_ooxml_route(tmp_p
     assert doc.text == "Réunion du 3 mars" and doc.mime == "application/vnd.ms-visio.drawing.main+xml"
 
 
+def test_a_word_file_named_like_a_drawing_is_read_as_word(tmp_path: Path, ctx: Context) -> None:
+    path = tmp_path / "plan.vsdx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                   "<w:body><w:p><w:r><w:t>Procès-verbal</w:t></w:r></w:p></w:body></w:document>")
+    doc, _ = run_extractor(OpcExtractor, path, ctx)
+    assert doc.text == "Procès-verbal" and doc.kind == "document"
+
+
 def test_visio_entities_are_refused(tmp_path: Path, ctx: Context) -> None:
     bomb = ('<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
             f"<PageContents xmlns='{MAIN}'><Shapes><Shape><Text>&b;</Text></Shape></Shapes></PageContents>")

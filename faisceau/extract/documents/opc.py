@@ -21,7 +21,9 @@ from xml.etree.ElementTree import Element
 
 from ...exc import ExtractionError, LimitExceeded, Skipped
 from ...model import Child, Extracted
-from ..base import Context, Extractor, Probe, check_ratio, register
+from ..base import REGISTRY, Context, Extractor, Probe, check_ratio, register
+from ..run import human_size
+from .opcprops import core_properties
 from .xmlsafe import ZipParts, local, rels, rid
 
 XPS_MIMES = frozenset({"application/vnd.ms-xpsdocument", "application/oxps", "application/vnd.ms-xps"})
@@ -72,13 +74,16 @@ class OpcExtractor(Extractor):
             raise ExtractionError("empty file")
         with ZipParts(path, ctx) as parts:
             kind = package_kind(parts)
-            if kind is None:
-                # an OOXML document under one of our extensions: read it as such
-                from .ooxml import extract_ooxml
-
-                yield from extract_ooxml(path, doc, ctx)
+            if kind is not None:
+                yield from extract_package(kind, path, parts, doc, ctx)
                 return
-            yield from extract_package(kind, path, parts, doc, ctx)
+        # an OOXML document under one of our extensions: the OOXML reader's (found in the registry:
+        # that reader hands XPS and Visio packages to this module, which must not import it back)
+        from .. import load_all
+
+        load_all()
+        ooxml = next(cls for cls in REGISTRY if cls.NAME == "ooxml")
+        yield from ooxml().extract(path, doc, ctx)
 
 
 def package_kind(parts: ZipParts) -> str | None:
@@ -100,8 +105,6 @@ def package_kind(parts: ZipParts) -> str | None:
 
 def extract_package(kind: str, path: Path, parts: ZipParts, doc: Extracted, ctx: Context) -> Iterator[Child]:
     """Fill `doc` from a package of a known kind; yield its embedded files (Visio)."""
-    from .ooxml import core_properties
-
     if kind == "theme":
         doc.mime = "application/vnd.ms-officetheme"
         raise Skipped(THEME_REASON)
@@ -165,7 +168,7 @@ def _xps(path: Path, parts: ZipParts, doc: Extracted, ctx: Context) -> None:
                 continue
             used += len(text)
             if used > budget:
-                doc.flag(f"truncated at {budget // (1 << 20)} MB")
+                doc.flag(f"truncated at {human_size(int(budget))}")
                 attrs["text_dropped"] = True
                 text = ""
             doc.add_page(text, number=i + 1, **attrs)
@@ -196,7 +199,7 @@ def _visio(parts: ZipParts, doc: Extracted, ctx: Context) -> None:
             text = "\n".join(_shape_texts(parts, target))
             room -= len(text)
             if room < 0:
-                doc.flag(f"truncated at {int(ctx.settings.max_text) // (1 << 20)} MB")
+                doc.flag(f"truncated at {human_size(int(ctx.settings.max_text))}")
                 break
             doc.add_text(text, part="background-page" if background else "page",
                          name=page.get("Name") or page.get("NameU") or "", number=count)
