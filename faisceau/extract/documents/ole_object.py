@@ -92,7 +92,7 @@ class OleObjectExtractor(Extractor):
                     if prog_id:
                         doc.metadata["ole_prog_id"] = prog_id
                     children = list(_payloads(ole, streams, ctx))
-        except OSError as e:  # olefile's errors on a damaged file are OSErrors
+        except Exception as e:  # noqa: BLE001 — olefile on hostile input raises more than OSError; reason kept
             raise ExtractionError(f"unreadable OLE file: {str(e)[:100]}") from None
         if delegate == "legacy":
             from .legacy_office import LegacyOfficeExtractor
