@@ -12,6 +12,7 @@ from cfbkit import cfb, compobj, ole10native
 
 from faisceau.exc import ExtractionError, Skipped
 from faisceau.extract.base import Context, choose
+from faisceau.extract.documents.legacy_office import LegacyOfficeExtractor
 from faisceau.extract.documents.ole_object import OleObjectExtractor, parse_package
 from faisceau.extract.documents.ooxml import OoxmlExtractor
 from faisceau.extract.identify import probe
@@ -78,7 +79,26 @@ def test_package_and_contents_streams_are_children(tmp_path: Path, ctx: Context)
     doc, children = run_extractor(OleObjectExtractor, path, ctx)
     assert [c.name for c in children] == ["Package.xlsx", "CONTENTS.pdf"]
     assert child_bytes(children[0]).startswith(xlsx.read_bytes()[:30])
+    # libmagic calls some packages plain zips: the hint lets the OOXML reader have them
+    assert children[0].mime_hint == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert doc.metadata["ole_prog_id"] == "Excel.Sheet.12"
+
+
+def test_empty_payload_streams_are_not_children(tmp_path: Path, ctx: Context) -> None:
+    # LibreOffice stores an empty CONTENTS beside the packaged file of the objects it writes
+    obj = cfb({"\x01Ole10Native": ole10native("a.txt", "C:\\a.txt", SECRET), "CONTENTS": b""})
+    _, children = run_extractor(OleObjectExtractor, write(tmp_path, "o.bin", obj), ctx)
+    assert [c.name for c in children] == ["a.txt"]
+    with pytest.raises(Skipped) as e:
+        run_extractor(OleObjectExtractor, write(tmp_path, "e.bin", cfb({"CONTENTS": b"", "\x03ObjInfo": b"\x00" * 6})), ctx)
+    assert e.value.reason == "empty OLE object: streams CONTENTS, ObjInfo"
+
+
+def test_a_compound_file_named_like_a_legacy_office_file_is_left_to_libreoffice(tmp_path: Path) -> None:
+    # Microsoft Works documents are compound files libmagic does not name; LibreOffice reads them
+    path = write(tmp_path, "letter.wps", cfb({"MM": b"\x00" * 64, "MN0": b"text " * 50}))
+    assert choose(probe(path, "letter.wps")) is LegacyOfficeExtractor
+    assert choose(probe(path, "embeddings/Object 3")) is OleObjectExtractor
 
 
 def test_an_object_without_a_known_payload_is_skipped_naming_its_streams(tmp_path: Path, ctx: Context) -> None:

@@ -95,8 +95,17 @@ def test_nothing_referenced_is_fetched(tmp_path: Path, ctx: Context) -> None:
     assert doc.text == "Visible" and children == [] and hits == []
 
 
+def test_an_xhtml_page_with_inline_svg_is_read_as_html(tmp_path: Path, ctx: Context) -> None:
+    page = (f'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body><p>Chapitre un</p>'
+            f'<svg xmlns="{SVG}"><text>figure</text></svg></body></html>')
+    path = write(tmp_path, "content1.xhtml", page)
+    assert choose(probe(path, "content1.xhtml")) is not SvgExtractor
+    doc, _ = run_extractor(SvgExtractor, write(tmp_path, "named.svg", page), ctx)  # even when sent here
+    assert "Chapitre un" in doc.text and doc.kind == "html"
+
+
 def test_not_an_svg_and_broken_xml_fail_with_a_reason(tmp_path: Path, ctx: Context) -> None:
-    with pytest.raises(ExtractionError, match="not an SVG drawing: root element html"):
-        run_extractor(SvgExtractor, write(tmp_path, "a.svg", "<html><body>x</body></html>"), ctx)
+    with pytest.raises(ExtractionError, match="not an SVG drawing: root element note"):
+        run_extractor(SvgExtractor, write(tmp_path, "a.svg", "<note><body>x</body></note>"), ctx)
     with pytest.raises(ExtractionError, match="malformed XML"):
         run_extractor(SvgExtractor, write(tmp_path, "b.svg", f'<svg xmlns="{SVG}"><text>cut'), ctx)

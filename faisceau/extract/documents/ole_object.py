@@ -29,6 +29,7 @@ from typing import Any
 from ...exc import ExtractionError, Skipped
 from ...model import Child, Extracted
 from ..base import Context, Extractor, Probe, register
+from .legacy_office import LegacyOfficeExtractor
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 LEGACY_STREAMS = frozenset({"worddocument", "workbook", "book", "powerpoint document"})
@@ -41,6 +42,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SIGNATURES = ((b"%PDF-", "pdf"), (OLE_MAGIC, "bin"), (b"{\\rtf", "rtf"), (b"\x89PNG", "png"),
               (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"), (b"BM", "bmp"))
 OOXML_DIRS = (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx"), ("visio/", "vsdx"))
+_OXML = "application/vnd.openxmlformats-officedocument."
+OOXML_MIMES = {"docx": _OXML + "wordprocessingml.document", "xlsx": _OXML + "spreadsheetml.sheet",
+               "pptx": _OXML + "presentationml.presentation", "vsdx": "application/vnd.ms-visio.drawing.main+xml"}
 
 
 @register
@@ -55,9 +59,12 @@ class OleObjectExtractor(Extractor):
 
     @classmethod
     def match(cls, probe: Probe) -> int:
-        """By libmagic's type; an unnamed CFB whose directory (when in the head) names an
-        Ole10Native stream is an object even when its payload's own names are there too (an
-        embedded .msg's `__substg1.0_` streams would otherwise draw the Outlook extractor)."""
+        """By libmagic's type, except under a legacy Office extension (a Works .wps is a CFB
+        libmagic does not name: LibreOffice reads it); an unnamed CFB whose directory (when in
+        the head) names an Ole10Native stream is an object even when its payload's own names are
+        there too (an embedded .msg's `__substg1.0_` streams would otherwise draw the Outlook reader)."""
+        if probe.extension in LegacyOfficeExtractor.EXTENSIONS:
+            return 0
         score = super().match(probe)
         if score and probe.head.startswith(OLE_MAGIC) and _NATIVE_ENTRY in probe.head:
             score += cls.SCORE // 2
@@ -75,7 +82,7 @@ class OleObjectExtractor(Extractor):
         import olefile
 
         doc.kind = self.KIND
-        prog_id, children = "", []
+        prog_id, children, streams, lower = "", [], [], set()
         try:
             with olefile.OleFileIO(str(path)) as ole:
                 streams = ["/".join(s) for s in ole.listdir(streams=True, storages=False)]
@@ -95,8 +102,6 @@ class OleObjectExtractor(Extractor):
         except Exception as e:  # noqa: BLE001 — olefile on hostile input raises more than OSError; reason kept
             raise ExtractionError(f"unreadable OLE file: {str(e)[:100]}") from None
         if delegate == "legacy":
-            from .legacy_office import LegacyOfficeExtractor
-
             yield from LegacyOfficeExtractor().extract(path, doc, ctx)
             return
         if delegate == "ooxml":
@@ -111,7 +116,9 @@ class OleObjectExtractor(Extractor):
             return
         if not children:
             what = f" {prog_id}" if prog_id else ""
-            raise Skipped(f"unsupported OLE object{what}: streams {_stream_list(streams)}")
+            known = lower & {NATIVE, "package", "contents"}
+            kind = "empty" if known else "unsupported"  # payload streams with nothing in them
+            raise Skipped(f"{kind} OLE object{what}: streams {_stream_list(streams)}")
         yield from children
 
 
@@ -125,15 +132,18 @@ def _read(ole: Any, streams: list[str], name: str) -> bytes | None:
 
 
 def _payloads(ole: Any, streams: list[str], ctx: Context) -> Iterator[Child]:
-    """Children for each payload stream the object holds (top-level streams only)."""
+    """Children for each non-empty payload stream the object holds (top-level streams only):
+    LibreOffice writes an empty `CONTENTS` beside the real payload of the objects it stores."""
     native = _read(ole, streams, NATIVE)
-    if native is not None:
+    if native and native[4:].strip(b"\x00"):
         yield _native_child(native, ctx)
     package = _read(ole, streams, "package")
-    if package is not None:
-        yield _child(ctx, f"Package.{_ooxml_extension(package)}", package, {"ole_stream": "Package"})
+    if package:
+        ext = _ooxml_extension(package)
+        # the package's type as a hint: libmagic calls some of them plain zips
+        yield _child(ctx, f"Package.{ext}", package, {"ole_stream": "Package"}, OOXML_MIMES.get(ext))
     contents = _read(ole, streams, "contents")
-    if contents is not None:
+    if contents and contents.strip(b"\x00"):
         yield _child(ctx, f"CONTENTS.{_extension(contents)}", contents, {"ole_stream": "CONTENTS"})
 
 
@@ -267,11 +277,11 @@ def _ooxml_extension(data: bytes) -> str:
     return "zip"
 
 
-def _child(ctx: Context, name: str, data: bytes, meta: dict[str, Any]) -> Child:
+def _child(ctx: Context, name: str, data: bytes, meta: dict[str, Any], mime_hint: str | None = None) -> Child:
     """A child holding payload bytes, written to scratch (never larger than the object itself)."""
     dest = ctx.tempdir() / "payload"
     dest.write_bytes(data)
-    return Child(name=name, path=dest, metadata=meta)
+    return Child(name=name, path=dest, metadata=meta, mime_hint=mime_hint)
 
 
 def _stream_list(streams: list[str]) -> str:

@@ -45,8 +45,12 @@ class SvgExtractor(Extractor):
     @classmethod
     def match(cls, probe: Probe) -> int:
         """MIME and extension; XML whose head opens an <svg> root (libmagic may say text/xml)."""
+        head = probe.head[:4096].lower()
+        html, svg = head.find(b"<html"), head.find(b"<svg")
+        if html >= 0 and (svg < 0 or html < svg):
+            return 0  # an XHTML page drawing inline SVG (libmagic may say image/svg+xml): the HTML reader's
         score = super().match(probe)
-        if b"<svg" in probe.head[:4096] and probe.mime in ("text/xml", "application/xml", "text/plain"):
+        if svg >= 0 and probe.mime in ("text/xml", "application/xml", "text/plain"):
             score += cls.SCORE // 2 + 1
         return score
 
@@ -60,6 +64,11 @@ class SvgExtractor(Extractor):
             raise LimitExceeded(f"SVG too large: {size} bytes over {limit}")
         doc.kind, doc.mime = self.KIND, "image/svg+xml"
         root = parse_xml(path.read_bytes(), "the SVG")
+        if local(root.tag) == "html":  # XHTML with an SVG inside, sent here by name or MIME
+            from ..documents.html import HtmlExtractor
+
+            yield from HtmlExtractor().extract(path, doc, ctx)
+            return
         if local(root.tag) != "svg":
             raise ExtractionError(f"not an SVG drawing: root element {local(root.tag)[:40]}")
         for attr in ("width", "height", "viewBox"):
