@@ -92,6 +92,12 @@ def test_empty_payload_streams_are_not_children(tmp_path: Path, ctx: Context) ->
     with pytest.raises(Skipped) as e:
         run_extractor(OleObjectExtractor, write(tmp_path, "e.bin", cfb({"CONTENTS": b"", "\x03ObjInfo": b"\x00" * 6})), ctx)
     assert e.value.reason == "empty OLE object: streams CONTENTS, ObjInfo"
+    # an empty CONTENTS beside a stream of another kind: that kind is what is not read
+    obj = cfb({"\x01CompObj": compobj("Microsoft Equation 3.0", "Equation.3"), "Equation Native": b"\x1c" * 300,
+               "contents": b""})
+    with pytest.raises(Skipped) as e:
+        run_extractor(OleObjectExtractor, write(tmp_path, "q.bin", obj), ctx)
+    assert e.value.reason == "unsupported OLE object Equation.3: streams CompObj, Equation Native, contents"
 
 
 def test_a_compound_file_named_like_a_legacy_office_file_is_left_to_libreoffice(tmp_path: Path) -> None:

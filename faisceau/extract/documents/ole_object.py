@@ -117,7 +117,9 @@ class OleObjectExtractor(Extractor):
         if not children:
             what = f" {prog_id}" if prog_id else ""
             known = lower & {NATIVE, "package", "contents"}
-            kind = "empty" if known else "unsupported"  # payload streams with nothing in them
+            # what else it holds, leaving out the \x01CompObj, \x02OlePres, \x03ObjInfo kind of metadata
+            others = {x for x in lower if x[:1] not in ("\x01", "\x02", "\x03", "\x05") and x not in known}
+            kind = "empty" if known and not others else "unsupported"  # only payload streams, all empty
             raise Skipped(f"{kind} OLE object{what}: streams {_stream_list(streams)}")
         yield from children
 
