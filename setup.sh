@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(
   python3-venv libmagic1 unar 7zip
   libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress fonts-dejavu-core
-  qpdf mupdf-tools pst-utils ffmpeg tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd
+  qpdf mupdf-tools pst-utils mdbtools ffmpeg tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd
   chromium
   python3-dev g++ pkg-config libicu-dev  # to build PyICU (followthemoney → normality needs it)
 )

@@ -33,11 +33,14 @@ TOOLS: tuple[Tool, ...] = (
     Tool("mutool", ("-v",), "PDF repair"),
     Tool("tesseract", ("--version",), "OCR of scans and images (French, English)"),
     Tool("ffprobe", ("-version",), "audio and video: duration, codecs, tags"),
+    Tool("mdb_tables", ("--version",), "MS Access databases (mdbtools): table list"),
+    Tool("mdb_export", ("--version",), "MS Access databases (mdbtools): table rows"),
     Tool("chromium", ("--version",), "browser tests and PDF rendering of reports"),
 )
 
 PACKAGES = ("pypdfium2", "python-magic", "py3langid", "charset-normalizer", "Pillow", "extract-msg",
-            "libpff-python", "tnefparse", "defusedxml", "lxml", "selectolax", "pikepdf", "pillow-heif", "tantivy", "spacy")
+            "libpff-python", "tnefparse", "defusedxml", "lxml", "selectolax", "pikepdf", "pillow-heif", "tantivy", "spacy",
+            "olefile", "PyMuPDF", "dbfread")
 
 # the scheduler and workers of `--cluster` (`dask scheduler`, `dask worker`); every node runs the same
 CLUSTER_PACKAGES = ("dask", "distributed")

@@ -119,6 +119,8 @@ class Settings:
     qpdf: str = _declare("qpdf", "qpdf executable (PDF repair)", str)
     mutool: str = _declare("mutool", "mutool executable (PDF repair)", str)
     ffprobe: str = _declare("ffprobe", "ffprobe executable (duration, codecs and tags of audio and video)", str)
+    mdb_tables: str = _declare("mdb-tables", "mdb-tables executable (mdbtools: lists an Access database's tables)", str)
+    mdb_export: str = _declare("mdb-export", "mdb-export executable (mdbtools: an Access table's rows)", str)
     chromium: str = _declare("/usr/bin/chromium", "Chromium executable (browser tests, PDF rendering of reports)", str)
     passwords: str = _declare("", "file with one password per line, tried on encrypted items", str)
     redaction_grounds: str = _declare("source=protection of a source;third-party=third party — GDPR art. 15(4);"

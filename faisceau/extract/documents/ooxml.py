@@ -18,7 +18,8 @@ from ...exc import ExtractionError, UnsupportedFormat
 from ...model import Child, Extracted
 from ..base import Context, Extractor, Probe, register
 from .legacy_office import decrypt_ole
-from .xmlsafe import ZipParts, child, column_number, iso_date, local, ns, numbered, on, on_attr, rels, rid, tab_line
+from .opcprops import core_properties
+from .xmlsafe import ZipParts, child, column_number, local, ns, numbered, on, on_attr, rels, rid, tab_line
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 KINDS = {"wordprocessingml": "document", "spreadsheetml": "spreadsheet", "presentationml": "presentation"}
@@ -81,6 +82,12 @@ def extract_ooxml(path: Path, doc: Extracted, ctx: Context) -> Iterator[Child]:
     if path.stat().st_size == 0:
         raise ExtractionError("empty file")
     with ZipParts(path, ctx) as parts:
+        from .opc import extract_package, package_kind
+
+        other = package_kind(parts)
+        if other is not None:  # XPS, Visio or a theme under a docx-like name or none at all
+            yield from extract_package(other, path, parts, doc, ctx)
+            return
         main, kind = _main_part(parts)
         doc.kind = kind
         doc.mime = _content_type(parts, main) or MIMES[kind]
@@ -125,45 +132,6 @@ def _content_type(parts: ZipParts, name: str) -> str | None:
         if local(el.tag) == "Default" and el.get("Extension", "").lower() == ext:
             default = el.get("ContentType")
     return default
-
-
-CORE = {"title": "title", "subject": "subject", "creator": "author", "keywords": "keywords",
-        "description": "description", "lastModifiedBy": "last_modified_by", "revision": "revision",
-        "created": "created", "modified": "modified", "lastPrinted": "last_printed",
-        "language": "language_declared", "category": "category", "contentStatus": "content_status"}
-APP = {"Application": "application", "AppVersion": "app_version", "Pages": "page_count",
-       "Words": "word_count", "Characters": "character_count", "Slides": "slide_count",
-       "Notes": "notes_count", "HiddenSlides": "hidden_slide_count", "Company": "company",
-       "Manager": "manager", "Template": "template", "TotalTime": "editing_minutes"}
-INTS = {"page_count", "word_count", "character_count", "slide_count", "notes_count",
-        "hidden_slide_count", "editing_minutes"}
-
-
-def core_properties(parts: ZipParts, doc: Extracted) -> None:
-    """Metadata from docProps/core.xml, app.xml and custom.xml."""
-    core = parts.parse("docProps/core.xml") if parts.has("docProps/core.xml") else None
-    for el in core if core is not None else ():
-        key = CORE.get(local(el.tag))
-        text = (el.text or "").strip()
-        if key and text:
-            doc.metadata[key] = iso_date(text) if key in ("created", "modified", "last_printed") else text
-    app = parts.parse("docProps/app.xml") if parts.has("docProps/app.xml") else None
-    for el in app if app is not None else ():
-        key = APP.get(local(el.tag))
-        text = (el.text or "").strip()
-        if key and text:
-            doc.metadata[key] = int(text) if key in INTS and text.isdigit() else text
-    custom = parts.parse("docProps/custom.xml") if parts.has("docProps/custom.xml") else None
-    props = {}
-    for el in custom if custom is not None else ():
-        name = el.get("name")
-        value = "".join(el.itertext()).strip()
-        if name and value:
-            props[name[:200]] = value[:2000]
-    if props:
-        doc.metadata["custom_properties"] = props
-    for key in [k for k, v in doc.metadata.items() if v is None]:
-        del doc.metadata[key]
 
 
 def embedded(parts: ZipParts, ctx: Context) -> Iterator[Child]:

@@ -1,4 +1,5 @@
-"""Raster images (PNG, JPEG, TIFF incl. multi-page, BMP, GIF, WebP): size, EXIF, GPS, pages.
+"""Raster images (PNG, JPEG, TIFF incl. multi-page, BMP, GIF, WebP, JPEG 2000, PNM): size, EXIF,
+GPS, pages.
 
 No text here: every page large enough to hold writing is marked `needs_ocr` and the OCR
 stage reads it later. Pixel bombs are refused from the header, before a single pixel is
@@ -52,11 +53,17 @@ class ImageExtractor(Extractor):
     MIME_TYPES = frozenset({
         "image/png", "image/jpeg", "image/pjpeg", "image/tiff", "image/bmp", "image/x-ms-bmp",
         "image/gif", "image/webp",
+        # JPEG 2000 (file format and raw codestream) and the Netpbm family: Pillow decodes them
+        "image/jp2", "image/jpx", "image/x-jp2-codestream",
+        "image/x-portable-bitmap", "image/x-portable-greymap", "image/x-portable-pixmap",
+        "image/x-portable-anymap",
     })
     EXTENSIONS = frozenset({"png", "jpg", "jpeg", "jpe", "jfif", "tif", "tiff", "bmp", "dib",
-                            "gif", "webp"})
+                            "gif", "webp", "jp2", "j2k", "j2c", "jpc", "jpf", "jpx",
+                            "pbm", "pgm", "ppm", "pnm"})
     MAGIC: ClassVar[tuple[bytes, ...]] = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*",
-                                         b"GIF87a", b"GIF89a")
+                                         b"GIF87a", b"GIF89a", b"\x00\x00\x00\x0cjP  \r\n\x87\n",
+                                         b"\xff\x4f\xff\x51")
     SCORE = 10
     KIND = "image"
 
