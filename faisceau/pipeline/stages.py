@@ -46,7 +46,8 @@ class Stage:
 # The built-in stages, in pipeline order; a plugin adds its own with `register`.
 STAGES: list[Stage] = [
     # extract 2: web pages' main content marked (main segments), text files with a stray control byte read as text
-    Stage("extract", "2", (), ("content", "children", "text", "extracted"), "item",
+    # extract 3: embedded OLE objects, XPS, Visio, SVG, JPEG 2000/PNM, dBASE and Access read (were skipped)
+    Stage("extract", "3", (), ("content", "children", "text", "extracted"), "item",
           "faisceau.pipeline.worker:run_extract", "identify the item and extract text, metadata and children"),
     Stage("ocr", "1", ("content", "extracted"), ("content", "text"), "item", "faisceau.ocr.stage:run",
           "OCR of image-only pages and images (Tesseract, French and English)"),
