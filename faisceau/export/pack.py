@@ -34,7 +34,7 @@ from ..settings import Settings
 from ..store.blobs import CHUNK
 from ..store.db import Store, current_user, now
 from ..store.project import Project
-from ..store.redactions import redactions
+from ..store.redactions import hidden_strings
 from . import html as html_mod
 from .pdf import print_pdf
 from .records import EvidenceDoc, analysis_reader, extension, gather
@@ -195,16 +195,16 @@ def write_pack(project: Project, store: Store, sel: Selection, open_index: Calla
             raise UsageError("the selection is empty: no document to put in the pack")
         if not show_user:
             _without_users(docs)
-        hidden: list[str] = []
+        # every string an accepted redaction of these documents hides
+        hidden = hidden_strings(store, [d.sha256 for d in docs if d.sha256]) if redacted is not None else []
         if redacted_only:
             (work / "originals").rmdir()
-            hidden = _hidden_strings(store, docs)
             _text_left_out(docs, hidden)
         rows = [] if redacted_only else [_manifest_row(d, "document") for d in docs]
         if containers:
             rows += _containers(project, store, docs, work, report)
         if redacted is not None:
-            rows += _redacted(project, store, docs, work, scratch, redacted, report, only=redacted_only)
+            rows += _redacted(project, store, docs, work, scratch, redacted, report, hidden, only=redacted_only)
         report.documents = len(docs)
         report.excerpts = sum(len(d.excerpts) for d in docs)
         with open(work / MANIFEST, "w", encoding="utf-8", errors="replace", newline="") as f:
@@ -286,7 +286,7 @@ def _containers(project: Project, store: Store, docs: list[EvidenceDoc], work: P
 
 
 def _redacted(project: Project, store: Store, docs: list[EvidenceDoc], work: Path, scratch: Path, cfg: Settings,
-              report: PackReport, only: bool = False) -> list[dict[str, Any]]:
+              report: PackReport, hidden: list[str], only: bool = False) -> list[dict[str, Any]]:
     """The redacted version of each document, verified before it joins the pack (`only`: named by the
     document's id alone, since its name may be what is hidden, and linked from the report)."""
     from ..redact.publish import redact_document
@@ -294,7 +294,6 @@ def _redacted(project: Project, store: Store, docs: list[EvidenceDoc], work: Pat
     (work / "redacted").mkdir()
     partial = scratch / "redact-partial"
     partial.mkdir()
-    hidden = _hidden_strings(store, docs)
     rows = []
     for d in docs:
         row = store.document(d.id)
@@ -317,12 +316,6 @@ def _redacted(project: Project, store: Store, docs: list[EvidenceDoc], work: Pat
                      "size": (work / "redacted" / o.output).stat().st_size if o.output else "",
                      "mime": "application/pdf", "original": "ok" if o.output else o.status.split(":", 1)[0]})
     return rows
-
-
-def _hidden_strings(store: Store, docs: list[EvidenceDoc]) -> list[str]:
-    """Every string an accepted redaction of these documents hides."""
-    shas = sorted({d.sha256 for d in docs if d.sha256})
-    return sorted({r["text"] for r in redactions(store, sha256s=shas, status="accepted") if r["text"]})
 
 
 def _text_left_out(docs: list[EvidenceDoc], hidden: list[str]) -> None:

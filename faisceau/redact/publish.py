@@ -27,7 +27,7 @@ from ..index import Index
 from ..settings import Settings
 from ..store.db import Store
 from ..store.project import Project
-from ..store.redactions import RedactionRow, redactions
+from ..store.redactions import RedactionRow, hidden_strings, redactions
 from ..store.values import now
 from .apply import Box, burn
 from .fold import scrub
@@ -85,7 +85,7 @@ def apply_selection(project: Project, store: Store, sel: Selection, open_index: 
     docs = [(doc_id, store.document(doc_id)) for doc_id, _hit in selected(store, sel, open_index)]
     # the names and the log go out together: a string hidden in one document of the batch is cut from every
     # document's name, so a file named after the person does not reveal whom its neighbour hides
-    hidden = batch_hidden(store, [d["sha256"] for _, d in docs if d is not None and d["sha256"]])
+    hidden = hidden_strings(store, [d["sha256"] for _, d in docs if d is not None and d["sha256"]])
     for doc_id, doc in docs:
         if doc is None or not doc["sha256"]:
             yield Outcome(doc_id, scrub(doc["path"], hidden) if doc else "", "skipped: no content")
@@ -96,12 +96,6 @@ def apply_selection(project: Project, store: Store, sel: Selection, open_index: 
         partial.rmdir()
 
 
-def batch_hidden(store: Store, sha256s: list[str]) -> list[str]:
-    """Every string an accepted redaction of these contents hides."""
-    rows = redactions(store, sha256s=sorted(set(sha256s)), status="accepted") if sha256s else []
-    return sorted({r["text"] for r in rows if r["text"]})
-
-
 def redact_document(project: Project, store: Store, doc: dict[str, Any], out: Path, partial: Path, cfg: Settings, *,
                     rasterise: bool = True, dpi: int = 200, label: bool = False, show_reviewer: bool = False,
                     ocr_check: bool = True, hidden: list[str] | None = None) -> Outcome:
@@ -109,7 +103,7 @@ def redact_document(project: Project, store: Store, doc: dict[str, Any], out: Pa
     and path cut of `hidden` (by default, of what this document's accepted redactions hide)."""
     from ..exc import ExtractionError, Skipped
 
-    hidden = batch_hidden(store, [doc["sha256"]]) if hidden is None else hidden
+    hidden = hidden_strings(store, [doc["sha256"]]) if hidden is None else hidden
     outcome = Outcome(doc["id"], scrub(doc["path"], hidden), "ok")
     try:
         return _burn_and_prove(project, store, doc, out, partial, cfg, outcome, hidden, rasterise=rasterise, dpi=dpi,

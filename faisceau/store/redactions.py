@@ -124,6 +124,12 @@ def redactions(store: Store, *, sha256s: Sequence[str] | None = None, status: st
     return [RedactionRow(**(dict(r) | {"boxes": json.loads(r["boxes"])})) for r in rows]  # type: ignore[typeddict-item]
 
 
+def hidden_strings(store: Store, sha256s: Sequence[str]) -> list[str]:
+    """Every string an accepted redaction of these contents hides, sorted."""
+    rows = redactions(store, sha256s=sorted(set(sha256s)), status="accepted") if sha256s else []
+    return sorted({r["text"] for r in rows if r["text"]})
+
+
 def draw(store: Store, sha256: str, page: int, rect: Sequence[float], ground: str, user: str | None = None) -> int:
     """A box drawn by a reviewer (accepted at once, with its ground); returns its id."""
     key = f"box:{page}:" + ",".join(f"{v:.1f}" for v in rect)

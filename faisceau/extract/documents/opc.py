@@ -186,13 +186,8 @@ def _visio(parts: ZipParts, doc: Extracted, ctx: Context) -> None:
     pages_part = by_type.get("pages")
     count = 0
     if pages_part and parts.has(pages_part):
-        index = parts.parse(pages_part)
-        assert index is not None
-        targets = {r: t for r, _, t in rels(parts, pages_part)}
-        for page in (el for el in index if local(el.tag) == "Page"):
-            rel = next((c for c in page if local(c.tag) == "Rel"), None)
-            target = targets.get(rid(rel) or "") if rel is not None else None
-            if not target or not parts.has(target):
+        for page, target in _listed(parts, pages_part, "Page"):
+            if target is None:
                 continue
             count += 1
             background = page.get("Background", "0") in ("1", "true")
@@ -207,15 +202,24 @@ def _visio(parts: ZipParts, doc: Extracted, ctx: Context) -> None:
     masters_part = by_type.get("masters")
     if count == 0 and masters_part and parts.has(masters_part):
         # a stencil: its content is the masters (their names and any text they carry)
-        index = parts.parse(masters_part)
-        assert index is not None
-        targets = {r: t for r, _, t in rels(parts, masters_part)}
-        for master in (el for el in index if local(el.tag) == "Master"):
-            rel = next((c for c in master if local(c.tag) == "Rel"), None)
-            target = targets.get(rid(rel) or "") if rel is not None else None
-            texts = list(_shape_texts(parts, target)) if target and parts.has(target) else []
+        for master, target in _listed(parts, masters_part, "Master"):
+            texts = list(_shape_texts(parts, target)) if target else []
             name = master.get("Name") or master.get("NameU") or ""
             doc.add_text("\n".join([name, *texts]).strip(), part="master", name=name)
+
+
+def _listed(parts: ZipParts, part: str, tag: str) -> Iterator[tuple[Element, str | None]]:
+    """Each `tag` entry of a Visio index part (pages, masters) with the part its Rel points to, None
+    when that part is missing."""
+    index = parts.parse(part)
+    assert index is not None
+    targets = {r: t for r, _, t in rels(parts, part)}
+    for el in index:
+        if local(el.tag) != tag:
+            continue
+        rel = next((c for c in el if local(c.tag) == "Rel"), None)
+        target = targets.get(rid(rel) or "") if rel is not None else None
+        yield el, target if target and parts.has(target) else None
 
 
 def _shape_texts(parts: ZipParts, target: str) -> Iterator[str]:
